@@ -1,0 +1,227 @@
+// Package export writes the Excel ledger (台账) of one supervision year: the
+// compliance table, every received version, and the indicator system. It is
+// the only package that imports excelize; the CLI (`dudaobot export`) and the
+// director's 导出 command both use it.
+package export
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"dudaobot/rules"
+)
+
+// Store is what the ledger reads (satisfied by *storage.Store).
+type Store interface {
+	Units(ctx context.Context) ([]rules.Unit, error)
+	UnitYears(ctx context.Context, year int) ([]rules.UnitYear, error)
+	Submissions(ctx context.Context, year int, unitKey string) ([]rules.Submission, error)
+	Indicators(ctx context.Context) ([]rules.Indicator, error)
+	Calendar(ctx context.Context, year int, loc *time.Location) (rules.Calendar, error)
+}
+
+// Clock tells the time the ledger is made at (statuses depend on it).
+type Clock interface{ Now() time.Time }
+
+// Sheet names, in Chinese because the office reads them.
+const (
+	SheetOverview    = "总览"
+	SheetSubmissions = "提交记录"
+	SheetIndicators  = "指标体系"
+)
+
+// Ledger writes .xlsx ledgers.
+type Ledger struct {
+	Store    Store
+	Clock    Clock
+	Location *time.Location
+}
+
+// WriteLedger writes the year's ledger as .xlsx to w. Rows are streamed
+// (excelize StreamWriter), so a large county history does not build the
+// whole sheet in memory.
+func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
+	loc := l.Location
+	if loc == nil {
+		loc = time.UTC
+	}
+	cal, err := l.Store.Calendar(ctx, year, loc)
+	if err != nil {
+		return fmt.Errorf("export: calendar %d: %w", year, err)
+	}
+	units, err := l.Store.Units(ctx)
+	if err != nil {
+		return fmt.Errorf("export: units: %w", err)
+	}
+	uys, err := l.Store.UnitYears(ctx, year)
+	if err != nil {
+		return fmt.Errorf("export: unit years %d: %w", year, err)
+	}
+	subs, err := l.Store.Submissions(ctx, year, "")
+	if err != nil {
+		return fmt.Errorf("export: submissions %d: %w", year, err)
+	}
+	inds, err := l.Store.Indicators(ctx)
+	if err != nil {
+		return fmt.Errorf("export: indicators: %w", err)
+	}
+	now := l.Clock.Now()
+
+	f := excelize.NewFile()
+	defer f.Close()
+	if err := f.SetSheetName("Sheet1", SheetOverview); err != nil {
+		return fmt.Errorf("export: %w", err)
+	}
+	for _, s := range []string{SheetSubmissions, SheetIndicators} {
+		if _, err := f.NewSheet(s); err != nil {
+			return fmt.Errorf("export: new sheet %s: %w", s, err)
+		}
+	}
+	names := make(map[string]string, len(units))
+	for _, u := range units {
+		names[u.Key] = u.Name
+	}
+	if err := writeOverview(f, cal, uys, names, now, loc); err != nil {
+		return err
+	}
+	if err := writeSubmissions(f, subs, names, loc); err != nil {
+		return err
+	}
+	if err := writeIndicators(f, inds); err != nil {
+		return err
+	}
+	if err := f.Write(w); err != nil {
+		return fmt.Errorf("export: write xlsx: %w", err)
+	}
+	return nil
+}
+
+// OverviewHeader is the first row of sheet 总览: per stage a status column
+// and a date column.
+func OverviewHeader() []string {
+	h := []string{"序号", "单位"}
+	for _, s := range rules.AllStages {
+		h = append(h, s.Label()+"状态", s.Label()+"截止日期", s.Label()+"提交时间")
+	}
+	return h
+}
+
+func writeOverview(f *excelize.File, cal rules.Calendar, uys []rules.UnitYear, names map[string]string, now time.Time, loc *time.Location) error {
+	sw, err := f.NewStreamWriter(SheetOverview)
+	if err != nil {
+		return fmt.Errorf("export: overview: %w", err)
+	}
+	_ = sw.SetColWidth(2, 2, 34)
+	_ = sw.SetColWidth(3, 2+3*len(rules.AllStages), 16)
+	if err := sw.SetRow("A1", toRow(OverviewHeader())); err != nil {
+		return fmt.Errorf("export: overview header: %w", err)
+	}
+	for i, uy := range uys {
+		row := []interface{}{i + 1, names[uy.UnitKey]}
+		for _, st := range rules.UnitStatus(cal, uy, now) {
+			due := ""
+			if st.Deadline.Open {
+				due = st.Deadline.DueDate.String()
+			}
+			row = append(row, st.Text(), due, fmtTime(st.SubmittedAt, loc))
+		}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			return fmt.Errorf("export: overview row %d: %w", i+2, err)
+		}
+	}
+	return flush(sw, SheetOverview)
+}
+
+// SubmissionsHeader is the first row of sheet 提交记录.
+func SubmissionsHeader() []string {
+	return []string{"单位", "阶段", "版本", "文件名", "大小（字节）", "SHA-256", "收到时间", "是否按时", "报送人"}
+}
+
+func writeSubmissions(f *excelize.File, subs []rules.Submission, names map[string]string, loc *time.Location) error {
+	sw, err := f.NewStreamWriter(SheetSubmissions)
+	if err != nil {
+		return fmt.Errorf("export: submissions: %w", err)
+	}
+	_ = sw.SetColWidth(1, 1, 30)
+	_ = sw.SetColWidth(4, 4, 36)
+	_ = sw.SetColWidth(6, 6, 66)
+	_ = sw.SetColWidth(7, 7, 20)
+	if err := sw.SetRow("A1", toRow(SubmissionsHeader())); err != nil {
+		return fmt.Errorf("export: submissions header: %w", err)
+	}
+	for i, s := range subs {
+		onTime := "是"
+		if !s.OnTime {
+			onTime = "否"
+		}
+		if s.Stage == rules.StageSupporting {
+			onTime = "—"
+		}
+		row := []interface{}{names[s.UnitKey], s.Stage.Label(), s.Version, s.OriginalName, s.Size, s.SHA256, fmtTime(s.ReceivedAt, loc), onTime, s.Official}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			return fmt.Errorf("export: submissions row %d: %w", i+2, err)
+		}
+	}
+	return flush(sw, SheetSubmissions)
+}
+
+// IndicatorsHeader is the first row of sheet 指标体系.
+func IndicatorsHeader() []string {
+	return []string{"级别", "编号", "上级编号", "内容", "量化标准"}
+}
+
+func writeIndicators(f *excelize.File, inds []rules.Indicator) error {
+	sw, err := f.NewStreamWriter(SheetIndicators)
+	if err != nil {
+		return fmt.Errorf("export: indicators: %w", err)
+	}
+	_ = sw.SetColWidth(4, 4, 90)
+	_ = sw.SetColWidth(5, 5, 50)
+	if err := sw.SetRow("A1", toRow(IndicatorsHeader())); err != nil {
+		return fmt.Errorf("export: indicators header: %w", err)
+	}
+	levels := map[int]string{1: "一级指标", 2: "二级指标", 3: "三级指标"}
+	for i, in := range inds {
+		th := ""
+		for j, t := range in.Thresholds {
+			if j > 0 {
+				th += "；"
+			}
+			th += t
+		}
+		row := []interface{}{levels[in.Level], in.Code, in.ParentCode, in.Text, th}
+		cell, _ := excelize.CoordinatesToCellName(1, i+2)
+		if err := sw.SetRow(cell, row); err != nil {
+			return fmt.Errorf("export: indicators row %d: %w", i+2, err)
+		}
+	}
+	return flush(sw, SheetIndicators)
+}
+
+func flush(sw *excelize.StreamWriter, sheet string) error {
+	if err := sw.Flush(); err != nil {
+		return fmt.Errorf("export: flush %s: %w", sheet, err)
+	}
+	return nil
+}
+
+func toRow(ss []string) []interface{} {
+	out := make([]interface{}, len(ss))
+	for i, s := range ss {
+		out[i] = s
+	}
+	return out
+}
+
+func fmtTime(t time.Time, loc *time.Location) string {
+	if t.IsZero() {
+		return ""
+	}
+	return t.In(loc).Format("2006-01-02 15:04:05")
+}

@@ -1,0 +1,832 @@
+package rules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+	"time"
+)
+
+// TimeOfDay is a wall-clock time in the configured zone, such as the 10:00
+// reminder slot or the 21:00 start of quiet hours.
+type TimeOfDay struct {
+	Hour, Minute int
+}
+
+// ParseTimeOfDay parses "HH:MM" (00:00–23:59).
+func ParseTimeOfDay(s string) (TimeOfDay, error) {
+	t, err := time.Parse("15:04", strings.TrimSpace(s))
+	if err != nil {
+		return TimeOfDay{}, fmt.Errorf("rules: parse time of day %q: %w", s, err)
+	}
+	return TimeOfDay{t.Hour(), t.Minute()}, nil
+}
+
+// String formats t as 15:04.
+func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", t.Hour, t.Minute) }
+
+// On returns the instant of t on date d in loc.
+func (t TimeOfDay) On(d Date, loc *time.Location) time.Time {
+	return time.Date(d.Year, d.Month, d.Day, t.Hour, t.Minute, 0, 0, loc)
+}
+
+func (t TimeOfDay) minutes() int { return t.Hour*60 + t.Minute }
+
+// ReminderPolicy is the reminders: section of config.yaml, parsed.
+type ReminderPolicy struct {
+	// BeforeDays: remind N days before the due date (0 = on the due date).
+	BeforeDays []int
+	// OverdueEveryDays and OverdueMax: after the due date, remind every N
+	// days, at most M times.
+	OverdueEveryDays int
+	OverdueMax       int
+	// EscalateAfterDays: overdue reminders from this many days overdue on
+	// also go to the unit's backup official, and the director's digest names
+	// the unit. 0 disables escalation.
+	EscalateAfterDays int
+	// AckAfter: a broadcast or feedback not acknowledged (收到) after this
+	// long gets one reminder, at the next slot. 0 disables ack reminders.
+	AckAfter time.Duration
+	// QuietStart–QuietEnd: no reminders inside this window (it may cross
+	// midnight); a slot inside it is deferred to QuietEnd. Equal = no quiet hours.
+	QuietStart, QuietEnd TimeOfDay
+	// SkipWeekends defers Saturday and Sunday slots to Monday's slot time.
+	SkipWeekends bool
+	// SlotTime is the time of day of every reminder slot (the daily sweep's
+	// time, e.g. 10:00). Slots, not sweeps, decide what is sent, so the sweep
+	// may run as often as it likes.
+	SlotTime TimeOfDay
+	// CatchupGrace: a slot that fell due while the bot was down is sent once
+	// as a catch-up if the bot is back within this window; beyond it the slot
+	// is recorded as missed and the director is told.
+	CatchupGrace time.Duration
+}
+
+// DefaultReminderPolicy is the policy shipped in config.yaml.
+func DefaultReminderPolicy() ReminderPolicy {
+	return ReminderPolicy{
+		BeforeDays:        []int{7, 3, 1, 0},
+		OverdueEveryDays:  1,
+		OverdueMax:        5,
+		EscalateAfterDays: 3,
+		AckAfter:          48 * time.Hour,
+		QuietStart:        TimeOfDay{21, 0},
+		QuietEnd:          TimeOfDay{8, 0},
+		SlotTime:          TimeOfDay{10, 0},
+		CatchupGrace:      6 * time.Hour,
+	}
+}
+
+// Reminder kinds recorded in ReminderRecord.Kind.
+const (
+	ReminderBefore   = "before"   // N days before the due date
+	ReminderDue      = "due"      // on the due date
+	ReminderOverdue  = "overdue"  // after the due date
+	ReminderEscalate = "escalate" // overdue ≥ EscalateAfterDays: the backup is told too
+	ReminderAck      = "ack"      // broadcast/feedback not acknowledged
+	ReminderOffice   = "office"   // the office's own feedback deadline (to the directors)
+)
+
+// StageAck is the pseudo-stage of acknowledgement reminders in
+// ReminderRecord (Slot "ack:<broadcast id>"). It is not a submission stage.
+const StageAck Stage = "ack"
+
+// Key is the unique identity of a reminder record: (Year, UnitKey, Stage, Slot).
+func (r ReminderRecord) Key() string {
+	return fmt.Sprintf("%d|%s|%s|%s", r.Year, r.UnitKey, r.Stage, r.Slot)
+}
+
+// SlotName formats a dated slot the way it is stored: "2027-02-22@10:00".
+func SlotName(d Date, t TimeOfDay) string { return d.String() + "@" + t.String() }
+
+// ReminderInput is everything PlanReminders needs. It is read from the
+// database and the clock by the scheduler; PlanReminders itself is pure.
+type ReminderInput struct {
+	Calendar  Calendar
+	Policy    ReminderPolicy
+	Units     []Unit // roster order, with officials and backups
+	Directors []Director
+	Years     []UnitYear // one per unit (missing = nothing submitted)
+	// Broadcasts and Acks (broadcast ID → unit key → ack time) drive the
+	// acknowledgement reminders.
+	Broadcasts []Broadcast
+	Acks       map[int64]map[string]time.Time
+	// Recorded are the reminder records already written (sent or missed).
+	Recorded []ReminderRecord
+	// LastSweep is when a sweep last completed (zero: never). A slot that
+	// fell due after it fell due while no sweep ran: the grace rule applies.
+	LastSweep time.Time
+	Now       time.Time
+}
+
+// ReminderWrite is one reminder record with the outbox rows to write in the
+// same transaction (Store.RecordReminder). A message that covers several
+// records is attached to the first of them only.
+type ReminderWrite struct {
+	Record ReminderRecord
+	Outs   []Outgoing
+}
+
+// ReminderItem is one (unit, stage) that a message reminds about.
+type ReminderItem struct {
+	UnitKey string // "" for the office's feedback deadline
+	Stage   Stage
+	Kind    string
+	DueDate Date
+	Days    int // days left (≥0) or overdue (>0 with Overdue)
+	Overdue bool
+	Catchup bool // sent late after downtime, or several slots collapsed
+	Slots   []string
+	Pending []string // office item: units still without feedback
+	// Broadcast for ack items.
+	Broadcast *Broadcast
+}
+
+// ReminderPlan is what a sweep must do now.
+type ReminderPlan struct {
+	// Writes, in order: every due record (with its messages) and then every
+	// missed record (the first carries the director's alert).
+	Writes []ReminderWrite
+	// Messages are all outbox rows of Writes, in order.
+	Messages []Outgoing
+	// Missed are the records of slots beyond grace (also in Writes).
+	Missed []ReminderRecord
+	// Items are the (unit, stage) reminders sent now.
+	Items []ReminderItem
+	// Deferred counts items held back by the one-message-a-day cap.
+	Deferred int
+}
+
+// slot is one planned reminder instant of one (unit, stage).
+type slot struct {
+	rec       ReminderRecord
+	nominal   time.Time
+	effective time.Time
+	dueDate   Date
+	bc        *Broadcast
+}
+
+// Effective moves a nominal slot instant out of quiet hours and weekends
+// (when skipped) to the next allowed time.
+func (p ReminderPolicy) Effective(t time.Time, loc *time.Location) time.Time {
+	t = t.In(loc)
+	for range 16 {
+		d := DateOf(t, loc)
+		if p.SkipWeekends && (t.Weekday() == time.Saturday || t.Weekday() == time.Sunday) {
+			add := 1
+			if t.Weekday() == time.Saturday {
+				add = 2
+			}
+			t = p.SlotTime.On(d.AddDays(add), loc)
+			continue
+		}
+		if p.inQuiet(t) {
+			end := p.QuietEnd.On(d, loc)
+			if !end.After(t) {
+				end = p.QuietEnd.On(d.AddDays(1), loc)
+			}
+			t = end
+			continue
+		}
+		break
+	}
+	return t
+}
+
+func (p ReminderPolicy) inQuiet(t time.Time) bool {
+	s, e := p.QuietStart.minutes(), p.QuietEnd.minutes()
+	m := t.Hour()*60 + t.Minute()
+	switch {
+	case s == e:
+		return false
+	case s < e:
+		return m >= s && m < e
+	default:
+		return m >= s || m < e
+	}
+}
+
+// deadlineSlots lists the dated slots of one deadline that fall after the
+// stage opened, in time order.
+func (p ReminderPolicy) deadlineSlots(c Calendar, d Deadline, unitKey string, office bool) []slot {
+	loc := c.Location
+	var out []slot
+	seen := map[Date]bool{}
+	add := func(day Date, kind string) {
+		if seen[day] {
+			return
+		}
+		seen[day] = true
+		at := p.SlotTime.On(day, loc)
+		if at.Before(d.Opens) {
+			return
+		}
+		if office {
+			kind = ReminderOffice
+		}
+		out = append(out, slot{
+			rec:       ReminderRecord{Year: c.Year, UnitKey: unitKey, Stage: d.Stage, Slot: SlotName(day, p.SlotTime), Kind: kind},
+			nominal:   at,
+			effective: p.Effective(at, loc),
+			dueDate:   d.DueDate,
+		})
+	}
+	for _, n := range p.BeforeDays {
+		if n < 0 {
+			continue
+		}
+		kind := ReminderBefore
+		if n == 0 {
+			kind = ReminderDue
+		}
+		add(d.DueDate.AddDays(-n), kind)
+	}
+	every := max(p.OverdueEveryDays, 1)
+	for k := 1; k <= p.OverdueMax; k++ {
+		days := k * every
+		kind := ReminderOverdue
+		if p.EscalateAfterDays > 0 && days >= p.EscalateAfterDays {
+			kind = ReminderEscalate
+		}
+		add(d.DueDate.AddDays(days), kind)
+	}
+	sort.SliceStable(out, func(i, j int) bool { return out[i].nominal.Before(out[j].nominal) })
+	return out
+}
+
+// ackSlot is the one acknowledgement reminder of a broadcast: the first
+// slot time at or after SentAt+AckAfter.
+func (p ReminderPolicy) ackSlot(c Calendar, b *Broadcast, unitKey string) slot {
+	loc := c.Location
+	from := b.SentAt.Add(p.AckAfter).In(loc)
+	day := DateOf(from, loc)
+	at := p.SlotTime.On(day, loc)
+	if at.Before(from) {
+		day = day.AddDays(1)
+		at = p.SlotTime.On(day, loc)
+	}
+	return slot{
+		rec:       ReminderRecord{Year: c.Year, UnitKey: unitKey, Stage: StageAck, Slot: fmt.Sprintf("ack:%d", b.ID), Kind: ReminderAck},
+		nominal:   at,
+		effective: p.Effective(at, loc),
+		bc:        b,
+	}
+}
+
+// catchupLabelAfter: a slot sent this long after it fell due, while no sweep
+// ran in between, is labelled a catch-up (补发) in the message.
+const catchupLabelAfter = 10 * time.Minute
+
+// group is one (unit, stage) with its unrecorded slots that are due now.
+type group struct {
+	unitKey string
+	stage   Stage
+	slots   []slot
+	order   int
+}
+
+// PlanReminders works out which reminder slots are due at in.Now and
+// builds their messages. Rules:
+//
+//   - A slot is a day at Policy.SlotTime, moved out of quiet hours and
+//     weekends (when skipped). It is due when that time has come, it is not
+//     yet recorded, and the unit still owes the stage now.
+//   - A due slot that fell due after LastSweep (no sweep ran since) and more
+//     than CatchupGrace ago is missed: recorded as missed, not sent, and
+//     reported once to the directors.
+//   - All other due slots of the same (unit, stage) collapse into one
+//     reminder item; all of a person's items go into ONE message, and a
+//     person who already got a reminder today gets nothing more until the
+//     next day (the item stays due and is sent then).
+func PlanReminders(in ReminderInput) ReminderPlan {
+	c, p, now := in.Calendar, in.Policy, in.Now
+	loc := c.Location
+	if loc == nil {
+		loc = time.UTC
+		c.Location = loc
+	}
+	today := DateOf(now, loc)
+
+	type recKey struct {
+		year       int
+		unit, slot string
+		stage      Stage
+	}
+	keyOf := func(r ReminderRecord) recKey { return recKey{r.Year, r.UnitKey, r.Slot, r.Stage} }
+	recorded := make(map[recKey]bool, len(in.Recorded))
+	messagedToday := map[string]bool{} // unit key ("" = office) → got a reminder today
+	for _, r := range in.Recorded {
+		recorded[keyOf(r)] = true
+		if !r.Missed && !r.At.IsZero() && DateOf(r.At, loc) == today {
+			messagedToday[r.UnitKey] = true
+		}
+	}
+	years := make(map[string]UnitYear, len(in.Years))
+	for _, y := range in.Years {
+		years[y.UnitKey] = y
+	}
+
+	var groups []group
+	consider := func(unitKey string, st Stage, order int, slots []slot) {
+		var due []slot
+		for _, s := range slots {
+			if s.effective.After(now) {
+				continue
+			}
+			if recorded[keyOf(s.rec)] {
+				continue
+			}
+			due = append(due, s)
+		}
+		if len(due) > 0 {
+			groups = append(groups, group{unitKey: unitKey, stage: st, slots: due, order: order})
+		}
+	}
+
+	type slotCacheKey struct {
+		stage Stage
+		due   Date
+		opens int64
+	}
+	slotCache := map[slotCacheKey][]slot{}
+	var noFeedback []string
+	for i, u := range in.Units {
+		uy := years[u.Key]
+		if uy.UnitKey == "" {
+			uy.UnitKey = u.Key
+		}
+		if uy.FeedbackAt.IsZero() {
+			noFeedback = append(noFeedback, u.Key)
+		}
+		for si, st := range UnitStages {
+			d := DeadlineFor(c, uy, st)
+			if !d.Open || !uy.FirstSubmitted[st].IsZero() || now.Before(d.Opens) {
+				continue
+			}
+			// Most units share a deadline (self-assessment): plan its slots once.
+			ck := slotCacheKey{st, d.DueDate, d.Opens.UnixNano()}
+			tmpl, ok := slotCache[ck]
+			if !ok {
+				tmpl = p.deadlineSlots(c, d, "", false)
+				slotCache[ck] = tmpl
+			}
+			slots := make([]slot, len(tmpl))
+			for k, sl := range tmpl {
+				sl.rec.UnitKey = u.Key
+				slots[k] = sl
+			}
+			consider(u.Key, st, i*8+si, slots)
+		}
+	}
+	// The office's own feedback deadline, while any unit lacks feedback.
+	if len(noFeedback) > 0 && !c.InspectionEnd.IsZero() {
+		d := FeedbackDeadline(c)
+		if !now.Before(d.Opens) {
+			consider("", StageFeedback, -1, p.deadlineSlots(c, d, "", true))
+		}
+	}
+	// Acknowledgements.
+	if p.AckAfter > 0 {
+		unitIdx := make(map[string]int, len(in.Units))
+		for i, u := range in.Units {
+			unitIdx[u.Key] = i
+		}
+		for bi := range in.Broadcasts {
+			b := &in.Broadcasts[bi]
+			if b.Year != 0 && b.Year != c.Year {
+				continue
+			}
+			acked := in.Acks[b.ID]
+			var targets []string
+			if b.UnitKey != "" {
+				targets = []string{b.UnitKey}
+			} else {
+				for _, u := range in.Units {
+					targets = append(targets, u.Key)
+				}
+			}
+			for _, uk := range targets {
+				if _, ok := acked[uk]; ok {
+					continue
+				}
+				i, ok := unitIdx[uk]
+				if !ok {
+					continue
+				}
+				consider(uk, StageAck, i*8+4, []slot{p.ackSlot(c, b, uk)})
+			}
+		}
+	}
+	sort.SliceStable(groups, func(i, j int) bool { return groups[i].order < groups[j].order })
+
+	var plan ReminderPlan
+	var missed []slot
+	type pending struct {
+		item    ReminderItem
+		records []ReminderRecord
+	}
+	byUnit := map[string][]pending{}
+	var unitOrder []string
+	for _, g := range groups {
+		var send []slot
+		for _, s := range g.slots {
+			if s.effective.After(in.LastSweep) && now.Sub(s.effective) > p.CatchupGrace {
+				missed = append(missed, s)
+				continue
+			}
+			send = append(send, s)
+		}
+		if len(send) == 0 {
+			continue
+		}
+		if messagedToday[g.unitKey] {
+			plan.Deferred++
+			continue
+		}
+		last := send[len(send)-1]
+		item := ReminderItem{
+			UnitKey:   g.unitKey,
+			Stage:     g.stage,
+			Kind:      last.rec.Kind,
+			DueDate:   last.dueDate,
+			Broadcast: last.bc,
+			// Labelled a catch-up only when downtime made it late; slots
+			// collapsed because a date was set late are not "补发".
+			Catchup: now.Sub(last.effective) > catchupLabelAfter && last.effective.After(in.LastSweep),
+		}
+		if g.stage != StageAck {
+			n := today.DaysUntil(last.dueDate)
+			if n < 0 {
+				item.Overdue, item.Days = true, -n
+			} else {
+				item.Days = n
+			}
+		}
+		if g.unitKey == "" {
+			item.Pending = noFeedback
+		}
+		var recs []ReminderRecord
+		for _, s := range send {
+			r := s.rec
+			r.At = now
+			item.Slots = append(item.Slots, r.Slot)
+			recs = append(recs, r)
+		}
+		if _, ok := byUnit[g.unitKey]; !ok {
+			unitOrder = append(unitOrder, g.unitKey)
+		}
+		byUnit[g.unitKey] = append(byUnit[g.unitKey], pending{item, recs})
+	}
+
+	units := make(map[string]*Unit, len(in.Units))
+	for i := range in.Units {
+		units[in.Units[i].Key] = &in.Units[i]
+	}
+	for _, uk := range unitOrder {
+		ps := byUnit[uk]
+		var items []ReminderItem
+		for _, pd := range ps {
+			items = append(items, pd.item)
+		}
+		var outs []Outgoing
+		if uk == "" {
+			outs = officeMessages(c, in.Directors, units, items, now)
+		} else if u := units[uk]; u != nil {
+			outs = unitMessages(c, *u, items, now)
+		}
+		first := true
+		for _, pd := range ps {
+			plan.Items = append(plan.Items, pd.item)
+			for _, r := range pd.records {
+				w := ReminderWrite{Record: r}
+				if first {
+					w.Outs = outs
+					first = false
+				}
+				plan.Writes = append(plan.Writes, w)
+			}
+		}
+		plan.Messages = append(plan.Messages, outs...)
+	}
+
+	if len(missed) > 0 {
+		alert := missedAlert(c, in.Directors, units, missed, now)
+		for i, s := range missed {
+			r := s.rec
+			r.Missed, r.At = true, now
+			w := ReminderWrite{Record: r}
+			if i == 0 {
+				w.Outs = alert
+				plan.Messages = append(plan.Messages, alert...)
+			}
+			plan.Writes = append(plan.Writes, w)
+			plan.Missed = append(plan.Missed, r)
+		}
+	}
+	return plan
+}
+
+// ReminderNumber is the number a reminder message carries (提醒编号), so a
+// rare duplicate is recognisable: TX-20270222-czj-1 (official 1 of czj),
+// TX-20270222-czj-B (its backup), TX-20270222-office-1 (director 1).
+func ReminderNumber(day Date, unitKey, who string) string {
+	if unitKey == "" {
+		unitKey = "office"
+	}
+	return fmt.Sprintf("TX-%04d%02d%02d-%s-%s", day.Year, int(day.Month), day.Day, unitKey, who)
+}
+
+// ReminderOutboxKey is the outbox key of a person's reminder message of a
+// day: at most one reminder message per person per day.
+func ReminderOutboxKey(year int, remark string, day Date) string {
+	return fmt.Sprintf("reminder:%d:%s:%s", year, remark, day)
+}
+
+func reminderOut(c Calendar, remark, text string, now time.Time) Outgoing {
+	return Outgoing{
+		Key:       ReminderOutboxKey(c.Year, remark, DateOf(now, c.Location)),
+		Kind:      "reminder",
+		To:        Recipient{Remark: remark},
+		Text:      text,
+		Status:    OutboxPending,
+		NextTry:   now,
+		CreatedAt: now,
+	}
+}
+
+func stageLine(it ReminderItem, c Calendar) string {
+	var b strings.Builder
+	b.WriteString(it.Stage.Label())
+	b.WriteString("：截止日期为")
+	b.WriteString(it.DueDate.Chinese())
+	switch {
+	case it.Overdue:
+		fmt.Fprintf(&b, "，已逾期%d天", it.Days)
+	case it.Days == 0:
+		b.WriteString("，今天截止")
+	default:
+		fmt.Fprintf(&b, "，还剩%d天", it.Days)
+	}
+	if it.Stage == StageRectificationPlan {
+		fmt.Fprintf(&b, "（收到反馈意见后%d日内报送）", c.RectificationPlanDays)
+	}
+	b.WriteString("。")
+	return b.String()
+}
+
+func ackLine(it ReminderItem, loc *time.Location) string {
+	b := it.Broadcast
+	what := "通知"
+	if b.Kind == "feedback" {
+		what = "书面反馈意见"
+	}
+	title := b.OriginalName
+	if title == "" {
+		r := []rune(strings.TrimSpace(b.Text))
+		if len(r) > 20 {
+			r = append(r[:20], '…')
+		}
+		title = string(r)
+	}
+	if title != "" {
+		title = "《" + title + "》"
+	}
+	return fmt.Sprintf("督导办于%s发给贵单位的%s%s尚未确认收到，请回复「收到」确认。", DateOf(b.SentAt, loc).Chinese(), what, title)
+}
+
+func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Outgoing {
+	day := DateOf(now, c.Location)
+	var lines []string
+	catchup, needFile, escalate := false, false, false
+	for _, it := range items {
+		catchup = catchup || it.Catchup
+		if it.Stage == StageAck {
+			lines = append(lines, ackLine(it, c.Location))
+			continue
+		}
+		needFile = true
+		escalate = escalate || it.Kind == ReminderEscalate
+		lines = append(lines, stageLine(it, c))
+	}
+	body := func(header, footer, number string) string {
+		var b strings.Builder
+		b.WriteString(header)
+		b.WriteString("\n")
+		for i, l := range lines {
+			fmt.Fprintf(&b, "%d. %s\n", i+1, l)
+		}
+		if footer != "" {
+			b.WriteString(footer)
+			b.WriteString("\n")
+		}
+		if catchup {
+			b.WriteString("（系统恢复运行后补发）\n")
+		}
+		b.WriteString("提醒编号：")
+		b.WriteString(number)
+		return b.String()
+	}
+	footer := ""
+	if needFile {
+		footer = "请尽快报送，直接把文件发给我即可。"
+	}
+	var outs []Outgoing
+	for i, o := range u.Officials {
+		if o.WeChatRemark == "" {
+			continue
+		}
+		text := body(fmt.Sprintf("【督导提醒】%s：您好！贵单位以下事项尚未完成：", u.Name), footer,
+			ReminderNumber(day, u.Key, fmt.Sprint(i+1)))
+		outs = append(outs, reminderOut(c, o.WeChatRemark, text, now))
+	}
+	if escalate && u.Backup != nil && u.Backup.WeChatRemark != "" {
+		var esc []string
+		for _, it := range items {
+			if it.Kind == ReminderEscalate {
+				esc = append(esc, stageLine(it, c))
+			}
+		}
+		lines = esc
+		text := body(fmt.Sprintf("【督导提醒】您是%s的备用联系人。贵单位以下材料已逾期，尚未报送：", u.Name),
+			"请协助督促尽快报送，直接把文件发给我即可。", ReminderNumber(day, u.Key, "B"))
+		outs = append(outs, reminderOut(c, u.Backup.WeChatRemark, text, now))
+	}
+	return outs
+}
+
+func unitNames(units map[string]*Unit, keys []string) string {
+	names := make([]string, 0, len(keys))
+	for _, k := range keys {
+		if u := units[k]; u != nil {
+			names = append(names, u.Name)
+		} else {
+			names = append(names, k)
+		}
+	}
+	return strings.Join(names, "、")
+}
+
+func officeMessages(c Calendar, ds []Director, units map[string]*Unit, items []ReminderItem, now time.Time) []Outgoing {
+	day := DateOf(now, c.Location)
+	var outs []Outgoing
+	for i, d := range ds {
+		if d.WeChatRemark == "" {
+			continue
+		}
+		var b strings.Builder
+		b.WriteString("【督导提醒】主任您好！督导办的以下事项尚未完成：\n")
+		catchup := false
+		for j, it := range items {
+			catchup = catchup || it.Catchup
+			fmt.Fprintf(&b, "%d. %s\n", j+1, stageLine(it, c))
+			fmt.Fprintf(&b, "   尚未反馈的单位（%d个）：%s\n", len(it.Pending), unitNames(units, it.Pending))
+		}
+		b.WriteString("请按期向上述单位送达书面反馈意见。\n")
+		if catchup {
+			b.WriteString("（系统恢复运行后补发）\n")
+		}
+		b.WriteString("提醒编号：")
+		b.WriteString(ReminderNumber(day, "", fmt.Sprint(i+1)))
+		outs = append(outs, reminderOut(c, d.WeChatRemark, b.String(), now))
+	}
+	return outs
+}
+
+func missedAlert(c Calendar, ds []Director, units map[string]*Unit, missed []slot, now time.Time) []Outgoing {
+	var b strings.Builder
+	fmt.Fprintf(&b, "【系统告警】机器人停机超过补发宽限，以下%d条提醒未能按时发出，已记为错过，不再补发：\n", len(missed))
+	for i, s := range missed {
+		who := "督导办"
+		if u := units[s.rec.UnitKey]; u != nil {
+			who = u.Name
+		}
+		what := s.rec.Stage.Label()
+		if s.rec.Stage == StageAck {
+			what = "确认收到"
+		}
+		fmt.Fprintf(&b, "%d. %s %s（%s %s）\n", i+1, who, what, DateOf(s.nominal, c.Location).Chinese(), s.nominal.In(c.Location).Format("15:04"))
+	}
+	b.WriteString("如有需要，请直接联系上述单位。")
+	first := missed[0].rec
+	var outs []Outgoing
+	for _, d := range ds {
+		if d.WeChatRemark == "" {
+			continue
+		}
+		outs = append(outs, Outgoing{
+			Key:       fmt.Sprintf("alert:missed:%s:%s", first.Key(), d.WeChatRemark),
+			Kind:      "alert",
+			To:        Recipient{Remark: d.WeChatRemark},
+			Text:      b.String(),
+			Status:    OutboxPending,
+			NextTry:   now,
+			CreatedAt: now,
+		})
+	}
+	return outs
+}
+
+// Escalation is a unit overdue long enough that its backup is reminded too.
+type Escalation struct {
+	UnitKey string
+	Stage   Stage
+	Days    int // days overdue
+}
+
+// Digest is the director's daily summary (pure; the scheduler queues it).
+type Digest struct {
+	Date        Date
+	Counts      []StageCounts
+	Overdue     map[string]map[Stage]int // unit → stage → days overdue
+	Escalations []Escalation
+	names       map[string]string
+}
+
+// BuildDigest summarises every unit at now: per-stage counts, who still owes
+// what, and the escalated units (overdue ≥ p.EscalateAfterDays).
+func BuildDigest(c Calendar, p ReminderPolicy, units []Unit, years []UnitYear, now time.Time) Digest {
+	byKey := make(map[string]UnitYear, len(years))
+	for _, y := range years {
+		byKey[y.UnitKey] = y
+	}
+	d := Digest{Date: DateOf(now, c.Location), Overdue: map[string]map[Stage]int{}, names: map[string]string{}}
+	ordered := make([]UnitYear, 0, len(units))
+	for _, u := range units {
+		d.names[u.Key] = u.Name
+		y, ok := byKey[u.Key]
+		if !ok {
+			y = UnitYear{UnitKey: u.Key}
+		}
+		ordered = append(ordered, y)
+		for _, st := range UnitStatus(c, y, now) {
+			if st.Kind != StatusOverdue {
+				continue
+			}
+			if d.Overdue[u.Key] == nil {
+				d.Overdue[u.Key] = map[Stage]int{}
+			}
+			days := max(st.Days, 1)
+			d.Overdue[u.Key][st.Stage] = days
+			if st.Stage != StageFeedback && p.EscalateAfterDays > 0 && days >= p.EscalateAfterDays {
+				d.Escalations = append(d.Escalations, Escalation{u.Key, st.Stage, days})
+			}
+		}
+	}
+	d.Counts = Overview(c, ordered, now)
+	return d
+}
+
+func (d Digest) name(k string) string {
+	if n, ok := d.names[k]; ok {
+		return n
+	}
+	return k
+}
+
+func (d Digest) body(withEsc bool) string {
+	var b strings.Builder
+	shown := false
+	for _, sc := range d.Counts {
+		if sc.OnTime+sc.Late+sc.Open+sc.Overdue == 0 {
+			continue
+		}
+		shown = true
+		fmt.Fprintf(&b, "%s：按时%d，逾期提交%d，未到期未交%d，已逾期未交%d\n", sc.Stage.Label(), sc.OnTime, sc.Late, sc.Open, sc.Overdue)
+		if len(sc.Missing) > 0 {
+			var parts []string
+			for _, k := range sc.Missing {
+				if days, ok := d.Overdue[k][sc.Stage]; ok {
+					parts = append(parts, fmt.Sprintf("%s（逾期%d天）", d.name(k), days))
+				} else {
+					parts = append(parts, d.name(k))
+				}
+			}
+			label := "尚未报送"
+			if sc.Stage == StageFeedback {
+				label = "尚未反馈"
+			}
+			fmt.Fprintf(&b, "  %s（%d个）：%s\n", label, len(sc.Missing), strings.Join(parts, "、"))
+		}
+	}
+	if !shown {
+		b.WriteString("目前没有进行中的事项。\n")
+	}
+	if withEsc && len(d.Escalations) > 0 {
+		b.WriteString("已升级（同时提醒备用联系人）：\n")
+		for _, e := range d.Escalations {
+			fmt.Fprintf(&b, "  %s：%s已逾期%d天\n", d.name(e.UnitKey), e.Stage.Label(), e.Days)
+		}
+	}
+	return strings.TrimRight(b.String(), "\n")
+}
+
+// DirectorText is the digest sent to each director.
+func (d Digest) DirectorText() string {
+	return fmt.Sprintf("【督导日报】%s\n%s\n汇总编号：RB-%04d%02d%02d", d.Date.Chinese(), d.body(true), d.Date.Year, int(d.Date.Month), d.Date.Day)
+}
+
+// GroupText is the optional group digest: counts and missing units, no
+// @-tags and no escalation details.
+func (d Digest) GroupText() string {
+	return fmt.Sprintf("【督导进度】%s\n%s\n如已报送请忽略；报送方式：直接把文件私聊发给我即可。", d.Date.Chinese(), d.body(false))
+}
