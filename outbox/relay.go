@@ -1,0 +1,334 @@
+// Package outbox drains the persistent outbox through a Transport (the
+// WeChat bot) at a safe pace. Every message the bot sends is a row written
+// in the same transaction as the state change it reports (a receipt, a
+// reminder), so a crash never loses one; the relay may send a row twice only
+// when it dies between the send and MarkSent, and every text carries its own
+// number so such a rare duplicate is recognisable.
+package outbox
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"math"
+	"math/rand/v2"
+	"sync"
+	"time"
+
+	"dudaobot/clock"
+	"dudaobot/rules"
+)
+
+// ErrTooOften is what a Transport wraps when WeChat answers Ret 1205
+// (操作太频繁). The relay retries it like any failure but logs it loudly:
+// it means the pace is too fast for this account.
+var ErrTooOften = errors.New("outbox: wechat says too often (ret 1205)")
+
+// ErrOffline may be returned by a Transport that lost its session mid-send.
+var ErrOffline = errors.New("outbox: transport offline")
+
+// Transport sends one message. Online reports whether a session is up; the
+// relay does not claim rows while it is down.
+type Transport interface {
+	Send(ctx context.Context, m rules.Outgoing) error
+	Online() bool
+}
+
+// Store is the part of *storage.Store the relay uses.
+type Store interface {
+	Enqueue(ctx context.Context, msgs ...rules.Outgoing) error
+	ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]rules.Outgoing, error)
+	MarkSent(ctx context.Context, id int64, at time.Time) error
+	MarkRetry(ctx context.Context, id int64, nextTry time.Time, errText string) error
+	MarkDead(ctx context.Context, id int64, errText string) error
+	SentSince(ctx context.Context, to rules.Recipient, since time.Time) (int, error)
+}
+
+// Options configures a Relay. Zero values take the defaults noted.
+type Options struct {
+	Store     Store
+	Transport Transport
+	Clock     clock.Clock    // default clock.Real
+	Logger    *slog.Logger   // default: discard
+	Location  *time.Location // day boundary of the per-person cap; default UTC
+	// Interval ± Jitter is the pause between two sends (config
+	// wechat.send_interval / send_jitter; default 3s ± 1s).
+	Interval, Jitter time.Duration
+	// DailyCap is the most messages one person gets per day
+	// (wechat.daily_cap_per_person; 0 = no cap). Alerts to directors are
+	// exempt: they report failures and must get through.
+	DailyCap int
+	// MaxAttempts before a row is dead (default 8: the 8th retry waits the
+	// 15 min cap, about 40 min in all).
+	MaxAttempts int
+	// Lease on a claimed row (default 2 min): a relay that dies mid-send
+	// leaves the row to be claimed again after it.
+	Lease time.Duration
+	// Poll is how often Run looks for due rows and for the session coming
+	// back (default 5s).
+	Poll time.Duration
+	// Directors' remarks get an alert when a row goes dead.
+	Directors []string
+	// Sleep waits d or until ctx is done. Tests inject one that advances a
+	// fake clock; default a real timer.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Rand returns a float in [0,1) for jitter; default math/rand/v2.
+	Rand func() float64
+}
+
+// Relay drains the outbox. DrainOnce and Run may be called concurrently;
+// drains are serialised so the pace holds.
+type Relay struct {
+	o        Options
+	mu       sync.Mutex
+	lastSend time.Time
+}
+
+// New returns a Relay with defaults filled in.
+func New(o Options) *Relay {
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.Location == nil {
+		o.Location = time.UTC
+	}
+	if o.Interval == 0 && o.Jitter == 0 {
+		o.Interval, o.Jitter = 3*time.Second, time.Second
+	}
+	if o.MaxAttempts <= 0 {
+		o.MaxAttempts = 8
+	}
+	if o.Lease <= 0 {
+		o.Lease = 2 * time.Minute
+	}
+	if o.Poll <= 0 {
+		o.Poll = 5 * time.Second
+	}
+	if o.Sleep == nil {
+		o.Sleep = sleep
+	}
+	if o.Rand == nil {
+		o.Rand = rand.Float64
+	}
+	return &Relay{o: o}
+}
+
+func sleep(ctx context.Context, d time.Duration) error {
+	if d <= 0 {
+		return ctx.Err()
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// Backoff is the wait before retry number attempt (1-based): attempt^4
+// seconds ±10%, capped at 15 minutes. r is a float in [0,1).
+func Backoff(attempt int, r float64) time.Duration {
+	const maxWait = 15 * time.Minute
+	if attempt < 1 {
+		attempt = 1
+	}
+	secs := math.Pow(float64(attempt), 4)
+	d := time.Duration(secs * float64(time.Second) * (0.9 + 0.2*r))
+	if secs > maxWait.Seconds() || d > maxWait {
+		return maxWait
+	}
+	return d
+}
+
+// pause is the gap between two sends: Interval ± Jitter.
+func (r *Relay) pause() time.Duration {
+	d := r.o.Interval + time.Duration((2*r.o.Rand()-1)*float64(r.o.Jitter))
+	return max(d, 0)
+}
+
+// DrainOnce sends every due row, one at a time at the configured pace,
+// until none is due, the transport goes offline, a send fails (the next
+// drain goes on: a failing WeChat is not hammered) or ctx ends. It returns
+// how many were sent.
+func (r *Relay) DrainOnce(ctx context.Context) (int, error) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	sent := 0
+	for {
+		if err := ctx.Err(); err != nil {
+			return sent, err
+		}
+		if !r.o.Transport.Online() {
+			return sent, nil
+		}
+		rows, err := r.o.Store.ClaimDue(ctx, r.o.Clock.Now(), 1, r.o.Lease)
+		if err != nil {
+			return sent, fmt.Errorf("outbox: claim: %w", err)
+		}
+		if len(rows) == 0 {
+			return sent, nil
+		}
+		// Keep the pace. The wait (≤ Interval+Jitter) is far inside the lease.
+		if !r.lastSend.IsZero() {
+			if wait := r.pause() - r.o.Clock.Now().Sub(r.lastSend); wait > 0 {
+				if err := r.o.Sleep(ctx, wait); err != nil {
+					// The row stays claimed until its lease ends: a stopping
+					// relay must not send, and the lease brings it back.
+					return sent, err
+				}
+			}
+		}
+		ok, err := r.deliver(ctx, rows[0])
+		if err != nil {
+			return sent, err
+		}
+		switch ok {
+		case outcomeSent:
+			sent++
+		case outcomeFailed:
+			return sent, nil
+		}
+	}
+}
+
+type outcome int
+
+const (
+	outcomeSent outcome = iota
+	outcomeHeld         // held back by the daily cap
+	outcomeFailed
+)
+
+// deliver sends one claimed row and records the outcome.
+func (r *Relay) deliver(ctx context.Context, m rules.Outgoing) (outcome, error) {
+	log := r.o.Logger.With(slog.Int64("id", m.ID), slog.String("key", m.Key), slog.String("kind", m.Kind))
+	now := r.o.Clock.Now()
+	if r.o.DailyCap > 0 && m.Kind != "alert" && (m.To.Remark != "" || m.To.UserName != "" || m.To.Group != "") {
+		y, mo, d := now.In(r.o.Location).Date()
+		dayStart := time.Date(y, mo, d, 0, 0, 0, 0, r.o.Location)
+		n, err := r.o.Store.SentSince(ctx, m.To, dayStart)
+		if err != nil {
+			return outcomeFailed, fmt.Errorf("outbox: sent since: %w", err)
+		}
+		if n >= r.o.DailyCap {
+			next := time.Date(y, mo, d+1, 8, 0, 0, 0, r.o.Location)
+			log.Warn("daily cap reached, held until tomorrow", slog.Int("sent_today", n), slog.Time("next_try", next))
+			if err := r.o.Store.MarkRetry(ctx, m.ID, next, "daily cap per person reached"); err != nil {
+				return outcomeFailed, fmt.Errorf("outbox: mark retry id=%d: %w", m.ID, err)
+			}
+			return outcomeHeld, nil
+		}
+	}
+	sendErr := r.o.Transport.Send(ctx, m)
+	r.lastSend = r.o.Clock.Now()
+	if sendErr == nil {
+		if err := r.o.Store.MarkSent(ctx, m.ID, r.lastSend); err != nil {
+			// The message went out; if MarkSent is lost the row is sent
+			// again after its lease: the text's number makes that visible.
+			return outcomeSent, fmt.Errorf("outbox: mark sent id=%d: %w", m.ID, err)
+		}
+		log.Debug("sent")
+		return outcomeSent, nil
+	}
+	if errors.Is(sendErr, ErrTooOften) {
+		log.Warn("wechat says too often (1205); backing off — consider a longer send_interval", slog.String("err", sendErr.Error()))
+	}
+	attempt := attemptOf(m)
+	if attempt >= r.o.MaxAttempts {
+		log.Error("giving up", slog.Int("attempts", attempt), slog.String("err", sendErr.Error()))
+		if err := r.o.Store.MarkDead(ctx, m.ID, sendErr.Error()); err != nil {
+			return outcomeFailed, fmt.Errorf("outbox: mark dead id=%d: %w", m.ID, err)
+		}
+		if m.Kind != "alert" {
+			if err := r.o.Store.Enqueue(ctx, deadAlerts(m, attempt, sendErr, r.o.Directors, r.lastSend)...); err != nil {
+				return outcomeFailed, fmt.Errorf("outbox: enqueue dead alert id=%d: %w", m.ID, err)
+			}
+		}
+		return outcomeFailed, nil
+	}
+	next := r.lastSend.Add(Backoff(attempt, r.o.Rand()))
+	log.Info("send failed, will retry", slog.Int("attempt", attempt), slog.Time("next_try", next), slog.String("err", sendErr.Error()))
+	if err := r.o.Store.MarkRetry(ctx, m.ID, next, sendErr.Error()); err != nil {
+		return outcomeFailed, fmt.Errorf("outbox: mark retry id=%d: %w", m.ID, err)
+	}
+	return outcomeFailed, nil
+}
+
+// attemptOf is the number of this try: ClaimDue counts the claim in
+// Attempts (storage contract), so a first try reads 1.
+func attemptOf(m rules.Outgoing) int { return max(m.Attempts, 1) }
+
+func deadAlerts(m rules.Outgoing, attempts int, cause error, directors []string, now time.Time) []rules.Outgoing {
+	to := m.To.Remark
+	switch {
+	case to == "" && m.To.Group != "":
+		to = "群「" + m.To.Group + "」"
+	case to == "":
+		to = "临时会话联系人"
+	}
+	text := fmt.Sprintf("【系统告警】发给「%s」的一条消息（%s）尝试%d次仍未发出，已停止重试。\n原因：%s\n消息开头：%s\n如有需要，请直接联系对方。",
+		to, kindLabel(m.Kind), attempts, cause.Error(), head(m.Text, 40))
+	var out []rules.Outgoing
+	for _, d := range directors {
+		out = append(out, rules.Outgoing{
+			Key:       fmt.Sprintf("alert:dead:%d:%s", m.ID, d),
+			Kind:      "alert",
+			To:        rules.Recipient{Remark: d},
+			Text:      text,
+			Status:    rules.OutboxPending,
+			NextTry:   now,
+			CreatedAt: now,
+		})
+	}
+	return out
+}
+
+func kindLabel(k string) string {
+	switch k {
+	case "receipt":
+		return "回执"
+	case "reminder":
+		return "提醒"
+	case "broadcast":
+		return "通知"
+	case "feedback":
+		return "反馈意见"
+	case "digest":
+		return "汇总"
+	case "reply":
+		return "回复"
+	}
+	return k
+}
+
+func head(s string, n int) string {
+	r := []rune(s)
+	if len(r) > n {
+		return string(r[:n]) + "…"
+	}
+	return s
+}
+
+// Run drains until ctx ends: every Poll while online, and it waits while
+// the transport is offline (rows stay pending; nothing is dropped).
+func (r *Relay) Run(ctx context.Context) error {
+	for {
+		if r.o.Transport.Online() {
+			if _, err := r.DrainOnce(ctx); err != nil {
+				if ctx.Err() != nil {
+					return ctx.Err()
+				}
+				r.o.Logger.Error("outbox drain failed", slog.String("err", err.Error()))
+			}
+		}
+		if err := r.o.Sleep(ctx, r.o.Poll); err != nil {
+			return err
+		}
+	}
+}

@@ -1,0 +1,337 @@
+package scheduler_test
+
+import (
+	"context"
+	"errors"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"dudaobot/rules"
+	"dudaobot/scheduler"
+	"dudaobot/storage"
+
+	"github.com/robfig/cron/v3"
+)
+
+func TestParseSpec(t *testing.T) {
+	tests := []struct {
+		spec string
+		ok   bool
+	}{
+		{"0 10 * * *", true},
+		{"30 17 * * 1-5", true},
+		{"@every 5s", true},
+		{"@daily", true},
+		{"CRON_TZ=Asia/Shanghai 0 9 * * 1-5", true},
+		{"CRON_TZ=Asia/Shanghai", false}, // v3.0.1 panics here (#470); refused, no panic
+		{"TZ=Asia/Shanghai", false},
+		{"0 9 30 2 *", false}, // parses, never fires
+		{"59 23 31 2 *", false},
+		{"@every 0s", false}, // cron rounds it up to 1s
+		{"@every -5m", false},
+		{"", false},
+		{"0 10 * *", false},
+		{"61 10 * * *", false},
+		{"CRON_TZ=Mars/Olympus 0 9 * * *", false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.spec, func(t *testing.T) {
+			_, err := scheduler.ParseSpec(tt.spec)
+			if (err == nil) != tt.ok {
+				t.Errorf("ParseSpec(%q) err = %v, want ok=%v", tt.spec, err, tt.ok)
+			}
+		})
+	}
+	// New refuses a bad spec instead of panicking.
+	_, err := scheduler.New(scheduler.Options{Store: &storage.Store{}, Specs: scheduler.Specs{Sweep: "CRON_TZ=Asia/Shanghai"}})
+	if err == nil || !strings.Contains(err.Error(), "sweep") {
+		t.Errorf("New with bare CRON_TZ: %v", err)
+	}
+}
+
+func TestSlotTimeFromSpec(t *testing.T) {
+	loc, _ := time.LoadLocation("Asia/Shanghai")
+	for spec, want := range map[string]rules.TimeOfDay{
+		"0 10 * * *":                       {Hour: 10},
+		"30 9 * * 1-5":                     {Hour: 9, Minute: 30},
+		"CRON_TZ=Asia/Shanghai 15 8 * * *": {Hour: 8, Minute: 15},
+		"CRON_TZ=UTC 0 2 * * *":            {Hour: 10}, // 02:00Z is 10:00 in Shanghai
+		"0 10 * * 0,6":                     {Hour: 10},
+		"0 10,16 * * *":                    {Hour: 10},
+	} {
+		if got, err := scheduler.SlotTimeFromSpec(spec, loc); err != nil || got != want {
+			t.Errorf("SlotTimeFromSpec(%q) = %v, %v; want %v", spec, got, err, want)
+		}
+	}
+}
+
+// panicOnce is a job that panics on its first run and counts its runs.
+type panicOnce struct{ runs atomic.Int32 }
+
+func (p *panicOnce) Run() {
+	if p.runs.Add(1) == 1 {
+		panic("boom")
+	}
+}
+
+// TestChainOrder: a job that panics once runs again next time under the
+// production chain (Skip outside Recover). The reversed chain — Recover
+// outside Skip — loses Skip's token in the panic and skips the job for ever
+// (robfig/cron #366); the test shows that too, so a "harmless" reorder of
+// JobWrappers fails here.
+func TestChainOrder(t *testing.T) {
+	l := scheduler.CronLogger(slog.New(slog.DiscardHandler))
+	t.Run("Production", func(t *testing.T) {
+		j := &panicOnce{}
+		wrapped := cron.NewChain(scheduler.JobWrappers(l)...).Then(j)
+		for range 3 {
+			wrapped.Run()
+		}
+		if got := j.runs.Load(); got != 3 {
+			t.Errorf("runs = %d, want 3", got)
+		}
+	})
+	t.Run("ReversedFails", func(t *testing.T) {
+		j := &panicOnce{}
+		wrapped := cron.NewChain(cron.Recover(l), cron.SkipIfStillRunning(l)).Then(j)
+		for range 3 {
+			wrapped.Run()
+		}
+		if got := j.runs.Load(); got != 1 {
+			t.Errorf("runs = %d, want 1 (the known-bad order skips for ever)", got)
+		}
+	})
+	t.Run("SchedulerJob", func(t *testing.T) {
+		// The scheduler's own sweep job, through its cron entry: the store
+		// panics once; the next run works.
+		w := newWorld(t, time.Date(2027, 2, 22, 10, 0, 0, 0, time.UTC), nil)
+		ps := &panickyStore{Store: w.st}
+		ps.left.Store(1)
+		w.mod = func(o *scheduler.Options) { o.Store = ps }
+		w.restart()
+		ps.Store = w.st
+		w.sched.RunJob("sweep")
+		if n := len(reminderRecords(t, w)); n != 0 {
+			t.Fatalf("panicking sweep wrote %d", n)
+		}
+		w.sched.RunJob("sweep")
+		if n := len(reminderRecords(t, w)); n != 28 {
+			t.Fatalf("second sweep wrote %d records, want 28", n)
+		}
+	})
+}
+
+type panickyStore struct {
+	*storage.Store
+	left atomic.Int32
+}
+
+func (p *panickyStore) Calendar(ctx context.Context, year int, loc *time.Location) (rules.Calendar, error) {
+	if p.left.Add(-1) >= 0 {
+		panic("database on fire")
+	}
+	return p.Store.Calendar(ctx, year, loc)
+}
+
+func reminderRecords(t testing.TB, w *world) []rules.ReminderRecord {
+	t.Helper()
+	r, err := w.st.Reminders(context.Background(), 2027)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// TestDowntime is the §2 misfire table: the bot is down around the 10:00
+// slot of 22 February (7 days before the self-assessment deadline).
+func TestDowntime(t *testing.T) {
+	tests := []struct {
+		name         string
+		lastUp, back string
+		wantSent     int // reminders to officials
+		wantMissed   int // missed records
+		wantAlerts   int
+		wantCatchup  bool
+	}{
+		{"WithinGrace_ExactlyOne", "2027-02-22 09:55", "2027-02-22 11:30", 28, 0, 0, true},
+		{"JustInTime_NotCatchup", "2027-02-22 09:55", "2027-02-22 10:05", 28, 0, 0, false},
+		{"BeyondGrace_MissedAndOneAlert", "2027-02-22 09:55", "2027-02-22 16:30", 0, 28, 1, false},
+		// Down 25 Feb 11:00 → 1 Mar 10:30: 26 Feb and 28 Feb slots are beyond
+		// grace (missed, one alert), 1 Mar is within: one catch-up, not three.
+		{"SeveralSlots_OneCatchup", "2027-02-25 11:00", "2027-03-01 10:30", 28, 56, 1, true},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			w := newWorld(t, time.Date(2027, 2, 20, 2, 0, 0, 0, time.UTC), nil)
+			// Up and sweeping every day until lastUp.
+			for d := w.at("2027-02-20 10:00"); !d.After(w.at(tt.lastUp)); d = d.AddDate(0, 0, 1) {
+				w.set(d)
+				w.sweep()
+				w.drain()
+			}
+			w.set(w.at(tt.lastUp))
+			w.sweep()
+			w.drain()
+			before := len(w.tr.all())
+			// Down; a new process starts at back and sweeps at once (Start).
+			w.set(w.at(tt.back))
+			w.restart()
+			w.sweep()
+			w.drain()
+			w.sweep() // a second sweep changes nothing
+			w.drain()
+			got := w.tr.all()[before:]
+			rem, alerts := kinds(got, "reminder"), kinds(got, "alert")
+			if len(rem) != tt.wantSent || len(alerts) != tt.wantAlerts {
+				t.Fatalf("sent %d reminders, %d alerts; want %d, %d", len(rem), len(alerts), tt.wantSent, tt.wantAlerts)
+			}
+			perPerson := map[string]int{}
+			for _, s := range rem {
+				perPerson[s.Msg.To.Remark]++
+				if strings.Contains(s.Msg.Text, "补发") != tt.wantCatchup {
+					t.Errorf("catch-up label = %v, want %v:\n%s", !tt.wantCatchup, tt.wantCatchup, s.Msg.Text)
+				}
+			}
+			for p, n := range perPerson {
+				if n != 1 {
+					t.Errorf("%s got %d reminders", p, n)
+				}
+			}
+			missed := 0
+			for _, r := range reminderRecords(t, w) {
+				if r.Missed {
+					missed++
+				}
+			}
+			if missed != tt.wantMissed {
+				t.Errorf("missed records = %d, want %d", missed, tt.wantMissed)
+			}
+			if tt.wantAlerts > 0 {
+				a := alerts[0].Msg
+				if a.To.Remark != "督导办主任" || !strings.Contains(a.Text, "未能按时发出") {
+					t.Errorf("alert %+v", a)
+				}
+			}
+		})
+	}
+}
+
+// TestOverlappingSweeps: 8 sweeps at once at the same slot (an overrun
+// plus a restart plus a manual run) queue each reminder once.
+func TestOverlappingSweeps(t *testing.T) {
+	w := newWorld(t, time.Date(2027, 2, 22, 2, 0, 0, 0, time.UTC), nil)
+	var wg sync.WaitGroup
+	for range 8 {
+		wg.Go(func() {
+			if err := w.sched.SweepReminders(context.Background()); err != nil {
+				t.Error(err)
+			}
+		})
+	}
+	wg.Wait()
+	all, err := w.st.Outbox(context.Background(), "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(all) != 28 {
+		t.Errorf("outbox rows = %d, want 28", len(all))
+	}
+	if n := len(reminderRecords(t, w)); n != 28 {
+		t.Errorf("records = %d, want 28", n)
+	}
+}
+
+func TestSendDigest(t *testing.T) {
+	w := newWorld(t, time.Date(2027, 3, 5, 9, 30, 0, 0, time.UTC), func(o *scheduler.Options) { o.GroupDigest = "督导工作群" })
+	w.submit("xwb", rules.StageSelfAssessment, w.at("2027-02-20 09:00"))
+	w.submit("zzb", rules.StageSelfAssessment, w.at("2027-03-03 09:00"))
+	w.set(w.at("2027-03-05 17:30"))
+	w.must(w.sched.SendDigest(context.Background()))
+	w.must(w.sched.SendDigest(context.Background())) // same day: nothing more
+	w.drain()
+	got := kinds(w.tr.all(), "digest")
+	if len(got) != 2 {
+		t.Fatalf("digests = %d, want 2", len(got))
+	}
+	dir, grp := got[0].Msg, got[1].Msg
+	for _, want := range []string{"【督导日报】2027年3月5日", "自查自评报告：按时1，逾期提交1，未到期未交0，已逾期未交26", "县委宣传部（逾期4天）", "已升级", "县委宣传部：自查自评报告已逾期4天"} {
+		if !strings.Contains(dir.Text, want) {
+			t.Errorf("director digest lacks %q:\n%s", want, dir.Text)
+		}
+	}
+	if dir.To.Remark != "督导办主任" || grp.To.Group != "督导工作群" {
+		t.Errorf("to %+v / %+v", dir.To, grp.To)
+	}
+	if strings.Contains(grp.Text, "@") || strings.Contains(grp.Text, "已升级") || !strings.Contains(grp.Text, "县委宣传部") {
+		t.Errorf("group digest:\n%s", grp.Text)
+	}
+}
+
+func TestBackup(t *testing.T) {
+	w := newWorld(t, time.Date(2027, 3, 1, 19, 0, 0, 0, time.UTC), func(o *scheduler.Options) { o.BackupKeep = 3 })
+	dir := filepath.Join(filepath.Dir(w.dbPath), "backups")
+	w.must(os.MkdirAll(dir, 0o750))
+	w.must(os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("keep me"), 0o600))
+	for d := range 5 {
+		w.set(w.at("2027-03-02 03:00").AddDate(0, 0, d))
+		w.must(w.sched.Backup(context.Background()))
+	}
+	w.must(w.sched.Backup(context.Background())) // twice the same day: replaced
+	ents, err := os.ReadDir(dir)
+	w.must(err)
+	var names []string
+	for _, e := range ents {
+		names = append(names, e.Name())
+	}
+	want := "dudao-2027-03-04.db,dudao-2027-03-05.db,dudao-2027-03-06.db,notes.txt"
+	if strings.Join(names, ",") != want {
+		t.Errorf("backups = %v, want %s", names, want)
+	}
+	// A backup is a usable database.
+	st, err := storage.Open(context.Background(), storage.Options{Path: filepath.Join(dir, "dudao-2027-03-06.db"), Now: w.clk.Now})
+	w.must(err)
+	defer st.Close()
+	units, err := st.Units(context.Background())
+	if err != nil || len(units) != 28 {
+		t.Errorf("backup units = %d, %v", len(units), err)
+	}
+}
+
+type pgStore struct{ *storage.Store }
+
+func (pgStore) Driver() string { return "postgres" }
+func (pgStore) Backup(context.Context, string) error {
+	return errors.New("must not be called")
+}
+
+func TestBackupPostgresSkipped(t *testing.T) {
+	w := newWorld(t, time.Date(2027, 3, 1, 19, 0, 0, 0, time.UTC), nil)
+	w.mod = func(o *scheduler.Options) { o.Store = pgStore{w.st} }
+	w.restart()
+	w.mod = nil
+	w.must(w.sched.Backup(context.Background()))
+	if !strings.Contains(w.logs.String(), "pg_dump") {
+		t.Errorf("no pg_dump hint in logs:\n%s", w.logs)
+	}
+}
+
+// TestStartStop: Start runs the catch-up sweep at once through the chain;
+// Stop waits for it.
+func TestStartStop(t *testing.T) {
+	w := newWorld(t, time.Date(2027, 2, 22, 2, 30, 0, 0, time.UTC), nil)
+	w.sched.Start()
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := w.sched.Stop(ctx); err != nil {
+		t.Fatal(err)
+	}
+	if n := len(reminderRecords(t, w)); n != 28 {
+		t.Errorf("start-up sweep recorded %d, want 28", n)
+	}
+}
