@@ -1,0 +1,310 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"sync"
+	"time"
+
+	"dudaobot/bot"
+	"dudaobot/clock"
+	"dudaobot/config"
+	"dudaobot/handlers"
+	"dudaobot/outbox"
+	"dudaobot/rules"
+	"dudaobot/scheduler"
+	"dudaobot/storage"
+)
+
+// Options configures the whole bot.
+type Options struct {
+	Config *config.Config
+	Clock  clock.Clock // nil: the wall clock
+	Logger *slog.Logger
+	// Transport replaces the HTTP transport of the WeChat client: the
+	// sandbox and the tests pass wxsim's; production leaves it nil (Go's
+	// default: honours HTTPS_PROXY/NO_PROXY and the system CAs).
+	Transport http.RoundTripper
+	QRWriter  io.Writer // where the login QR code is drawn (nil: stdout)
+	// NoCron leaves the cron schedules off; the caller runs jobs itself
+	// through Scheduler (the sandbox drives them from its simulated clock,
+	// tests call them directly).
+	NoCron bool
+	// SendInterval/SendJitter override wechat.send_interval/send_jitter
+	// (the sandbox and tests send faster than a real account may).
+	SendInterval, SendJitter time.Duration
+	// Mailer sends the outage e-mail; nil builds one from config smtp.
+	Mailer Mailer
+	// BotOptions adjusts the WeChat client (tests shorten timeouts).
+	BotOptions func(*bot.Options)
+}
+
+// App is a running dudaobot: conversations, WeChat client, outbox relay and
+// scheduler over one Core.
+type App struct {
+	*Core
+	Dispatcher *handlers.Dispatcher
+	Bot        *bot.Client
+	Relay      *outbox.Relay
+	Scheduler  *scheduler.Scheduler
+
+	o      Options
+	mailer Mailer
+
+	mu          sync.Mutex
+	offlineFrom time.Time
+	alerted     bool
+	statusCh    chan bot.Status
+}
+
+// New opens the core and builds every part; nothing runs until Run.
+func New(ctx context.Context, o Options) (*App, error) {
+	if o.Config == nil {
+		return nil, errors.New("app: no config")
+	}
+	if o.Clock == nil {
+		o.Clock = clock.Real{}
+	}
+	if o.Logger == nil {
+		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	cfg := o.Config
+	core, err := OpenCore(ctx, cfg, o.Clock, o.Logger)
+	if err != nil {
+		return nil, err
+	}
+	a := &App{Core: core, o: o, statusCh: make(chan bot.Status, 16)}
+	a.mailer = o.Mailer
+	if a.mailer == nil && cfg.SMTP.Enabled() {
+		a.mailer = SMTPMailer{cfg.SMTP}
+	}
+	loc := cfg.Location()
+	a.Dispatcher, err = handlers.New(handlers.Options{
+		Store:        core.Store,
+		Files:        core.Files,
+		Ledger:       core.Ledger(),
+		Clock:        o.Clock,
+		Logger:       o.Logger.With("component", "handlers"),
+		Calendar:     cfg.Calendar(),
+		Units:        cfg.Units(),
+		Directors:    cfg.Directors(),
+		MaxFileBytes: cfg.WeChat.MaxFileBytes(),
+		AllowedTypes: cfg.WeChat.AllowedTypes,
+		Groups:       cfg.WeChat.Groups,
+		ErrNotFound:  storage.ErrNotFound,
+	})
+	if err != nil {
+		core.Close()
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	bo := bot.Options{
+		HotLoginFile: cfg.WeChat.HotLoginFile,
+		Groups:       cfg.WeChat.Groups,
+		MaxFileBytes: cfg.WeChat.MaxFileBytes(),
+		Transport:    o.Transport,
+		QRWriter:     o.QRWriter,
+		OnStatus:     a.onStatus,
+		ResolveFile:  core.Files.Abs,
+		Logger:       o.Logger.With("component", "bot"),
+		Clock:        o.Clock,
+	}
+	if o.BotOptions != nil {
+		o.BotOptions(&bo)
+	}
+	a.Bot = bot.New(bo, a.Dispatcher)
+	interval, jitter := cfg.WeChat.SendInterval.Duration, cfg.WeChat.SendJitter.Duration
+	if o.SendInterval > 0 || o.SendJitter > 0 {
+		interval, jitter = o.SendInterval, o.SendJitter
+	}
+	var directorRemarks []string
+	for _, d := range cfg.Directors() {
+		directorRemarks = append(directorRemarks, d.WeChatRemark)
+	}
+	a.Relay = outbox.New(outbox.Options{
+		Store:     core.Store,
+		Transport: a.Bot,
+		Clock:     o.Clock,
+		Logger:    o.Logger.With("component", "outbox"),
+		Location:  loc,
+		Interval:  interval,
+		Jitter:    jitter,
+		DailyCap:  cfg.WeChat.DailyCapPerPerson,
+		Directors: directorRemarks,
+	})
+	specs := scheduler.Specs{
+		Sweep:  cfg.Reminders.SweepCron,
+		Digest: cfg.Reminders.DigestCron,
+		Outbox: cfg.Reminders.OutboxCron,
+		Backup: cfg.Reminders.BackupCron,
+	}
+	if o.NoCron {
+		specs = scheduler.Specs{}
+	}
+	a.Scheduler, err = scheduler.New(scheduler.Options{
+		Store:       core.Store,
+		Relay:       a.Relay,
+		Clock:       o.Clock,
+		Logger:      o.Logger.With("component", "scheduler"),
+		Location:    loc,
+		Year:        cfg.Calendar().Year,
+		Policy:      cfg.ReminderPolicy(),
+		Directors:   cfg.Directors(),
+		GroupDigest: cfg.Reminders.GroupDigest,
+		BackupsDir:  cfg.BackupsDir,
+		BackupKeep:  cfg.Reminders.BackupKeep,
+		Specs:       specs,
+	})
+	if err != nil {
+		core.Close()
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	return a, nil
+}
+
+// Run runs the bot until ctx is done, then shuts down in order: scheduler
+// (waiting for running jobs), WeChat client, conversations (draining queued
+// messages), database.
+func (a *App) Run(ctx context.Context) error {
+	log := a.Logger
+	a.Dispatcher.Start(ctx)
+	if err := a.Dispatcher.Recover(ctx); err != nil {
+		log.Warn("recovering unhandled messages", slog.Any("err", err))
+	}
+	if !a.o.NoCron {
+		a.Scheduler.Start()
+	}
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() { defer wg.Done(); a.watchStatus(ctx) }()
+	err := a.Bot.Run(ctx)
+	if ctx.Err() != nil {
+		err = nil
+	}
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	if !a.o.NoCron {
+		if e := a.Scheduler.Stop(stopCtx); e != nil {
+			log.Warn("stopping scheduler", slog.Any("err", e))
+		}
+	}
+	if e := a.Dispatcher.Stop(stopCtx); e != nil {
+		log.Warn("stopping conversations", slog.Any("err", e))
+	}
+	wg.Wait()
+	if e := a.Core.Close(); e != nil && err == nil {
+		err = e
+	}
+	return err
+}
+
+// onStatus is called by the WeChat client on its own goroutine, in order.
+func (a *App) onStatus(st bot.Status) {
+	select {
+	case a.statusCh <- st:
+	default:
+		a.Logger.Warn("status queue full; dropping transition", slog.Bool("online", st.Online))
+	}
+}
+
+// watchStatus turns session transitions into messages: when the bot comes
+// back after an outage the director is told for how long it was away; while
+// it stays away longer than wechat.outage_alert_after the director is
+// e-mailed (WeChat itself cannot carry that news).
+func (a *App) watchStatus(ctx context.Context) {
+	after := a.Config.WeChat.OutageAlertAfter.Duration
+	if after <= 0 {
+		after = 30 * time.Minute
+	}
+	var timer <-chan time.Time
+	var t *time.Timer
+	for {
+		select {
+		case <-ctx.Done():
+			if t != nil {
+				t.Stop()
+			}
+			return
+		case st := <-a.statusCh:
+			if st.Online {
+				if t != nil {
+					t.Stop()
+					timer = nil
+				}
+				a.cameBack(ctx, st)
+				continue
+			}
+			a.mu.Lock()
+			a.offlineFrom, a.alerted = st.Since, false
+			a.mu.Unlock()
+			if a.mailer != nil {
+				t = time.NewTimer(after)
+				timer = t.C
+			}
+		case <-timer:
+			timer = nil
+			a.mailOutage(ctx)
+		}
+	}
+}
+
+func (a *App) cameBack(ctx context.Context, st bot.Status) {
+	a.mu.Lock()
+	first := a.offlineFrom.IsZero()
+	a.offlineFrom = time.Time{}
+	a.mu.Unlock()
+	// The first login after start is not an outage worth reporting unless
+	// the bot was down for a while (a restart, a lost session).
+	if first && st.Downtime < time.Minute {
+		return
+	}
+	loc := a.Config.Location()
+	from := st.Since.Add(-st.Downtime).In(loc)
+	text := fmt.Sprintf("【系统通知】督导机器人已恢复在线（%s）。此前离线约 %s（自 %s 起），期间各单位发来的消息已补收；如有单位反映未收到回执，请提醒其重新发送。",
+		st.Cause, humanDuration(st.Downtime), from.Format("1月2日 15:04"))
+	var outs []rules.Outgoing
+	for _, d := range a.Config.Directors() {
+		outs = append(outs, rules.Outgoing{
+			Key:  fmt.Sprintf("online:%d:%s", st.Since.UnixNano(), d.WeChatRemark),
+			Kind: "alert",
+			To:   rules.Recipient{Remark: d.WeChatRemark},
+			Text: text,
+		})
+	}
+	if err := a.Store.Enqueue(ctx, outs...); err != nil {
+		a.Logger.Warn("queueing back-online notice", slog.Any("err", err))
+	}
+}
+
+func (a *App) mailOutage(ctx context.Context) {
+	a.mu.Lock()
+	from, done := a.offlineFrom, a.alerted
+	a.alerted = true
+	a.mu.Unlock()
+	if from.IsZero() || done || a.mailer == nil {
+		return
+	}
+	loc := a.Config.Location()
+	subject := "督导机器人微信离线提醒"
+	body := fmt.Sprintf("督导机器人自 %s 起无法连接微信，已持续 %s。\n提醒和回执将在恢复后补发。请尽快在服务器上重新扫码登录（dudaobot run），或检查手机微信是否在线。\n",
+		from.In(loc).Format("2006-01-02 15:04"), humanDuration(a.Clock.Now().Sub(from)))
+	if err := a.mailer.Mail(ctx, subject, body); err != nil {
+		a.Logger.Error("outage e-mail failed", slog.Any("err", err))
+		return
+	}
+	a.Logger.Info("outage e-mail sent")
+}
+
+func humanDuration(d time.Duration) string {
+	switch {
+	case d < time.Minute:
+		return "不到 1 分钟"
+	case d < time.Hour:
+		return fmt.Sprintf("%d 分钟", int(d/time.Minute))
+	default:
+		return fmt.Sprintf("%d 小时 %d 分钟", int(d/time.Hour), int(d%time.Hour/time.Minute))
+	}
+}

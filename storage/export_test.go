@@ -1,0 +1,49 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strings"
+
+	"dudaobot/rules"
+)
+
+// SQLDB exposes the pool to the tests that inspect every connection.
+func SQLDB(s *Store) *sql.DB {
+	db, err := s.db.DB()
+	if err != nil {
+		panic(err)
+	}
+	return db
+}
+
+// BulkSubmissions inserts rows as they are (versions included) in large
+// batches, to seed benchmarks far faster than AddSubmission's one
+// transaction per row.
+func BulkSubmissions(ctx context.Context, s *Store, subs []rules.Submission) error {
+	rows := make([]submissionRow, len(subs))
+	for i, sub := range subs {
+		rows[i] = submissionToRow(sub)
+	}
+	return s.db.WithContext(ctx).CreateInBatches(rows, 500).Error
+}
+
+// ExplainUnitYears returns SQLite's query plan for the overview query.
+func ExplainUnitYears(ctx context.Context, s *Store, year int) (string, error) {
+	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN QUERY PLAN "+unitYearSQL+"ORDER BY u.sort_order, u.unit_key, s.stage", year, year, year).Rows()
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "%d %d %s\n", id, parent, detail)
+	}
+	return b.String(), rows.Err()
+}

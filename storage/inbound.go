@@ -1,0 +1,60 @@
+package storage
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"dudaobot/rules"
+
+	"gorm.io/gorm/clause"
+)
+
+// RecordInbound stores an inbound message from a known sender and reports
+// whether it is new. The key (sender, MsgID, CreateTime) is unique, so a
+// message WeChat delivers again after a restart is recognised (isNew false)
+// with no error. Inbound bookkeeping is not audited: it changes no state of
+// the cycle.
+func (s *Store) RecordInbound(ctx context.Context, k rules.InboundKey, kind rules.MsgKind, text string, at time.Time) (bool, error) {
+	if at.IsZero() {
+		at = s.now()
+	}
+	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{
+		Columns:   []clause.Column{{Name: "sender"}, {Name: "msg_id"}, {Name: "create_time"}},
+		DoNothing: true,
+	}).Create(&inboundRow{Sender: k.Sender, MsgID: k.MsgID, CreateTime: k.CreateTime, Kind: string(kind), Text: text, ReceivedAt: ns(at)})
+	if res.Error != nil {
+		return false, wrap(fmt.Sprintf("record inbound sender=%s msg=%s", k.Sender, k.MsgID), res.Error)
+	}
+	return res.RowsAffected == 1, nil
+}
+
+// MarkInboundHandled records that the message was fully handled.
+// ErrNotFound if it was never recorded.
+func (s *Store) MarkInboundHandled(ctx context.Context, k rules.InboundKey) error {
+	res := s.db.WithContext(ctx).Model(&inboundRow{}).
+		Where("sender = ? AND msg_id = ? AND create_time = ?", k.Sender, k.MsgID, k.CreateTime).
+		Update("handled", true)
+	err := res.Error
+	if err == nil && res.RowsAffected == 0 {
+		err = ErrNotFound
+	}
+	return wrap(fmt.Sprintf("mark inbound handled sender=%s msg=%s", k.Sender, k.MsgID), err)
+}
+
+// UnhandledInbound lists messages recorded but never marked handled (the
+// bot crashed while handling them), oldest first.
+func (s *Store) UnhandledInbound(ctx context.Context) ([]rules.InboundRecord, error) {
+	var rows []inboundRow
+	if err := s.db.WithContext(ctx).Where("handled = ?", false).Order("received_at, id").Find(&rows).Error; err != nil {
+		return nil, wrap("unhandled inbound", err)
+	}
+	out := make([]rules.InboundRecord, len(rows))
+	for i, r := range rows {
+		out[i] = rules.InboundRecord{
+			Key:  rules.InboundKey{Sender: r.Sender, MsgID: r.MsgID, CreateTime: r.CreateTime},
+			Kind: rules.MsgKind(r.Kind), Text: r.Text, ReceivedAt: s.tm(r.ReceivedAt), Handled: r.Handled,
+		}
+	}
+	return out, nil
+}

@@ -1,0 +1,187 @@
+package storage
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	"dudaobot/rules"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// Enqueue queues messages in one transaction. A message whose Key is already
+// in the outbox (in any state) is skipped: it is already queued or sent, and
+// queuing it again is how a retried job stays idempotent.
+func (s *Store) Enqueue(ctx context.Context, msgs ...rules.Outgoing) error {
+	if len(msgs) == 0 {
+		return nil
+	}
+	return wrap("enqueue", s.tx(ctx, func(tx *gorm.DB) error { return s.enqueueTx(tx, msgs) }))
+}
+
+// enqueueTx inserts msgs as pending inside tx, skipping duplicate keys with
+// ON CONFLICT DO NOTHING, so a duplicate neither fails nor aborts the
+// caller's transaction. Rows are inserted one by one: a multi-row insert
+// with some rows skipped would leave gorm mapping returned IDs to the wrong
+// rows on PostgreSQL.
+func (s *Store) enqueueTx(tx *gorm.DB, msgs []rules.Outgoing) error {
+	now := s.now()
+	for _, m := range msgs {
+		if m.Key == "" {
+			return fmt.Errorf("outbox message kind=%s has no key", m.Kind)
+		}
+		if m.To == (rules.Recipient{}) {
+			return fmt.Errorf("outbox message %s has no recipient", m.Key)
+		}
+		row := outboxRow{
+			Key: m.Key, Kind: m.Kind, ToRemark: m.To.Remark, ToUser: m.To.UserName, ToGroup: m.To.Group,
+			Text: m.Text, FilePath: m.FilePath, FileName: m.FileName,
+			Status: string(rules.OutboxPending), NextTry: ns(m.NextTry), CreatedAt: ns(m.CreatedAt),
+		}
+		if row.NextTry == 0 {
+			row.NextTry = ns(now)
+		}
+		if row.CreatedAt == 0 {
+			row.CreatedAt = ns(now)
+		}
+		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoNothing: true}).
+			Create(&row).Error; err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// ClaimDue atomically moves up to limit due messages to sending under a
+// lease until now+lease, and returns them. Due means pending with NextTry <=
+// now, or sending with an expired lease (the sender crashed or hung: the
+// message is rescued and sent again; it says what it is, so a rare duplicate
+// is harmless). Attempts counts claims, including this one, so a message
+// that crashes the sender every time still reaches the relay's limit.
+//
+// No two claimers get the same row: on SQLite the transaction holds the
+// write lock from its BEGIN IMMEDIATE; on PostgreSQL the rows are selected
+// FOR UPDATE SKIP LOCKED.
+func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]rules.Outgoing, error) {
+	if limit <= 0 {
+		return nil, nil
+	}
+	var rows []outboxRow
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		n := ns(now)
+		err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Options: clause.LockingOptionsSkipLocked}).
+			Where("(status = ? AND next_try <= ?) OR (status = ? AND lease_until <= ?)",
+				string(rules.OutboxPending), n, string(rules.OutboxSending), n).
+			Order("next_try, id").Limit(limit).Find(&rows).Error
+		if err != nil || len(rows) == 0 {
+			return err
+		}
+		ids := make([]int64, len(rows))
+		for i, r := range rows {
+			ids[i] = r.ID
+		}
+		until := ns(now.Add(lease))
+		if err := tx.Model(&outboxRow{}).Where("id IN ?", ids).Updates(map[string]any{
+			"status":      string(rules.OutboxSending),
+			"lease_until": until,
+			"attempts":    gorm.Expr("attempts + 1"),
+		}).Error; err != nil {
+			return err
+		}
+		for i := range rows {
+			rows[i].Status, rows[i].LeaseUntil = string(rules.OutboxSending), until
+			rows[i].Attempts++
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap("claim due", err)
+	}
+	out := make([]rules.Outgoing, len(rows))
+	for i, r := range rows {
+		out[i] = s.outgoingFromRow(r)
+	}
+	return out, nil
+}
+
+// MarkSent records a successful send.
+func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	return s.setOutbox(ctx, "mark sent", id, map[string]any{
+		"status": string(rules.OutboxSent), "sent_at": ns(at), "lease_until": int64(0),
+	})
+}
+
+// MarkRetry puts a message back to pending, to be tried again at nextTry.
+func (s *Store) MarkRetry(ctx context.Context, id int64, nextTry time.Time, errText string) error {
+	return s.setOutbox(ctx, "mark retry", id, map[string]any{
+		"status": string(rules.OutboxPending), "next_try": ns(nextTry), "lease_until": int64(0), "last_error": errText,
+	})
+}
+
+// MarkDead gives up on a message; it stays in the outbox for the director.
+func (s *Store) MarkDead(ctx context.Context, id int64, errText string) error {
+	return s.setOutbox(ctx, "mark dead", id, map[string]any{
+		"status": string(rules.OutboxDead), "lease_until": int64(0), "last_error": errText,
+	})
+}
+
+func (s *Store) setOutbox(ctx context.Context, op string, id int64, set map[string]any) error {
+	res := s.db.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(set)
+	err := res.Error
+	if err == nil && res.RowsAffected == 0 {
+		err = ErrNotFound
+	}
+	return wrap(fmt.Sprintf("%s id=%d", op, id), err)
+}
+
+// SentSince counts the messages sent to one recipient since the given time
+// (the per-person daily cap). A recipient is matched on the field that
+// identifies it: the remark, else the session user name, else the group.
+func (s *Store) SentSince(ctx context.Context, to rules.Recipient, since time.Time) (int, error) {
+	q := s.db.WithContext(ctx).Model(&outboxRow{}).Where("status = ? AND sent_at >= ?", string(rules.OutboxSent), ns(since))
+	switch {
+	case to.Remark != "":
+		q = q.Where("to_remark = ?", to.Remark)
+	case to.UserName != "":
+		q = q.Where("to_user = ?", to.UserName)
+	case to.Group != "":
+		q = q.Where("to_group = ?", to.Group)
+	default:
+		return 0, errors.New("storage: sent since: empty recipient")
+	}
+	var n int64
+	if err := q.Count(&n).Error; err != nil {
+		return 0, wrap("sent since", err)
+	}
+	return int(n), nil
+}
+
+// Outbox lists the messages in a status ("" = all), oldest first.
+func (s *Store) Outbox(ctx context.Context, status rules.OutboxStatus) ([]rules.Outgoing, error) {
+	q := s.db.WithContext(ctx).Order("id")
+	if status != "" {
+		q = q.Where("status = ?", string(status))
+	}
+	var rows []outboxRow
+	if err := q.Find(&rows).Error; err != nil {
+		return nil, wrap(fmt.Sprintf("outbox status=%s", status), err)
+	}
+	out := make([]rules.Outgoing, len(rows))
+	for i, r := range rows {
+		out[i] = s.outgoingFromRow(r)
+	}
+	return out, nil
+}
+
+func (s *Store) outgoingFromRow(r outboxRow) rules.Outgoing {
+	return rules.Outgoing{
+		ID: r.ID, Key: r.Key, Kind: r.Kind,
+		To:   rules.Recipient{Remark: r.ToRemark, UserName: r.ToUser, Group: r.ToGroup},
+		Text: r.Text, FilePath: r.FilePath, FileName: r.FileName, Status: rules.OutboxStatus(r.Status),
+		Attempts: r.Attempts, NextTry: s.tm(r.NextTry), CreatedAt: s.tm(r.CreatedAt), SentAt: s.tm(r.SentAt),
+		LastError: r.LastError,
+	}
+}

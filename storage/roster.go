@@ -1,0 +1,261 @@
+package storage
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"time"
+
+	"dudaobot/rules"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// actorConfig is the audit actor for changes that come from config.yaml.
+const actorConfig = "config"
+
+// SyncRoster makes the stored roster equal to the configured one (config is
+// the source of truth; this runs at every start). Units that left the roster
+// are removed with their officials; their submissions stay, for the record.
+func (s *Store) SyncRoster(ctx context.Context, units []rules.Unit, directors []rules.Director) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// Officials and directors are rewritten whole: they have no identity
+		// of their own beyond their position in the config.
+		if err := tx.Where("1 = 1").Delete(&officialRow{}).Error; err != nil {
+			return err
+		}
+		if err := tx.Where("1 = 1").Delete(&directorRow{}).Error; err != nil {
+			return err
+		}
+		keys := make([]string, 0, len(units))
+		var officials []officialRow
+		for i, u := range units {
+			if u.Key == "" {
+				return fmt.Errorf("unit %d %q has no key", i, u.Name)
+			}
+			keys = append(keys, u.Key)
+			aliases, err := json.Marshal(u.Aliases)
+			if err != nil {
+				return err
+			}
+			order := u.SortOrder
+			if order == 0 {
+				order = i + 1
+			}
+			row := unitRow{UnitKey: u.Key, Name: u.Name, Aliases: string(aliases), Duties: u.Duties, SortOrder: order}
+			if err := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "unit_key"}},
+				DoUpdates: clause.AssignmentColumns([]string{"name", "aliases", "duties", "sort_order"}),
+			}).Create(&row).Error; err != nil {
+				return err
+			}
+			for j, o := range u.Officials {
+				officials = append(officials, officialRow{UnitKey: u.Key, Name: o.Name, Remark: o.WeChatRemark, Position: j})
+			}
+			if b := u.Backup; b != nil {
+				officials = append(officials, officialRow{UnitKey: u.Key, Name: b.Name, Remark: b.WeChatRemark, IsBackup: true, Position: len(u.Officials)})
+			}
+		}
+		q := tx.Where("1 = 1")
+		if len(keys) > 0 {
+			q = tx.Where("unit_key NOT IN ?", keys)
+		}
+		if err := q.Delete(&unitRow{}).Error; err != nil {
+			return err
+		}
+		if len(officials) > 0 {
+			if err := tx.CreateInBatches(officials, 200).Error; err != nil {
+				return err
+			}
+		}
+		if len(directors) > 0 {
+			rows := make([]directorRow, len(directors))
+			for i, d := range directors {
+				rows[i] = directorRow{Name: d.Name, Remark: d.WeChatRemark, Position: i}
+			}
+			if err := tx.Create(&rows).Error; err != nil {
+				return err
+			}
+		}
+		return s.audit(tx, actorConfig, "roster", 0, "",
+			fmt.Sprintf("units=%d officials=%d directors=%d", len(units), len(officials), len(directors)))
+	})
+	return wrap("sync roster", err)
+}
+
+// Units returns the roster in config order, each unit with its officials
+// and backup. Two queries, whatever the number of units.
+func (s *Store) Units(ctx context.Context) ([]rules.Unit, error) {
+	var urows []unitRow
+	db := s.db.WithContext(ctx)
+	if err := db.Order("sort_order, unit_key").Find(&urows).Error; err != nil {
+		return nil, wrap("units", err)
+	}
+	var orows []officialRow
+	if err := db.Order("unit_key, is_backup, position, id").Find(&orows).Error; err != nil {
+		return nil, wrap("units: officials", err)
+	}
+	byUnit := make(map[string][]officialRow, len(urows))
+	for _, o := range orows {
+		byUnit[o.UnitKey] = append(byUnit[o.UnitKey], o)
+	}
+	out := make([]rules.Unit, 0, len(urows))
+	for _, r := range urows {
+		u := rules.Unit{Key: r.UnitKey, Name: r.Name, Duties: r.Duties, SortOrder: r.SortOrder}
+		if r.Aliases != "" {
+			if err := json.Unmarshal([]byte(r.Aliases), &u.Aliases); err != nil {
+				return nil, fmt.Errorf("storage: units: aliases of %s: %w", r.UnitKey, err)
+			}
+		}
+		for _, o := range byUnit[r.UnitKey] {
+			off := rules.Official{Name: o.Name, WeChatRemark: o.Remark, UnitKey: o.UnitKey, IsBackup: o.IsBackup}
+			if o.IsBackup {
+				b := off
+				u.Backup = &b
+				continue
+			}
+			u.Officials = append(u.Officials, off)
+		}
+		out = append(out, u)
+	}
+	return out, nil
+}
+
+// LoadIndicators replaces the stored indicator system with the embedded one.
+func (s *Store) LoadIndicators(ctx context.Context, list []rules.Indicator) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := tx.Where("1 = 1").Delete(&indicatorRow{}).Error; err != nil {
+			return err
+		}
+		rows := make([]indicatorRow, len(list))
+		for i, in := range list {
+			th, err := json.Marshal(in.Thresholds)
+			if err != nil {
+				return err
+			}
+			order := in.Order
+			if order == 0 {
+				order = i + 1
+			}
+			rows[i] = indicatorRow{Code: in.Code, Level: in.Level, ParentCode: in.ParentCode, Text: in.Text, Thresholds: string(th), Position: order}
+		}
+		if len(rows) > 0 {
+			if err := tx.CreateInBatches(rows, 200).Error; err != nil {
+				return err
+			}
+		}
+		return s.audit(tx, actorConfig, "indicators", 0, "", fmt.Sprintf("indicators=%d", len(rows)))
+	})
+	return wrap("load indicators", err)
+}
+
+// Indicators returns the indicator system in its order.
+func (s *Store) Indicators(ctx context.Context) ([]rules.Indicator, error) {
+	var rows []indicatorRow
+	if err := s.db.WithContext(ctx).Order("position, id").Find(&rows).Error; err != nil {
+		return nil, wrap("indicators", err)
+	}
+	out := make([]rules.Indicator, len(rows))
+	for i, r := range rows {
+		out[i] = rules.Indicator{Code: r.Code, Level: r.Level, ParentCode: r.ParentCode, Text: r.Text, Order: r.Position}
+		if r.Thresholds != "" && r.Thresholds != "null" {
+			if err := json.Unmarshal([]byte(r.Thresholds), &out[i].Thresholds); err != nil {
+				return nil, fmt.Errorf("storage: indicators: %s: %w", r.Code, err)
+			}
+		}
+	}
+	return out, nil
+}
+
+// EnsureYear stores the year's calendar from config. A missing row is
+// created; an existing one gets config's dates (config stays the source of
+// truth) but keeps the director's overrides, which live in their own columns.
+func (s *Store) EnsureYear(ctx context.Context, c rules.Calendar) error {
+	want := yearRow{
+		Year:                  c.Year,
+		SelfAssessmentDue:     dateText(c.SelfAssessmentDue),
+		InspectionStart:       dateText(c.InspectionStart),
+		InspectionEnd:         dateText(c.InspectionEnd),
+		FeedbackDays:          c.FeedbackDays,
+		RectificationPlanDays: c.RectificationPlanDays,
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var cur yearRow
+		err := tx.Take(&cur, "year = ?", c.Year).Error
+		switch {
+		case errors.Is(err, gorm.ErrRecordNotFound):
+			if err := tx.Create(&want).Error; err != nil {
+				return err
+			}
+			return s.audit(tx, actorConfig, "year", c.Year, "", "created from config")
+		case err != nil:
+			return err
+		}
+		want.InspectionEndOverride = cur.InspectionEndOverride
+		if cur == want {
+			return nil
+		}
+		if err := tx.Model(&yearRow{}).Where("year = ?", c.Year).Updates(map[string]any{
+			"self_assessment_due":     want.SelfAssessmentDue,
+			"inspection_start":        want.InspectionStart,
+			"inspection_end":          want.InspectionEnd,
+			"feedback_days":           want.FeedbackDays,
+			"rectification_plan_days": want.RectificationPlanDays,
+		}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, actorConfig, "year", c.Year, "", "dates updated from config")
+	})
+	return wrap(fmt.Sprintf("ensure year %d", c.Year), err)
+}
+
+// Calendar returns the year's calendar in loc: config's dates overlaid with
+// the director's override of the inspection end. ErrNotFound if EnsureYear
+// never ran for the year.
+func (s *Store) Calendar(ctx context.Context, year int, loc *time.Location) (rules.Calendar, error) {
+	var r yearRow
+	if err := s.db.WithContext(ctx).Take(&r, "year = ?", year).Error; err != nil {
+		return rules.Calendar{}, wrap(fmt.Sprintf("calendar %d", year), err)
+	}
+	c := rules.Calendar{Year: r.Year, Location: loc, FeedbackDays: r.FeedbackDays, RectificationPlanDays: r.RectificationPlanDays}
+	end := r.InspectionEnd
+	if r.InspectionEndOverride != "" {
+		end = r.InspectionEndOverride
+	}
+	var err error
+	for _, f := range []struct {
+		dst *rules.Date
+		src string
+	}{{&c.SelfAssessmentDue, r.SelfAssessmentDue}, {&c.InspectionStart, r.InspectionStart}, {&c.InspectionEnd, end}} {
+		if *f.dst, err = parseDate(f.src); err != nil {
+			return rules.Calendar{}, fmt.Errorf("storage: calendar %d: %w", year, err)
+		}
+	}
+	return c, nil
+}
+
+// SetInspectionEnd records the director's 督导结束: the field inspection
+// ended on d, which starts the office's 14-day feedback clock.
+func (s *Store) SetInspectionEnd(ctx context.Context, year int, d rules.Date, actor string) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		res := tx.Model(&yearRow{}).Where("year = ?", year).Update("inspection_end_override", dateText(d))
+		if res.Error != nil {
+			return res.Error
+		}
+		if res.RowsAffected == 0 {
+			return fmt.Errorf("year %d: %w", year, ErrNotFound)
+		}
+		return s.audit(tx, actor, "inspection_end", year, "", d.String())
+	})
+	return wrap(fmt.Sprintf("set inspection end %d", year), err)
+}
+
+// audit appends one audit row inside tx.
+func (s *Store) audit(tx *gorm.DB, actor, action string, year int, unitKey, detail string) error {
+	if actor == "" {
+		actor = "system"
+	}
+	return tx.Create(&auditRow{At: ns(s.now()), Actor: actor, Action: action, Year: year, UnitKey: unitKey, Detail: detail}).Error
+}

@@ -1,0 +1,289 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"slices"
+	"time"
+
+	"dudaobot/rules"
+
+	"gorm.io/gorm"
+	"gorm.io/gorm/clause"
+)
+
+// unitYearSQL is the whole compliance overview in ONE statement: one row per
+// (unit, stage with submissions), units in roster order, with the unit's
+// first feedback delivery and completion due date joined in. The derived
+// tables aggregate over ix_sub_agg and ix_feedback_unit, so the cost is one
+// index scan per table however many units there are (no N+1).
+//
+// FeedbackAt is the first delivery: the office's 14-day obligation is met by
+// it, and the unit's 7-day plan clock starts when it first had feedback.
+const unitYearSQL = `
+SELECT u.unit_key, s.stage, s.first_at, s.last_at, s.versions, f.feedback_at, r.due
+FROM units u
+LEFT JOIN (
+	SELECT unit_key, stage, MIN(received_at) AS first_at, MAX(received_at) AS last_at, MAX(version) AS versions
+	FROM submissions WHERE year = ? GROUP BY unit_key, stage
+) s ON s.unit_key = u.unit_key
+LEFT JOIN (
+	SELECT unit_key, MIN(delivered_at) AS feedback_at
+	FROM feedback_deliveries WHERE year = ? GROUP BY unit_key
+) f ON f.unit_key = u.unit_key
+LEFT JOIN rectification_dues r ON r.year = ? AND r.unit_key = u.unit_key
+`
+
+// UnitYears returns every roster unit's submissions summary for the year, in
+// roster order, from one aggregate query.
+func (s *Store) UnitYears(ctx context.Context, year int) ([]rules.UnitYear, error) {
+	out, err := s.unitYears(ctx, year, "")
+	if err != nil {
+		return nil, wrap(fmt.Sprintf("unit years %d", year), err)
+	}
+	return out, nil
+}
+
+// UnitYear returns one unit's summary; ErrNotFound if the unit is not on
+// the roster.
+func (s *Store) UnitYear(ctx context.Context, year int, unitKey string) (rules.UnitYear, error) {
+	out, err := s.unitYears(ctx, year, unitKey)
+	if err == nil && len(out) == 0 {
+		err = fmt.Errorf("unit %q: %w", unitKey, ErrNotFound)
+	}
+	if err != nil {
+		return rules.UnitYear{}, wrap(fmt.Sprintf("unit year %d unit=%s", year, unitKey), err)
+	}
+	return out[0], nil
+}
+
+func (s *Store) unitYears(ctx context.Context, year int, unitKey string) ([]rules.UnitYear, error) {
+	q := unitYearSQL
+	args := []any{year, year, year}
+	if unitKey != "" {
+		q += "WHERE u.unit_key = ?\n"
+		args = append(args, unitKey)
+	}
+	q += "ORDER BY u.sort_order, u.unit_key, s.stage"
+	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	var out []rules.UnitYear
+	for rows.Next() {
+		var (
+			key                                   string
+			stage, due                            sql.NullString
+			firstAt, lastAt, versions, feedbackAt sql.NullInt64
+		)
+		if err := rows.Scan(&key, &stage, &firstAt, &lastAt, &versions, &feedbackAt, &due); err != nil {
+			return nil, err
+		}
+		if n := len(out); n == 0 || out[n-1].UnitKey != key {
+			u := rules.UnitYear{
+				UnitKey:        key,
+				FirstSubmitted: map[rules.Stage]time.Time{},
+				LastSubmitted:  map[rules.Stage]time.Time{},
+				Versions:       map[rules.Stage]int{},
+				FeedbackAt:     s.tm(feedbackAt.Int64),
+			}
+			if u.RectificationDue, err = parseDate(due.String); err != nil {
+				return nil, err
+			}
+			out = append(out, u)
+		}
+		if stage.Valid {
+			u := &out[len(out)-1]
+			st := rules.Stage(stage.String)
+			u.FirstSubmitted[st] = s.tm(firstAt.Int64)
+			u.LastSubmitted[st] = s.tm(lastAt.Int64)
+			u.Versions[st] = int(versions.Int64)
+		}
+	}
+	return out, rows.Err()
+}
+
+// lockUnit checks that the unit is on the roster and, on PostgreSQL, locks
+// its row until the transaction ends, which serialises version numbering
+// per unit (SQLite's BEGIN IMMEDIATE already serialises all writers; gorm's
+// SQLite dialect drops the FOR UPDATE).
+func lockUnit(tx *gorm.DB, unitKey string) error {
+	var u unitRow
+	err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).
+		Select("unit_key").Take(&u, "unit_key = ?", unitKey).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		return fmt.Errorf("unit %q: %w", unitKey, ErrNotFound)
+	}
+	return err
+}
+
+// nextVersion returns max(version)+1 for (year, unit, stage) inside tx.
+func nextVersion(tx *gorm.DB, year int, unitKey string, stage rules.Stage) (int, error) {
+	var v sql.NullInt64
+	err := tx.Model(&submissionRow{}).
+		Where("year = ? AND unit_key = ? AND stage = ?", year, unitKey, string(stage)).
+		Select("MAX(version)").Scan(&v).Error
+	return int(v.Int64) + 1, err
+}
+
+// AddSubmission stores a new version of a unit's document. In one
+// transaction it numbers the version (max+1 for year/unit/stage), inserts it,
+// queues the messages outs returns for the saved row (the receipt) and writes
+// the audit row; if any step fails nothing is kept. ReceivedAt defaults to
+// the clock. ErrNotFound if the unit is not on the roster.
+func (s *Store) AddSubmission(ctx context.Context, sub rules.Submission, actor string,
+	outs func(saved rules.Submission) []rules.Outgoing) (rules.Submission, error) {
+	op := fmt.Sprintf("add submission unit=%s stage=%s", sub.UnitKey, sub.Stage)
+	if !sub.Stage.Valid() {
+		return rules.Submission{}, fmt.Errorf("storage: %s: unknown stage", op)
+	}
+	if sub.ReceivedAt.IsZero() {
+		sub.ReceivedAt = s.now()
+	}
+	saved := sub
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := lockUnit(tx, sub.UnitKey); err != nil {
+			return err
+		}
+		v, err := nextVersion(tx, sub.Year, sub.UnitKey, sub.Stage)
+		if err != nil {
+			return err
+		}
+		saved.Version = v
+		row := submissionToRow(saved)
+		if err := tx.Create(&row).Error; err != nil {
+			return err
+		}
+		saved.ID = row.ID
+		if outs != nil {
+			if err := s.enqueueTx(tx, outs(saved)); err != nil {
+				return err
+			}
+		}
+		return s.audit(tx, actor, "submission", saved.Year, saved.UnitKey, submissionDetail(saved))
+	})
+	if err != nil {
+		return rules.Submission{}, wrap(op, err)
+	}
+	return saved, nil
+}
+
+// RefileSubmission moves material kept as supporting (补充材料) to the stage
+// the official chose, as the next version of that stage, with its on-time
+// flag, its outbox rows and its audit row in one transaction. ErrNotFound
+// for an unknown id; ErrConflict if the row is not supporting material.
+func (s *Store) RefileSubmission(ctx context.Context, id int64, stage rules.Stage, onTime bool, actor string,
+	outs func(saved rules.Submission) []rules.Outgoing) (rules.Submission, error) {
+	op := fmt.Sprintf("refile submission id=%d stage=%s", id, stage)
+	if !slices.Contains(rules.UnitStages, stage) {
+		return rules.Submission{}, fmt.Errorf("storage: %s: not a unit stage", op)
+	}
+	var saved rules.Submission
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var row submissionRow
+		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Take(&row, "id = ?", id).Error; err != nil {
+			return err
+		}
+		if rules.Stage(row.Stage) != rules.StageSupporting {
+			return fmt.Errorf("already filed as %s: %w", row.Stage, ErrConflict)
+		}
+		if err := lockUnit(tx, row.UnitKey); err != nil {
+			return err
+		}
+		v, err := nextVersion(tx, row.Year, row.UnitKey, stage)
+		if err != nil {
+			return err
+		}
+		if err := tx.Model(&submissionRow{}).Where("id = ?", id).Updates(map[string]any{
+			"stage": string(stage), "version": v, "on_time": onTime,
+		}).Error; err != nil {
+			return err
+		}
+		row.Stage, row.Version, row.OnTime = string(stage), v, onTime
+		saved = s.submissionFromRow(row)
+		if outs != nil {
+			if err := s.enqueueTx(tx, outs(saved)); err != nil {
+				return err
+			}
+		}
+		return s.audit(tx, actor, "refile", saved.Year, saved.UnitKey, submissionDetail(saved))
+	})
+	if err != nil {
+		return rules.Submission{}, wrap(op, err)
+	}
+	return saved, nil
+}
+
+// stageOrderSQL sorts stages in cycle order rather than alphabetically.
+const stageOrderSQL = `CASE submissions.stage WHEN 'self_assessment' THEN 1 WHEN 'feedback' THEN 2
+ WHEN 'rectification_plan' THEN 3 WHEN 'rectification_done' THEN 4 ELSE 5 END`
+
+// Submissions lists every version received in the year, for one unit or
+// (unitKey "") all, ordered by unit (roster order), stage (cycle order) and
+// version.
+func (s *Store) Submissions(ctx context.Context, year int, unitKey string) ([]rules.Submission, error) {
+	q := s.db.WithContext(ctx).Model(&submissionRow{}).
+		Select("submissions.*").
+		Joins("LEFT JOIN units ON units.unit_key = submissions.unit_key").
+		Where("submissions.year = ?", year)
+	if unitKey != "" {
+		q = q.Where("submissions.unit_key = ?", unitKey)
+	}
+	var rows []submissionRow
+	err := q.Order("COALESCE(units.sort_order, 2147483647), submissions.unit_key, " + stageOrderSQL + ", submissions.version").
+		Find(&rows).Error
+	if err != nil {
+		return nil, wrap(fmt.Sprintf("submissions %d unit=%s", year, unitKey), err)
+	}
+	out := make([]rules.Submission, len(rows))
+	for i, r := range rows {
+		out[i] = s.submissionFromRow(r)
+	}
+	return out, nil
+}
+
+// SetRectificationDue sets (or, with the zero Date, clears) the date by
+// which the unit reports its rectification as done.
+func (s *Store) SetRectificationDue(ctx context.Context, year int, unitKey string, d rules.Date, actor string) error {
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := lockUnit(tx, unitKey); err != nil {
+			return err
+		}
+		if d.IsZero() {
+			if err := tx.Where("year = ? AND unit_key = ?", year, unitKey).Delete(&rectificationDueRow{}).Error; err != nil {
+				return err
+			}
+		} else if err := tx.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "year"}, {Name: "unit_key"}},
+			DoUpdates: clause.AssignmentColumns([]string{"due"}),
+		}).Create(&rectificationDueRow{Year: year, UnitKey: unitKey, Due: d.String()}).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, actor, "rectification_due", year, unitKey, dateText(d))
+	})
+	return wrap(fmt.Sprintf("set rectification due %d unit=%s", year, unitKey), err)
+}
+
+func submissionToRow(s rules.Submission) submissionRow {
+	return submissionRow{
+		ID: s.ID, Year: s.Year, UnitKey: s.UnitKey, Stage: string(s.Stage), Version: s.Version,
+		Official: s.Official, OriginalName: s.OriginalName, StoredPath: s.StoredPath, Size: s.Size,
+		SHA256: s.SHA256, ReceivedAt: ns(s.ReceivedAt), OnTime: s.OnTime, IsText: s.IsText,
+	}
+}
+
+func (s *Store) submissionFromRow(r submissionRow) rules.Submission {
+	return rules.Submission{
+		ID: r.ID, Year: r.Year, UnitKey: r.UnitKey, Stage: rules.Stage(r.Stage), Version: r.Version,
+		Official: r.Official, OriginalName: r.OriginalName, StoredPath: r.StoredPath, Size: r.Size,
+		SHA256: r.SHA256, ReceivedAt: s.tm(r.ReceivedAt), OnTime: r.OnTime, IsText: r.IsText,
+	}
+}
+
+func submissionDetail(s rules.Submission) string {
+	return fmt.Sprintf("id=%d stage=%s version=%d on_time=%t text=%t size=%d sha256=%s name=%q",
+		s.ID, s.Stage, s.Version, s.OnTime, s.IsText, s.Size, s.SHA256, s.OriginalName)
+}
