@@ -109,7 +109,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		QRWriter:     o.QRWriter,
 		OnStatus:     a.onStatus,
 		ResolveFile:  core.Files.Abs,
-		Logger:       o.Logger.With("component", "bot"),
+		Logger:       o.Logger,
 		Clock:        o.Clock,
 	}
 	if o.BotOptions != nil {
