@@ -230,6 +230,12 @@ func (a *App) watchStatus(ctx context.Context) {
 			return
 		case st := <-a.statusCh:
 			if st.Online {
+				// A new scan or push login gives every contact a new
+				// UserName, so code-bound sessions end with it; a hot
+				// login re-enters the same session.
+				if st.Cause != "hot login" {
+					a.Dispatcher.ForgetSessions()
+				}
 				if t != nil {
 					t.Stop()
 					timer = nil

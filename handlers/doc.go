@@ -1,0 +1,14 @@
+// Package handlers is the bot's side of every conversation: it turns each
+// inbound chat message (rules.Inbound) into state changes through the Store
+// and into outgoing messages written to the persistent outbox. It never
+// sends anything itself, never imports the WeChat client, gorm or cron, and
+// reads the time only from the injected clock.
+//
+// The menu lives in routes.go. A message goes through the middleware in a
+// fixed order (recover → log → dedupe → identify → authorise) and then to the
+// handler of its command word. The first three run on the adapter's sync
+// goroutine inside Accept, so that a message is durably recorded before the
+// adapter moves its sync position; the rest runs on a per-sender worker, in
+// arrival order. Handlers return errors; reply.go turns them into polite
+// Chinese in one place.
+package handlers

@@ -1,0 +1,133 @@
+package handlers
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"slices"
+	"strings"
+
+	"dudaobot/docstore"
+	"dudaobot/rules"
+)
+
+// receive checks and downloads an inbound file into the file store. The
+// announced size is checked before anything is downloaded; the stream is
+// cut off if it is longer than announced; the type is the extension of the
+// sanitised name (images: by their first bytes) and must be allowed.
+func (d *Dispatcher) receive(ctx context.Context, r *Request) (stored, error) {
+	f := r.In.File
+	name := docstore.SanitizeName(f.Name)
+	ext := docstore.ExtOf(name)
+	if r.In.Kind == rules.MsgImage {
+		ext = "" // decided by content below
+	} else if !d.allowedExt(ext) {
+		return stored{}, d.badType(ext)
+	}
+	if d.o.MaxFileBytes > 0 && f.Size > d.o.MaxFileBytes {
+		return stored{}, d.tooLarge(f.Size)
+	}
+	if f.Open == nil {
+		return stored{}, userErr(ErrFileRefused, textDownload)
+	}
+	rc, err := f.Open(ctx)
+	if err != nil {
+		d.log.Warn("file download failed", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", err))
+		return stored{}, userErr(ErrFileRefused, textDownload)
+	}
+	defer rc.Close()
+	var src io.Reader = rc
+	if r.In.Kind == rules.MsgImage {
+		br := bufio.NewReader(rc)
+		head, _ := br.Peek(8)
+		ext = "jpg"
+		if bytes.HasPrefix(head, []byte("\x89PNG")) {
+			ext = "png"
+		}
+		if name == "" || docstore.ExtOf(name) != ext {
+			name = fmt.Sprintf("图片%s.%s", r.In.Key.MsgID, ext)
+		}
+		name = docstore.SanitizeName(name)
+		src = br
+	}
+	tr := &trackReader{r: src}
+	blob, err := d.files.Put(ctx, tr, docstore.PutOptions{Ext: ext, MaxSize: d.o.MaxFileBytes})
+	switch {
+	case err == nil:
+	case errors.Is(err, docstore.ErrTooLarge):
+		return stored{}, d.tooLarge(0)
+	case errors.Is(err, docstore.ErrBadType):
+		return stored{}, d.badType(ext)
+	case errors.Is(err, docstore.ErrBadContent):
+		d.log.Warn("file content refused", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", err))
+		return stored{}, userErr(ErrFileRefused, "文件《"+name+"》的内容与其类型（."+ext+"）不符，或下载不完整。请确认文件能正常打开后重新发送。")
+	case tr.err != nil && ctx.Err() == nil:
+		// The download broke off: WeChat's side, not ours; resending helps.
+		d.log.Warn("file download failed", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", err))
+		return stored{}, userErr(ErrFileRefused, textDownload)
+	default:
+		return stored{}, fmt.Errorf("handlers: store file: %w", err)
+	}
+	return stored{Path: blob.Path, SHA256: blob.SHA256, Size: blob.Size, Name: name}, nil
+}
+
+// trackReader remembers the download's own read error, so that a broken
+// stream (ask the sender to resend) is told apart from a disk failure (an
+// internal error).
+type trackReader struct {
+	r   io.Reader
+	err error
+}
+
+func (t *trackReader) Read(p []byte) (int, error) {
+	n, err := t.r.Read(p)
+	if err != nil && err != io.EOF {
+		t.err = err
+	}
+	return n, err
+}
+
+func (d *Dispatcher) allowedExt(ext string) bool {
+	if ext == "" || ext == "txt" {
+		return false
+	}
+	if len(d.allowed) == 0 {
+		return slices.Contains(docstore.AllowedExts(), ext)
+	}
+	return d.allowed[ext]
+}
+
+// allowedList names the accepted types for a refusal.
+func (d *Dispatcher) allowedList() string {
+	var out []string
+	for _, e := range docstore.AllowedExts() {
+		if d.allowedExt(e) {
+			out = append(out, e)
+		}
+	}
+	return strings.Join(out, "、")
+}
+
+func (d *Dispatcher) badType(ext string) error {
+	what := "没有扩展名的文件"
+	if ext != "" {
+		what = "“." + ext + "”类型的文件"
+	}
+	return userErr(ErrFileRefused, "暂不接收"+what+"。可接收的类型："+d.allowedList()+"。请转换格式后重新发送。")
+}
+
+func (d *Dispatcher) tooLarge(size int64) error {
+	limit := fmtSize(d.o.MaxFileBytes)
+	if size > 0 {
+		return userErr(ErrFileRefused, "文件过大（"+fmtSize(size)+"），超过"+limit+"的上限。请压缩或拆分后重新发送。")
+	}
+	return userErr(ErrFileRefused, "文件超过"+limit+"的上限，未能保存。请压缩或拆分后重新发送。")
+}
+
+func normExt(ext string) string {
+	return strings.ToLower(strings.TrimPrefix(strings.TrimSpace(ext), "."))
+}

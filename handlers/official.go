@@ -1,0 +1,395 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+	"unicode/utf8"
+
+	"dudaobot/docstore"
+	"dudaobot/rules"
+)
+
+// file handles a file or image: a director's file pairs with 反馈/下发; an
+// official's file is a submission for their own unit.
+func (d *Dispatcher) file(ctx context.Context, r *Request) error {
+	if r.In.File == nil {
+		// Re-run by Recover: the download link died with the process.
+		name := r.In.Text
+		if name == "" {
+			name = "文件"
+		}
+		return d.reply(ctx, r, fmt.Sprintf("抱歉，您在%s发送的《%s》因系统重启未能登记，请重新发送一次。",
+			fmtTime(r.At, d.loc), clip(name, 40)))
+	}
+	doc, err := d.receive(ctx, r)
+	if err != nil {
+		return err
+	}
+	if r.ID.Role == rules.RoleDirector {
+		handled, err := d.directorFile(ctx, r, doc)
+		if handled || err != nil || r.ID.UnitKey == "" {
+			return err
+		}
+	}
+	return d.submitFile(ctx, r, doc)
+}
+
+// submitFile files an official's document under the stage the calendar
+// says is due; with two possible stages it asks and keeps the file as
+// supporting material until the answer.
+func (d *Dispatcher) submitFile(ctx context.Context, r *Request, doc stored) error {
+	unit := d.units[r.ID.UnitKey]
+	cal, err := d.calendar(ctx)
+	if err != nil {
+		return err
+	}
+	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
+	if err != nil {
+		return fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
+	}
+	cands := rules.SubmissionCandidates(cal, uy, r.At)
+	// Offer the stages in cycle order, as people think of them.
+	slices.SortFunc(cands, func(a, b rules.Stage) int {
+		return slices.Index(rules.UnitStages, a) - slices.Index(rules.UnitStages, b)
+	})
+	sub := rules.Submission{
+		Year: d.year, UnitKey: unit.Key, Official: r.ID.Remark, OriginalName: doc.Name,
+		StoredPath: doc.Path, Size: doc.Size, SHA256: doc.SHA256, ReceivedAt: r.At,
+	}
+	switch len(cands) {
+	case 0:
+		sub.Stage, sub.OnTime = rules.StageSupporting, true
+		_, err = d.store.AddSubmission(ctx, sub, r.ID.Remark, func(saved rules.Submission) []rules.Outgoing {
+			return []rules.Outgoing{d.receipt(r, unit, saved, cal, uy)}
+		})
+	case 1:
+		sub.Stage = cands[0]
+		sub.OnTime = rules.OnTime(rules.DeadlineFor(cal, uy, sub.Stage), r.At)
+		_, err = d.store.AddSubmission(ctx, sub, r.ID.Remark, func(saved rules.Submission) []rules.Outgoing {
+			return []rules.Outgoing{d.receipt(r, unit, saved, cal, uy)}
+		})
+	default:
+		sub.Stage, sub.OnTime = rules.StageSupporting, true
+		var saved rules.Submission
+		saved, err = d.store.AddSubmission(ctx, sub, r.ID.Remark, func(rules.Submission) []rules.Outgoing {
+			return []rules.Outgoing{d.replyMsg(r, choiceText(cands))}
+		})
+		if err == nil {
+			err = d.putState(ctx, choiceKey(r.ID.Remark), pendingChoice{SubmissionID: saved.ID, Stages: cands, At: r.At})
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("handlers: submit file unit=%s: %w", unit.Key, err)
+	}
+	return nil
+}
+
+// receipt is the message that tells an official their document is on disk
+// and in the database; it is queued in the same transaction as the row.
+func (d *Dispatcher) receipt(r *Request, unit rules.Unit, s rules.Submission, cal rules.Calendar, uy rules.UnitYear) rules.Outgoing {
+	var b strings.Builder
+	fmt.Fprintf(&b, "【回执】回执号 R-%d\n", s.ID)
+	fmt.Fprintf(&b, "单位：%s\n", unit.Name)
+	if s.Stage == rules.StageSupporting {
+		b.WriteString("材料：补充材料\n")
+	} else {
+		fmt.Fprintf(&b, "材料：%s（第%d版）\n", s.Stage.Label(), s.Version)
+	}
+	if s.IsText {
+		fmt.Fprintf(&b, "内容：文字，共%d字\n", utf8.RuneCountInString(strings.TrimSpace(r.Body)))
+	} else {
+		fmt.Fprintf(&b, "文件：%s（%s）\n", s.OriginalName, fmtSize(s.Size))
+	}
+	fmt.Fprintf(&b, "校验码：%s\n", short12(s.SHA256))
+	fmt.Fprintf(&b, "收到时间：%s\n", fmtTime(s.ReceivedAt, d.loc))
+	if s.Stage == rules.StageSupporting {
+		b.WriteString("说明：当前没有需要报送的阶段，已作为补充材料保存。")
+	} else {
+		dl := rules.DeadlineFor(cal, uy, s.Stage)
+		switch {
+		case !dl.Open:
+			b.WriteString("结果：已收到")
+		case s.OnTime:
+			fmt.Fprintf(&b, "结果：按时（截止%s）", dl.DueDate.Chinese())
+		default:
+			late := max(dl.DueDate.DaysUntil(rules.DateOf(s.ReceivedAt, d.loc)), 1)
+			fmt.Fprintf(&b, "结果：逾期%d天（截止%s）", late, dl.DueDate.Chinese())
+		}
+	}
+	return rules.Outgoing{
+		Kind: "receipt", Key: fmt.Sprintf("receipt:%d", s.ID), To: d.replyTo(r),
+		Text: b.String(), CreatedAt: d.clock.Now(),
+	}
+}
+
+// choose files the pending supporting document under the stage the
+// official picked: 「1」「2」「3」 (or the stage's name, see unknown).
+func (d *Dispatcher) choose(ctx context.Context, r *Request) error {
+	if r.ID.UnitKey == "" {
+		return d.unknown(ctx, r) // a director's 「1」 answers nothing
+	}
+	var pc pendingChoice
+	ok, err := d.getState(ctx, choiceKey(r.ID.Remark), &pc)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return d.unknown(ctx, r)
+	}
+	n := int(r.Word[0] - '0')
+	if n < 1 || n > len(pc.Stages) {
+		return userErr(ErrBadInput, choiceText(pc.Stages))
+	}
+	return d.refile(ctx, r, pc, pc.Stages[n-1])
+}
+
+func (d *Dispatcher) refile(ctx context.Context, r *Request, pc pendingChoice, stage rules.Stage) error {
+	unit := d.units[r.ID.UnitKey]
+	cal, err := d.calendar(ctx)
+	if err != nil {
+		return err
+	}
+	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
+	if err != nil {
+		return fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
+	}
+	onTime := rules.OnTime(rules.DeadlineFor(cal, uy, stage), pc.At) // judged on when the file came
+	_, err = d.store.RefileSubmission(ctx, pc.SubmissionID, stage, onTime, r.ID.Remark, func(saved rules.Submission) []rules.Outgoing {
+		return []rules.Outgoing{d.receipt(r, unit, saved, cal, uy)}
+	})
+	if err != nil {
+		return fmt.Errorf("handlers: refile %d: %w", pc.SubmissionID, err)
+	}
+	return d.deleteState(ctx, choiceKey(r.ID.Remark))
+}
+
+// textPlan accepts 「整改方案 文字」 as a text plan; a bare 「整改方案」 waits
+// for the text (or answers a pending 1/2 question).
+func (d *Dispatcher) textPlan(ctx context.Context, r *Request) error {
+	if r.Body != "" {
+		return d.storeTextPlan(ctx, r, r.Body)
+	}
+	var pc pendingChoice
+	ok, err := d.getState(ctx, choiceKey(r.ID.Remark), &pc)
+	if err != nil {
+		return err
+	}
+	if ok && slices.Contains(pc.Stages, rules.StageRectificationPlan) {
+		return d.refile(ctx, r, pc, rules.StageRectificationPlan)
+	}
+	if err := d.planOpen(ctx, r); err != nil {
+		return err
+	}
+	if err := d.putState(ctx, awaitKey(r.ID.Remark), awaiting{Kind: "plan", At: r.At}); err != nil {
+		return err
+	}
+	return d.reply(ctx, r, "好的，请在10分钟内直接发送整改方案的文字内容；也可以直接发送整改方案文件。")
+}
+
+// planOpen refuses a plan before the unit's feedback was delivered.
+func (d *Dispatcher) planOpen(ctx context.Context, r *Request) error {
+	uy, err := d.store.UnitYear(ctx, d.year, r.ID.UnitKey)
+	if err != nil {
+		return fmt.Errorf("handlers: unit year %s: %w", r.ID.UnitKey, err)
+	}
+	if uy.FeedbackAt.IsZero() {
+		return userErr(ErrBadInput, "贵单位尚未收到督导办的书面反馈意见，暂不需要报送整改方案。收到反馈意见后请在7天内报送。")
+	}
+	return nil
+}
+
+// storeTextPlan keeps a plan typed in chat as a document version, exactly
+// like a file: stored as UTF-8 text, then the row with its receipt.
+func (d *Dispatcher) storeTextPlan(ctx context.Context, r *Request, text string) error {
+	if err := d.planOpen(ctx, r); err != nil {
+		return err
+	}
+	unit := d.units[r.ID.UnitKey]
+	blob, err := d.files.PutBytes(ctx, []byte(text), docstore.PutOptions{Ext: "txt"})
+	if err != nil {
+		return fmt.Errorf("handlers: store text plan unit=%s: %w", unit.Key, err)
+	}
+	cal, err := d.calendar(ctx)
+	if err != nil {
+		return err
+	}
+	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
+	if err != nil {
+		return fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
+	}
+	// A re-run after a crash must not add a second version.
+	subs, err := d.store.Submissions(ctx, d.year, unit.Key)
+	if err != nil {
+		return fmt.Errorf("handlers: submissions %s: %w", unit.Key, err)
+	}
+	for _, s := range subs {
+		if s.IsText && s.SHA256 == blob.SHA256 && s.ReceivedAt.Equal(r.At) {
+			return nil
+		}
+	}
+	sub := rules.Submission{
+		Year: d.year, UnitKey: unit.Key, Stage: rules.StageRectificationPlan, Official: r.ID.Remark,
+		OriginalName: "整改方案（文字）.txt", StoredPath: blob.Path, Size: blob.Size, SHA256: blob.SHA256,
+		ReceivedAt: r.At, IsText: true,
+	}
+	sub.OnTime = rules.OnTime(rules.DeadlineFor(cal, uy, sub.Stage), r.At)
+	saved := r.Body
+	r.Body = text
+	defer func() { r.Body = saved }()
+	if _, err := d.store.AddSubmission(ctx, sub, r.ID.Remark, func(s rules.Submission) []rules.Outgoing {
+		return []rules.Outgoing{d.receipt(r, unit, s, cal, uy)}
+	}); err != nil {
+		return fmt.Errorf("handlers: add text plan unit=%s: %w", unit.Key, err)
+	}
+	return nil
+}
+
+// status is 状态: an official's own unit, or the director's overview.
+func (d *Dispatcher) status(ctx context.Context, r *Request) error {
+	if r.ID.Role == rules.RoleDirector {
+		return d.overview(ctx, r)
+	}
+	text, err := d.unitReport(ctx, d.units[r.ID.UnitKey], false)
+	if err != nil {
+		return err
+	}
+	return d.reply(ctx, r, text)
+}
+
+// unitReport describes one unit's year: each stage's deadline and status,
+// what is still owed and (full) every version received.
+func (d *Dispatcher) unitReport(ctx context.Context, unit rules.Unit, full bool) (string, error) {
+	cal, err := d.calendar(ctx)
+	if err != nil {
+		return "", err
+	}
+	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
+	if err != nil {
+		return "", fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
+	}
+	now := d.clock.Now()
+	var b strings.Builder
+	fmt.Fprintf(&b, "%s %d年督导评价情况（截至%s）\n", unit.Name, d.year, fmtTime(now, d.loc))
+	var owed []string
+	for i, st := range rules.UnitStatus(cal, uy, now) {
+		fmt.Fprintf(&b, "%d. %s\n", i+1, statusLine(st, cal))
+		if st.Kind.Missing() && st.Stage != rules.StageFeedback {
+			owed = append(owed, st.Stage.Label()+"（截止"+st.Deadline.DueDate.Chinese()+"）")
+		}
+	}
+	if full {
+		subs, err := d.store.Submissions(ctx, d.year, unit.Key)
+		if err != nil {
+			return "", fmt.Errorf("handlers: submissions %s: %w", unit.Key, err)
+		}
+		if len(subs) > 0 {
+			b.WriteString("已收材料：\n")
+			for _, s := range subs {
+				ver := ""
+				if s.Stage != rules.StageSupporting {
+					ver = fmt.Sprintf("第%d版", s.Version)
+				}
+				fmt.Fprintf(&b, "· %s%s：%s，%s，R-%d，%s\n", s.Stage.Label(), ver, s.OriginalName,
+					fmtTime(s.ReceivedAt, d.loc), s.ID, short12(s.SHA256))
+			}
+		}
+	}
+	if len(owed) == 0 {
+		b.WriteString("目前没有待报送的材料。")
+	} else {
+		b.WriteString("尚需报送：" + strings.Join(owed, "、") + "。")
+	}
+	return b.String(), nil
+}
+
+// ack is 收到: the official confirms the latest notice or feedback.
+func (d *Dispatcher) ack(ctx context.Context, r *Request) error {
+	bs, err := d.store.Broadcasts(ctx, d.year)
+	if err != nil {
+		return fmt.Errorf("handlers: broadcasts: %w", err)
+	}
+	addressed := slices.ContainsFunc(bs, func(b rules.Broadcast) bool {
+		return b.UnitKey == "" || b.UnitKey == r.ID.UnitKey
+	})
+	if !addressed {
+		return d.reply(ctx, r, "目前没有需要确认的通知，谢谢。")
+	}
+	b, err := d.store.Acknowledge(ctx, d.year, r.ID.UnitKey, r.ID.Remark, r.At)
+	if err != nil {
+		return fmt.Errorf("handlers: acknowledge unit=%s: %w", r.ID.UnitKey, err)
+	}
+	what := "通知"
+	if b.Kind == "feedback" {
+		what = "书面反馈意见"
+	}
+	return d.reply(ctx, r, fmt.Sprintf("已登记：%s已确认收到督导办%s发出的%s。谢谢！", d.units[r.ID.UnitKey].Name, fmtTime(b.SentAt, d.loc), what))
+}
+
+// help answers with the commands of the sender's role.
+func (d *Dispatcher) help(ctx context.Context, r *Request) error {
+	return d.reply(ctx, r, d.helpText(r))
+}
+
+func (d *Dispatcher) helpText(r *Request) string {
+	if r.ID.Role == rules.RoleDirector {
+		return helpDirector
+	}
+	return fmt.Sprintf(helpOfficial, d.units[r.ID.UnitKey].Name)
+}
+
+// unknown handles text that is no command: the text a bare 整改方案 or 下发
+// waits for, a stage named in answer to 1/2, or else the help.
+func (d *Dispatcher) unknown(ctx context.Context, r *Request) error {
+	if r.In.Kind == rules.MsgText && r.Body != "" {
+		a, ok, err := d.takeAwaiting(ctx, r)
+		if err != nil {
+			return err
+		}
+		if ok {
+			switch {
+			case a.Kind == "plan" && r.ID.Role == rules.RoleOfficial:
+				return d.storeTextPlan(ctx, r, r.Body)
+			case a.Kind == "broadcast" && r.ID.Role == rules.RoleDirector:
+				return d.sendBroadcast(ctx, r, r.Body, nil)
+			}
+		}
+		if r.ID.Role == rules.RoleOfficial {
+			var pc pendingChoice
+			ok, err := d.getState(ctx, choiceKey(r.ID.Remark), &pc)
+			if err != nil {
+				return err
+			}
+			if s, found := parseStage(r.Text); ok && found && slices.Contains(pc.Stages, s) {
+				return d.refile(ctx, r, pc, s)
+			}
+		}
+	}
+	text := d.helpText(r)
+	if r.Text != "" && r.Word == OnUnknown {
+		text = "抱歉，没有识别“" + clip(r.Text, 20) + "”。" + text
+	}
+	return d.reply(ctx, r, text)
+}
+
+// unsupported answers voice, video, stickers and the like.
+func (d *Dispatcher) unsupported(ctx context.Context, r *Request) error {
+	return d.reply(ctx, r, textUnsupported)
+}
+
+// parseStage reads a stage name as people type it.
+func parseStage(s string) (rules.Stage, bool) {
+	s = strings.ReplaceAll(s, " ", "")
+	switch s {
+	case "自查", "自评", "自查自评", "自查自评报告", "自评报告", "自查报告":
+		return rules.StageSelfAssessment, true
+	case "反馈", "反馈意见", "书面反馈", "书面反馈意见":
+		return rules.StageFeedback, true
+	case "整改方案", "方案":
+		return rules.StageRectificationPlan, true
+	case "整改完成", "完成", "整改完成情况", "整改报告":
+		return rules.StageRectificationDone, true
+	}
+	return "", false
+}

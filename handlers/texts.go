@@ -1,0 +1,107 @@
+package handlers
+
+import (
+	"fmt"
+	"strings"
+	"time"
+
+	"dudaobot/rules"
+)
+
+// Fixed reply texts. Every reply is short, polite and says what to do.
+const (
+	textStranger = "您好，您的微信尚未在县督导办登记，机器人暂时无法为您办理。" +
+		"如您是责任单位联系人，请联系县督导办设置备注名，或发送“绑定 绑定码”。"
+	textUnsupported = "暂不支持此类消息，请发送文件或文字。发送“帮助”可查看可用的命令。"
+	textDownload    = "文件接收失败，请重新发送。"
+)
+
+// helpOfficial is 帮助 for an official; %s is the unit's name.
+const helpOfficial = `您好，%s的同志。您可以：
+· 直接发送文件：报送自查自评报告、整改方案等材料，机器人自动判断阶段并回执
+· 整改方案 文字内容：以文字报送整改方案
+· 状态：查看本单位各阶段截止时间和报送情况
+· 收到：确认收到督导办的通知或反馈意见
+· 帮助：显示本说明`
+
+// helpDirector is 帮助 for a director.
+const helpDirector = `您好，主任。可用命令：
+· 总览（或 状态）：各阶段按时、逾期、未交、未开始的单位数和未交单位
+· 查询 单位：某单位的全部记录（单位可写简称，如“查询 财政”）
+· 未交 [阶段]：未交单位名单（阶段：自查、反馈、整改方案、整改完成）
+· 逾期：已逾期未交和逾期提交的单位
+· 催办 单位|全部：立即提醒未交单位的联系人
+· 督导结束 日期：登记实地督导结束日期（如“督导结束 4月30日”）
+· 反馈 单位：配合文件（10分钟内先后发送均可）向该单位下达书面反馈意见
+· 整改期限 单位 日期：设定整改完成期限
+· 下发 文字：向全部单位下发通知；只发“下发”后再发文件则下发文件
+· 未回复：最近一次下发后尚未回复“收到”的单位
+· 导出：导出年度督导台账（Excel）`
+
+// fmtTime formats an instant as 2027年2月20日 10:15 in the zone.
+func fmtTime(t time.Time, loc *time.Location) string {
+	t = t.In(loc)
+	return fmt.Sprintf("%d年%d月%d日 %02d:%02d", t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute())
+}
+
+// fmtSize formats a byte count for people.
+func fmtSize(n int64) string {
+	switch {
+	case n < 1024:
+		return fmt.Sprintf("%d字节", n)
+	case n < 1024*1024:
+		return fmt.Sprintf("%.1f KB", float64(n)/1024)
+	}
+	if n%(1024*1024) == 0 {
+		return fmt.Sprintf("%d MB", n/(1024*1024))
+	}
+	return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
+}
+
+// short12 is the first 12 hex digits of a SHA-256, enough to compare by eye.
+func short12(sha string) string {
+	if len(sha) > 12 {
+		return sha[:12]
+	}
+	return sha
+}
+
+// statusLine describes one stage of one unit for 状态 and 查询.
+func statusLine(st rules.StageStatus, cal rules.Calendar) string {
+	var b strings.Builder
+	d := st.Deadline
+	if st.Stage == rules.StageFeedback {
+		// The office's own obligation, seen from the unit.
+		switch {
+		case st.Kind.Submitted():
+			return "书面反馈意见：督导办已于" + fmtTime(st.SubmittedAt, cal.Location) + "送达"
+		case d.Open:
+			return "书面反馈意见：督导办将于" + d.DueDate.Chinese() + "前送达"
+		}
+		return "书面反馈意见：尚未送达"
+	}
+	b.WriteString(st.Stage.Label())
+	b.WriteString("：")
+	switch {
+	case d.Open:
+		b.WriteString("截止" + d.DueDate.Chinese() + "；")
+	case st.Stage == rules.StageRectificationPlan:
+		fmt.Fprintf(&b, "收到反馈意见后%d天内；", cal.RectificationPlanDays)
+	case st.Stage == rules.StageRectificationDone:
+		b.WriteString("期限未设定；")
+	}
+	b.WriteString(st.Text())
+	if st.Versions > 0 && st.Stage != rules.StageFeedback {
+		fmt.Fprintf(&b, "（共%d版）", st.Versions)
+	}
+	return b.String()
+}
+
+// choiceText asks which stage a file is for.
+func choiceText(stages []rules.Stage) string {
+	parts := make([]string, len(stages))
+	for i, s := range stages {
+		parts[i] = fmt.Sprintf("%d %s", i+1, s.Label())
+	}
+	return "文件已安全保存。请问这份文件是哪项材料？请回复 " + strings.Join(parts, " / ") + "。"
+}
