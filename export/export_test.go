@@ -1,0 +1,168 @@
+package export_test
+
+import (
+	"bytes"
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"dudaobot/clock"
+	"dudaobot/config"
+	"dudaobot/export"
+	"dudaobot/rules"
+	"dudaobot/storage"
+)
+
+// Ensure the ledger's three sheets hold the compliance table, every version
+// and the indicator system, read back from the produced .xlsx.
+func TestWriteLedger(t *testing.T) {
+	ctx := context.Background()
+	cfg, err := config.Load(filepath.Join("..", "config.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	loc := cfg.Location()
+	clk := clock.NewFake(time.Date(2027, 5, 20, 9, 0, 0, 0, loc))
+	st, err := storage.Open(ctx, storage.Options{Path: filepath.Join(t.TempDir(), "dudao.db"), Now: clk.Now})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer st.Close()
+	if err := st.SyncRoster(ctx, cfg.Units(), cfg.Directors()); err != nil {
+		t.Fatal(err)
+	}
+	inds, err := cfg.Indicators()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := st.LoadIndicators(ctx, inds); err != nil {
+		t.Fatal(err)
+	}
+	if err := st.EnsureYear(ctx, cfg.Calendar()); err != nil {
+		t.Fatal(err)
+	}
+	add := func(unit string, at time.Time, onTime bool, name, sha string) {
+		t.Helper()
+		_, err := st.AddSubmission(ctx, rules.Submission{
+			Year: 2027, UnitKey: unit, Stage: rules.StageSelfAssessment, Official: "督导-财政局",
+			OriginalName: name, StoredPath: sha[:2] + "/" + sha + ".docx", Size: 1234, SHA256: sha,
+			ReceivedAt: at, OnTime: onTime,
+		}, "督导-财政局", nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	sha1 := strings.Repeat("ab", 32)
+	sha2 := strings.Repeat("cd", 32)
+	add("czj", time.Date(2027, 2, 27, 10, 0, 0, 0, loc), true, "县财政局自查自评报告.docx", sha1)
+	add("czj", time.Date(2027, 3, 5, 10, 0, 0, 0, loc), false, "县财政局自查自评报告（修订）.docx", sha2)
+	add("gaj", time.Date(2027, 3, 3, 10, 0, 0, 0, loc), false, "公安局报告.docx", sha1)
+
+	var buf bytes.Buffer
+	l := &export.Ledger{Store: st, Clock: clk, Location: loc}
+	if err := l.WriteLedger(ctx, 2027, &buf); err != nil {
+		t.Fatal(err)
+	}
+	f, err := excelize.OpenReader(&buf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	if got, want := f.GetSheetList(), []string{export.SheetOverview, export.SheetSubmissions, export.SheetIndicators}; strings.Join(got, ",") != strings.Join(want, ",") {
+		t.Fatalf("sheets=%v, want %v", got, want)
+	}
+
+	rows, err := f.GetRows(export.SheetOverview)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(rows), 1+28; got != want {
+		t.Fatalf("overview rows=%d, want %d", got, want)
+	}
+	if got, want := strings.Join(rows[0], "|"), strings.Join(export.OverviewHeader(), "|"); got != want {
+		t.Errorf("overview header=%q, want %q", got, want)
+	}
+	byName := map[string][]string{}
+	for _, r := range rows[1:] {
+		byName[r[1]] = r
+	}
+	for _, tc := range []struct{ unit, status, due, at string }{
+		{"县财政局", "按时提交", "2027-03-01", "2027-02-27 10:00:00"},
+		{"县公安局", "逾期2天提交", "2027-03-01", "2027-03-03 10:00:00"},
+		{"县国家安全局", "已逾期80天", "2027-03-01", ""},
+	} {
+		r := byName[tc.unit]
+		if r == nil {
+			t.Fatalf("no overview row for %s", tc.unit)
+		}
+		if got := cell(r, 2); got != tc.status {
+			t.Errorf("%s status=%q, want %q", tc.unit, got, tc.status)
+		}
+		if got := cell(r, 3); got != tc.due {
+			t.Errorf("%s due=%q, want %q", tc.unit, got, tc.due)
+		}
+		if got := cell(r, 4); got != tc.at {
+			t.Errorf("%s submitted=%q, want %q", tc.unit, got, tc.at)
+		}
+	}
+	// Feedback (the office's obligation) is overdue on 20 May: due 14 May.
+	if got, want := cell(byName["县财政局"], 5), "已逾期6天"; got != want {
+		t.Errorf("feedback status=%q, want %q", got, want)
+	}
+
+	subs, err := f.GetRows(export.SheetSubmissions)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := len(subs), 1+3; got != want {
+		t.Fatalf("submission rows=%d, want %d", got, want)
+	}
+	want := [][]string{
+		{"县财政局", "自查自评报告", "1", "县财政局自查自评报告.docx", "1234", sha1, "2027-02-27 10:00:00", "是", "督导-财政局"},
+		{"县财政局", "自查自评报告", "2", "县财政局自查自评报告（修订）.docx", "1234", sha2, "2027-03-05 10:00:00", "否", "督导-财政局"},
+	}
+	found := 0
+	for _, w := range want {
+		for _, r := range subs[1:] {
+			if strings.Join(r, "|") == strings.Join(w, "|") {
+				found++
+			}
+		}
+	}
+	if found != len(want) {
+		t.Errorf("submission sheet rows=%q, want to contain %q", subs[1:], want)
+	}
+
+	irows, err := f.GetRows(export.SheetIndicators)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var levels [4]int
+	for _, r := range irows[1:] {
+		switch r[0] {
+		case "一级指标":
+			levels[1]++
+		case "二级指标":
+			levels[2]++
+		case "三级指标":
+			levels[3]++
+		}
+	}
+	if levels != [4]int{0, 6, 15, 30} {
+		t.Errorf("indicator levels=%v, want 6/15/30", levels[1:])
+	}
+	if !strings.Contains(strings.Join(irows[len(irows)-1], "|"), "600:1") {
+		t.Errorf("last indicator row %q lacks its 600:1 threshold", irows[len(irows)-1])
+	}
+}
+
+func cell(r []string, i int) string {
+	if i < len(r) {
+		return r[i]
+	}
+	return ""
+}

@@ -1,0 +1,106 @@
+package main
+
+import (
+	"bytes"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/xuri/excelize/v2"
+)
+
+// Ensure `dudaobot check` passes on the shipped config.yaml and lists every
+// unit of both seed lists: the 26 members of section 二 and Annex 1's extra
+// entries (县生态环境局 and the office itself).
+func TestCheckShippedConfig(t *testing.T) {
+	var out, errb bytes.Buffer
+	if code := run([]string{"check", "-config", "config.yaml"}, &out, &errb); code != 0 {
+		t.Fatalf("check exit=%d, stderr=%s", code, errb.String())
+	}
+	got := out.String()
+	section2 := []string{"县委办公室", "县委组织部", "县委宣传部", "县委统战部", "县委政法委", "县委编办", "县委教育工委",
+		"县政府办公室", "县发改委", "县教育和科学技术局", "县公安局", "县民政局", "县司法局", "县财政局", "县人社局",
+		"县国家安全局", "县自然资源局", "县住建局", "县卫健委", "县审计局", "县市场监督管理局", "县应急管理局",
+		"县文化体育广播电视和旅游局", "县统计局", "县乡村振兴局", "县残联"}
+	annex1Only := []string{"县生态环境局", "县人民政府教育督导委员会办公室"}
+	if len(section2) != 26 {
+		t.Fatalf("test list has %d section-二 units, want 26", len(section2))
+	}
+	for _, u := range append(section2, annex1Only...) {
+		if !strings.Contains(got, " "+u+"　") {
+			t.Errorf("check output lacks unit %s", u)
+		}
+	}
+	for _, want := range []string{"责任单位 28 个", "自查自评报告：2027年3月1日 24:00 前", "即 2027年5月14日 前", "一级 6 项，二级 15 项，三级 30 项"} {
+		if !strings.Contains(got, want) {
+			t.Errorf("check output lacks %q", want)
+		}
+	}
+}
+
+// Ensure a bad config exits 1 with one line per problem naming its path.
+func TestCheckBadConfig(t *testing.T) {
+	data, err := os.ReadFile("config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	bad := strings.Replace(string(data), "timezone: Asia/Shanghai", "timezone: Mars/Olympus", 1)
+	bad = strings.Replace(bad, "driver: sqlite", "driver: oracle", 1)
+	p := filepath.Join(t.TempDir(), "bad.yaml")
+	if err := os.WriteFile(p, []byte(bad), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"check", "-config", p}, &out, &errb); code != 1 {
+		t.Fatalf("exit=%d, want 1", code)
+	}
+	lines := strings.Split(strings.TrimSpace(errb.String()), "\n")
+	if len(lines) != 3 || !strings.Contains(lines[0], "配置有 2 处问题") ||
+		!strings.HasPrefix(strings.TrimSpace(lines[1]), "timezone:") || !strings.HasPrefix(strings.TrimSpace(lines[2]), "database.driver:") {
+		t.Errorf("stderr=\n%s", errb.String())
+	}
+}
+
+// Ensure status and export work on a fresh database and unknown commands fail.
+func TestStatusAndExport(t *testing.T) {
+	dir := t.TempDir()
+	data, err := os.ReadFile("config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.NewReplacer(
+		"path: data/dudao.db", "path: "+filepath.Join(dir, "dudao.db"),
+		"files_dir: data/files", "files_dir: "+filepath.Join(dir, "files"),
+	).Replace(string(data))
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	var out, errb bytes.Buffer
+	if code := run([]string{"status", "-config", p, "-unit", "财政"}, &out, &errb); code != 0 {
+		t.Fatalf("status exit=%d: %s", code, errb.String())
+	}
+	if lines := strings.Split(strings.TrimSpace(out.String()), "\n"); len(lines) != 3 ||
+		!strings.HasPrefix(lines[1], "单位") || !strings.HasPrefix(lines[2], "县财政局") {
+		t.Errorf("status output=\n%s", out.String())
+	}
+	xlsx := filepath.Join(dir, "ledger.xlsx")
+	out.Reset()
+	if code := run([]string{"export", "-config", p, "-o", xlsx}, &out, &errb); code != 0 {
+		t.Fatalf("export exit=%d: %s", code, errb.String())
+	}
+	f, err := excelize.OpenFile(xlsx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	rows, err := f.GetRows("总览")
+	if err != nil || len(rows) != 29 {
+		t.Fatalf("总览 rows=%d err=%v, want 29", len(rows), err)
+	}
+	errb.Reset()
+	if code := run([]string{"frobnicate"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "未知命令") {
+		t.Errorf("unknown command: exit=%d stderr=%q", code, errb.String())
+	}
+}
