@@ -233,7 +233,7 @@ func (a *App) watchStatus(ctx context.Context) {
 				// A new scan or push login gives every contact a new
 				// UserName, so code-bound sessions end with it; a hot
 				// login re-enters the same session.
-				if st.Cause != "hot login" {
+				if st.Cause != bot.CauseHotLogin {
 					a.Dispatcher.ForgetSessions()
 				}
 				if t != nil {
@@ -270,7 +270,7 @@ func (a *App) cameBack(ctx context.Context, st bot.Status) {
 	loc := a.Config.Location()
 	from := st.Since.Add(-st.Downtime).In(loc)
 	text := fmt.Sprintf("【系统通知】督导机器人已恢复在线（%s）。此前离线约 %s（自 %s 起），期间各单位发来的消息已补收；如有单位反映未收到回执，请提醒其重新发送。",
-		st.Cause, humanDuration(st.Downtime), from.Format("1月2日 15:04"))
+		howBack(st.Cause), humanDuration(st.Downtime), from.Format("1月2日 15:04"))
 	var outs []rules.Outgoing
 	for _, d := range a.Config.Directors() {
 		outs = append(outs, rules.Outgoing{
@@ -302,6 +302,22 @@ func (a *App) mailOutage(ctx context.Context) {
 		return
 	}
 	a.Logger.Info("outage e-mail sent")
+}
+
+// howBack says in Chinese how the session came back: the director reads
+// it, so the client's cause codes ("push login", …) are never shown.
+func howBack(cause string) string {
+	switch cause {
+	case bot.CauseHotLogin:
+		return "已自动重新连接"
+	case bot.CausePushLogin:
+		return "已在手机上确认登录"
+	case bot.CauseQRLogin:
+		return "已重新扫码登录"
+	case bot.CauseSyncRecovered:
+		return "网络已恢复"
+	}
+	return "已重新连接"
 }
 
 func humanDuration(d time.Duration) string {

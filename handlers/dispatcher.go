@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -211,7 +212,7 @@ func (d *Dispatcher) Accept(ctx context.Context, in rules.Inbound) error {
 	if r.At.IsZero() {
 		r.At = d.clock.Now()
 	}
-	d.mux.parse(r, d.o.BotName)
+	d.mux.parse(r, d.botName())
 	return d.handler(ctx, r)
 }
 
@@ -305,6 +306,9 @@ func (d *Dispatcher) spawn(sender string, q *queue) {
 // handled (the process died in between) and asks the senders of unhandled
 // files to send them again: the download link of a file does not survive.
 func (d *Dispatcher) Recover(ctx context.Context) error {
+	if err := d.loadSessions(ctx); err != nil {
+		d.log.Warn("restoring code bindings", slog.Any("err", err))
+	}
 	recs, err := d.store.UnhandledInbound(ctx)
 	if err != nil {
 		return fmt.Errorf("handlers: recover: %w", err)
@@ -321,7 +325,7 @@ func (d *Dispatcher) Recover(ctx context.Context) error {
 		if r.At.IsZero() {
 			r.At = d.clock.Now()
 		}
-		d.mux.parse(r, d.o.BotName)
+		d.mux.parse(r, d.botName())
 		if err := d.handler(ctx, r); err != nil {
 			return fmt.Errorf("handlers: recover %s/%s: %w", rec.Key.Sender, rec.Key.MsgID, err)
 		}
@@ -333,6 +337,10 @@ func (d *Dispatcher) Recover(ctx context.Context) error {
 // Bind accepts userName as the configured person remark for this session,
 // as if the contact carried that remark. It is what 绑定 <code> does; the
 // adapter may call it too. It fails for a remark that is not configured.
+//
+// Bindings are saved in the store, so a restart that re-enters the same
+// WeChat session (hot login: same UserNames) keeps them; ForgetSessions
+// drops them when the session really changes.
 func (d *Dispatcher) Bind(userName, remark string) error {
 	if userName == "" {
 		return errors.New("handlers: bind: empty user name")
@@ -342,16 +350,73 @@ func (d *Dispatcher) Bind(userName, remark string) error {
 	}
 	d.mu.Lock()
 	d.sessions[userName] = remark
+	err := d.saveSessionsLocked()
 	d.mu.Unlock()
-	return nil
+	return err
+}
+
+// SetBotName sets the bot's own nickname, so that an @mention of the bot in
+// a group is dropped before the command word is read. The WeChat adapter
+// learns the name only at login, after the Dispatcher is built.
+func (d *Dispatcher) SetBotName(name string) {
+	d.mu.Lock()
+	d.o.BotName = name
+	d.mu.Unlock()
+}
+
+func (d *Dispatcher) botName() string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.o.BotName
 }
 
 // ForgetSessions drops every code binding. The adapter calls it when the
 // WeChat session changes, because UserNames do not survive a re-login.
 func (d *Dispatcher) ForgetSessions() {
 	d.mu.Lock()
+	defer d.mu.Unlock()
 	clear(d.sessions)
-	d.mu.Unlock()
+	if err := d.saveSessionsLocked(); err != nil {
+		d.log.Warn("forgetting code bindings", slog.Any("err", err))
+	}
+}
+
+// sessionBindingsKey is the state row holding this session's code bindings
+// (UserName → remark). UserNames are per-session handles, never identity;
+// they are kept only so that a hot restart does not forget who was bound.
+const sessionBindingsKey = "handlers.session_bindings"
+
+func (d *Dispatcher) saveSessionsLocked() error {
+	b, err := json.Marshal(d.sessions)
+	if err != nil {
+		return fmt.Errorf("handlers: save bindings: %w", err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := d.store.PutState(ctx, sessionBindingsKey, string(b)); err != nil {
+		return fmt.Errorf("handlers: save bindings: %w", err)
+	}
+	return nil
+}
+
+// loadSessions restores the code bindings saved before a restart.
+func (d *Dispatcher) loadSessions(ctx context.Context) error {
+	v, ok, err := d.store.GetState(ctx, sessionBindingsKey)
+	if err != nil || !ok || v == "" {
+		return err
+	}
+	m := map[string]string{}
+	if err := json.Unmarshal([]byte(v), &m); err != nil {
+		return fmt.Errorf("handlers: load bindings: %w", err)
+	}
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for u, r := range m {
+		if _, known := d.people[r]; known {
+			d.sessions[u] = r
+		}
+	}
+	return nil
 }
 
 // lookup resolves a contact to a configured person: by the remark, or by a

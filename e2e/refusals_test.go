@@ -1,0 +1,130 @@
+package e2e_test
+
+import (
+	"context"
+	"crypto/rand"
+	"testing"
+	"time"
+
+	"dudaobot/app/apptest"
+	"dudaobot/handlers"
+	"dudaobot/rules"
+)
+
+// Ensure what must be refused is refused, politely and exactly once, when
+// the messages come through the real client.
+func TestRefusalsThroughWeChat(t *testing.T) {
+	t.Parallel()
+	directorName := "木合图别克·木日扎别克（示例，请核实）"
+	h := apptest.Start(t,
+		apptest.At(time.Date(2027, time.February, 20, 9, 0, 0, 0, shanghai(t))),
+		apptest.WithContact("张三", ""),
+		apptest.WithContact(directorName, ""), // the director's nick, not the director's remark
+		apptest.WithContact("新同事", ""),
+	)
+	if got := h.Contact(h.Director()).NickName; got != directorName {
+		t.Fatalf("director's nick is %q; the impostor must copy it", got)
+	}
+	dir, czj := h.Director(), h.Official("czj")
+	ctx := context.Background()
+
+	// A stranger: one refusal per day, whatever they send.
+	t.Run("stranger", func(t *testing.T) {
+		h.Say("张三", "总览")
+		expectGolden(t, h, "张三", "refusal_stranger")
+		h.Say("张三", "帮助")
+		h.SendFile("张三", "报告.docx", apptest.Docx("张三"))
+		h.Say("张三", "状态")
+		h.Settle()
+		if n := len(h.Messages("张三")); n != 1 {
+			t.Fatalf("stranger got %d messages on one day, want 1", n)
+		}
+		h.SetTime(2027, time.February, 21, 9, 0)
+		h.Say("张三", "帮助")
+		expectGolden(t, h, "张三", "refusal_stranger")
+		h.Settle()
+		if n := len(h.Messages("张三")); n != 2 {
+			t.Fatalf("stranger got %d messages over two days, want 2", n)
+		}
+		if subs, _ := h.App.Store.Submissions(ctx, 2027, ""); len(subs) != 0 {
+			t.Errorf("a stranger's file was stored: %+v", subs)
+		}
+	})
+
+	// The director's nick name without the director's remark: a stranger.
+	t.Run("impostor", func(t *testing.T) {
+		h.Say(directorName, "总览")
+		expectGolden(t, h, directorName, "refusal_stranger")
+		h.Say(directorName, "导出")
+		h.Say(directorName, "下发 明天放假")
+		h.Settle()
+		if msgs := h.Messages(directorName); len(msgs) != 1 {
+			t.Fatalf("impostor got %d messages, want the one refusal: %+v", len(msgs), msgs)
+		}
+		for _, u := range h.Cfg.Units() {
+			if n := len(h.Messages(u.Officials[0].WeChatRemark)); n != 0 {
+				t.Fatalf("the impostor's 下发 reached %s", u.Name)
+			}
+		}
+	})
+
+	// Members: each refusal names its reason.
+	for _, tc := range []struct {
+		name, who string
+		send      func()
+		golden    string // handlers/testdata
+		contains  string
+	}{
+		{"official asks for another unit", czj, func() { h.Say(czj, "查询 教科局") }, "refusal_wrong_unit", ""},
+		{"official uses a director command", czj, func() { h.Say(czj, "总览") }, "refusal_director_only", ""},
+		{"impossible date", dir, func() { h.Say(dir, "督导结束 2027-02-30") }, "refusal_bad_date", ""},
+		{"executable", czj, func() { h.SendFile(czj, "病毒.exe", []byte("MZ\x90\x00\x03")) }, "refusal_bad_type", ""},
+		{"executable renamed .docx", czj, func() {
+			h.SendFile(czj, "自查报告.docx", append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00"), make([]byte, 200)...))
+		}, "", "文件《自查报告.docx》的内容与其类型（.docx）不符"},
+		{"voice message", czj, func() { h.SendOther(czj, 34) }, "refusal_unsupported", ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			tc.send()
+			if tc.golden != "" {
+				expectGolden(t, h, tc.who, tc.golden)
+				return
+			}
+			h.WaitFor(tc.who, apptest.TextHas(tc.contains))
+		})
+	}
+	h.Settle()
+	if subs, _ := h.App.Store.Submissions(ctx, 2027, ""); len(subs) != 0 {
+		t.Errorf("refused files were stored: %+v", subs)
+	}
+	if cal, _ := h.App.Store.Calendar(ctx, 2027, h.Loc); cal.InspectionEnd.String() != "2027-04-30" {
+		t.Errorf("a refused date changed the calendar: inspection end %s", cal.InspectionEnd)
+	}
+
+	// A binding code makes a contact without remark the unit's official for
+	// this session, and the director is told which remark to set.
+	t.Run("binding code", func(t *testing.T) {
+		official := h.Unit("czj").Officials[0]
+		codes, err := handlers.IssueBindingCodes(ctx, h.App.Store, []rules.Official{official}, rand.Reader)
+		if err != nil {
+			t.Fatal(err)
+		}
+		h.Say("新同事", "绑定 "+codes[official.WeChatRemark])
+		expectGolden(t, h, "新同事", "bind_ok")
+		expectGolden(t, h, dir, "bind_director")
+		h.Say("新同事", "状态")
+		h.WaitFor("新同事", apptest.TextPrefix("县财政局 2027年督导评价情况"))
+		// Used once.
+		h.Say("张三", "绑定 "+codes[official.WeChatRemark])
+		h.WaitFor("张三", apptest.TextHas("绑定码无效或已使用"))
+	})
+}
+
+func shanghai(t *testing.T) *time.Location {
+	t.Helper()
+	loc, err := time.LoadLocation("Asia/Shanghai")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return loc
+}
