@@ -126,7 +126,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a.Relay = outbox.New(outbox.Options{
 		Store:     core.Store,
-		Transport: a.Bot,
+		Transport: relayTransport{a.Bot},
 		Clock:     o.Clock,
 		Logger:    o.Logger.With("component", "outbox"),
 		Location:  loc,
@@ -233,8 +233,11 @@ func (a *App) watchStatus(ctx context.Context) {
 				// A new scan or push login gives every contact a new
 				// UserName, so code-bound sessions end with it; a hot
 				// login re-enters the same session.
-				if st.Cause != bot.CauseHotLogin {
+				if !st.SameSession() {
 					a.Dispatcher.ForgetSessions()
+				}
+				if st.SelfName != "" {
+					a.Dispatcher.SetBotName(st.SelfName)
 				}
 				if t != nil {
 					t.Stop()
@@ -329,4 +332,24 @@ func humanDuration(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%d 小时 %d 分钟", int(d/time.Hour), int(d%time.Hour/time.Minute))
 	}
+}
+
+// relayTransport adapts the WeChat client to the outbox relay: the relay
+// knows outbox's error values, the client its own, and neither imports the
+// other.
+type relayTransport struct{ c *bot.Client }
+
+func (t relayTransport) Online() bool { return t.c.Online() }
+
+func (t relayTransport) Send(ctx context.Context, m rules.Outgoing) error {
+	err := t.c.Send(ctx, m)
+	switch {
+	case err == nil:
+		return nil
+	case errors.Is(err, bot.ErrTooOften):
+		return fmt.Errorf("%w: %w", outbox.ErrTooOften, err)
+	case errors.Is(err, bot.ErrOffline):
+		return fmt.Errorf("%w: %w", outbox.ErrOffline, err)
+	}
+	return err
 }

@@ -44,15 +44,9 @@ func TestGroupChat(t *testing.T) {
 
 // Ensure "@<bot nick> 帮助" in a handled group is answered: WeChat users
 // address a bot in a group by mentioning it.
-//
-// Known bug (skipped unless -knownbugs): app.New never sets
-// handlers.Options.BotName (the bot's nick is only known from the WeChat
-// session), so the mention is not stripped, the word is "unknown", and a
-// mentioned-but-unparsed message is not even answered with the help.
+// The nick is known only at login: the WeChat client reports it with
+// its online status and the app hands it to the conversations.
 func TestGroupMentionOfBot(t *testing.T) {
-	if !*knownBugs {
-		t.Skip("known bug: app.New leaves handlers.Options.BotName empty; run with -knownbugs")
-	}
 	t.Parallel()
 	const g = "督导工作群"
 	h := apptest.Start(t,

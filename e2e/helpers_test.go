@@ -14,8 +14,7 @@ import (
 )
 
 var (
-	update    = flag.Bool("update", false, "rewrite e2e/testdata/*.golden from the current output")
-	knownBugs = flag.Bool("knownbugs", false, "also run the tests of known, unfixed production bugs")
+	update = flag.Bool("update", false, "rewrite e2e/testdata/*.golden from the current output")
 )
 
 // golden compares got with e2e/testdata/<name>.golden (-update rewrites it).

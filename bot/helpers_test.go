@@ -1,0 +1,302 @@
+package bot_test
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net/http"
+	"net/url"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/eatmoreapple/openwechat"
+
+	"dudaobot/bot"
+	"dudaobot/clock"
+	"dudaobot/rules"
+	"dudaobot/wxsim"
+)
+
+const waitFor = 30 * time.Second
+
+func newSim(t testing.TB, opts wxsim.Options) *wxsim.Server {
+	t.Helper()
+	if opts.LongPollHold == 0 {
+		opts.LongPollHold = 300 * time.Millisecond
+	}
+	sim := wxsim.New(opts)
+	t.Cleanup(sim.Close)
+	return sim
+}
+
+func ctxT(t testing.TB) context.Context {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
+	t.Cleanup(cancel)
+	return ctx
+}
+
+// lockedBuffer is a goroutine-safe bytes.Buffer (QR output, logs).
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
+
+// testLogger collects logs and prints them only if the test fails (writing
+// to t.Log from goroutines that outlive the test would panic).
+func testLogger(t testing.TB) *slog.Logger {
+	buf := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("logs:\n%s", buf.String())
+		}
+	})
+	return slog.New(slog.NewTextHandler(buf, &slog.HandlerOptions{Level: slog.LevelDebug}))
+}
+
+// fakeIntake records every Accept (durably enough for assertions) and lets
+// a test block or fail chosen messages.
+type fakeIntake struct {
+	mu      sync.Mutex
+	msgs    []rules.Inbound
+	changed chan struct{}
+	// hook runs before recording; a non-nil error refuses the message.
+	hook func(ctx context.Context, in rules.Inbound) error
+}
+
+func newIntake() *fakeIntake { return &fakeIntake{changed: make(chan struct{})} }
+
+func (f *fakeIntake) Accept(ctx context.Context, in rules.Inbound) error {
+	f.mu.Lock()
+	hook := f.hook
+	f.mu.Unlock()
+	if hook != nil {
+		if err := hook(ctx, in); err != nil {
+			return err
+		}
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.msgs = append(f.msgs, in)
+	close(f.changed)
+	f.changed = make(chan struct{})
+	return nil
+}
+
+func (f *fakeIntake) setHook(h func(ctx context.Context, in rules.Inbound) error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.hook = h
+}
+
+func (f *fakeIntake) all() []rules.Inbound {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return append([]rules.Inbound(nil), f.msgs...)
+}
+
+// waitFor waits until cond holds over the recorded messages.
+func (f *fakeIntake) waitUntil(t testing.TB, what string, cond func([]rules.Inbound) bool) []rules.Inbound {
+	t.Helper()
+	deadline := time.NewTimer(waitFor)
+	defer deadline.Stop()
+	for {
+		f.mu.Lock()
+		msgs := append([]rules.Inbound(nil), f.msgs...)
+		ch := f.changed
+		f.mu.Unlock()
+		if cond(msgs) {
+			return msgs
+		}
+		select {
+		case <-ch:
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for %s; intake has %d messages", what, len(msgs))
+		}
+	}
+}
+
+// waitMsg waits for the message with this MsgID (the n-th delivery of it).
+func (f *fakeIntake) waitMsg(t testing.TB, msgID string, nth int) rules.Inbound {
+	t.Helper()
+	var got rules.Inbound
+	f.waitUntil(t, "message "+msgID, func(ms []rules.Inbound) bool {
+		n := 0
+		for _, m := range ms {
+			if m.Key.MsgID == msgID {
+				n++
+				if n == nth {
+					got = m
+					return true
+				}
+			}
+		}
+		return false
+	})
+	return got
+}
+
+// runner is a bot.Client running in the background.
+type runner struct {
+	c        *bot.Client
+	in       *fakeIntake
+	qr       *lockedBuffer
+	statuses chan bot.Status
+	cancel   context.CancelFunc
+	done     chan error
+	stopped  atomic.Bool
+}
+
+type clientOpts struct {
+	hotFile   string
+	clock     clock.Clock
+	transport func(http.RoundTripper) http.RoundTripper
+	mod       func(*bot.Options)
+}
+
+func startClient(t testing.TB, sim *wxsim.Server, in *fakeIntake, co clientOpts) *runner {
+	t.Helper()
+	if in == nil {
+		in = newIntake()
+	}
+	rt := sim.Transport()
+	if co.transport != nil {
+		rt = co.transport(rt)
+	}
+	r := &runner{in: in, qr: &lockedBuffer{}, statuses: make(chan bot.Status, 32), done: make(chan error, 1)}
+	o := bot.Options{
+		HotLoginFile:    co.hotFile,
+		Groups:          []string{"督导工作群"},
+		DownloadTimeout: time.Minute,
+		Transport:       rt,
+		QRWriter:        r.qr,
+		OnStatus:        func(s bot.Status) { r.statuses <- s },
+		Logger:          testLogger(t),
+		Clock:           co.clock,
+		Backoff:         bot.BackoffPolicy{Min: 50 * time.Millisecond, Max: 500 * time.Millisecond},
+		SyncBackoff:     bot.BackoffPolicy{Min: 50 * time.Millisecond, Max: 500 * time.Millisecond},
+		LongPollTimeout: 5 * time.Second,
+		RequestTimeout:  10 * time.Second,
+		TempDir:         t.TempDir(),
+	}
+	if co.mod != nil {
+		co.mod(&o)
+	}
+	r.c = bot.New(o, in)
+	ctx, cancel := context.WithCancel(context.Background())
+	r.cancel = cancel
+	go func() { r.done <- r.c.Run(ctx) }()
+	t.Cleanup(r.stop)
+	return r
+}
+
+// stop is a "kill": cancel and wait for Run to return (no logout is sent).
+func (r *runner) stop() {
+	if r.stopped.Swap(true) {
+		return
+	}
+	r.cancel()
+	select {
+	case <-r.done:
+	case <-time.After(waitFor):
+		panic("bot.Run did not return after cancel")
+	}
+}
+
+func (r *runner) waitStatus(t testing.TB, online bool) bot.Status {
+	t.Helper()
+	deadline := time.NewTimer(waitFor)
+	defer deadline.Stop()
+	for {
+		select {
+		case s := <-r.statuses:
+			if s.Online == online {
+				return s
+			}
+		case <-deadline.C:
+			t.Fatalf("timed out waiting for online=%v", online)
+		}
+	}
+}
+
+// retrySend calls Send until it succeeds, counting failures (the outbox's
+// job in production).
+func retrySend(ctx context.Context, c *bot.Client, m rules.Outgoing) (failures int, err error) {
+	for {
+		err := c.Send(ctx, m)
+		if err == nil {
+			return failures, nil
+		}
+		if ctx.Err() != nil || errors.Is(err, bot.ErrRecipientNotFound) {
+			return failures, err
+		}
+		failures++
+	}
+}
+
+// rawBot is an unmodified openwechat client (stock storage) for the
+// negative controls and the baseline benchmark.
+type rawBot struct {
+	bot    *openwechat.Bot
+	cancel context.CancelFunc
+}
+
+var rawSeq atomic.Int64
+
+func newRawBot(t testing.TB, sim *wxsim.Server, handler openwechat.MessageHandler) *rawBot {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	b := openwechat.DefaultBot(openwechat.Desktop,
+		openwechat.WithContextOption(ctx),
+		openwechat.WithDeviceID(fmt.Sprintf("e%015d", 200000000000000+rawSeq.Add(1))))
+	b.UUIDCallback = func(string) {}
+	b.ScanCallBack = func(openwechat.CheckLoginResponse) {}
+	b.LoginCallBack = func(openwechat.CheckLoginResponse) {}
+	b.SyncCheckCallback = nil
+	b.MessageHandler = handler
+	b.Caller.Client.HTTPClient().Transport = sim.Transport()
+	t.Cleanup(cancel)
+	return &rawBot{bot: b, cancel: cancel}
+}
+
+func writeTemp(t testing.TB, dir, name string, data []byte) string {
+	t.Helper()
+	p := filepath.Join(dir, name)
+	if err := os.WriteFile(p, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+func readAllOpen(ctx context.Context, f *rules.InboundFile) ([]byte, error) {
+	rc, err := f.Open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rc.Close()
+	return io.ReadAll(rc)
+}
+
+func contains(s, sub string) bool { return strings.Contains(s, sub) }
+
+func parseURL(s string) (*url.URL, error) { return url.Parse(s) }
