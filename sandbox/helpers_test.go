@@ -1,0 +1,210 @@
+package sandbox_test
+
+import (
+	"archive/zip"
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"io"
+	"log/slog"
+	"net/http"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"dudaobot/sandbox"
+)
+
+// startSandbox runs a sandbox on a free port over the shipped config with
+// its data in a temp folder, sending fast so reminder bursts take moments.
+func startSandbox(t *testing.T, dataDir string) *sandbox.Sandbox {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	defer cancel()
+	s, err := sandbox.Start(ctx, sandbox.Options{
+		Addr:         "127.0.0.1:0",
+		DataDir:      dataDir,
+		ConfigPath:   "../config.yaml",
+		SendInterval: 5 * time.Millisecond,
+		SendJitter:   2 * time.Millisecond,
+		Logger:       testLogger(t),
+	})
+	if err != nil {
+		t.Fatalf("sandbox.Start: %v", err)
+	}
+	return s
+}
+
+// docx is a minimal real Word document: a zip with [Content_Types].xml and
+// word/document.xml.
+func docx(t *testing.T, text string) []byte {
+	t.Helper()
+	var buf bytes.Buffer
+	zw := zip.NewWriter(&buf)
+	for _, f := range [][2]string{
+		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+			`<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
+			`<Default Extension="xml" ContentType="application/xml"/>` +
+			`<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>` +
+			`</Types>`},
+		{"word/document.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
+			`<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>` +
+			text + `</w:t></w:r></w:p></w:body></w:document>`},
+	} {
+		w, err := zw.Create(f[0])
+		if err != nil {
+			t.Fatal(err)
+		}
+		io.WriteString(w, f[1])
+	}
+	if err := zw.Close(); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// sseEvent is one event of /api/events.
+type sseEvent struct {
+	Name string
+	Data json.RawMessage
+}
+
+// subscribe reads the sandbox's event stream into a channel until the test
+// ends.
+func subscribe(t *testing.T, base string) <-chan sseEvent {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	req, _ := http.NewRequestWithContext(ctx, "GET", base+"api/events", nil)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		cancel()
+		t.Fatal(err)
+	}
+	if ct := resp.Header.Get("Content-Type"); !strings.HasPrefix(ct, "text/event-stream") {
+		cancel()
+		t.Fatalf("events Content-Type = %q", ct)
+	}
+	ch := make(chan sseEvent, 4096)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		defer close(ch)
+		sc := bufio.NewScanner(resp.Body)
+		sc.Buffer(make([]byte, 1<<20), 1<<20)
+		var ev sseEvent
+		for sc.Scan() {
+			line := sc.Text()
+			switch {
+			case strings.HasPrefix(line, "event: "):
+				ev.Name = strings.TrimPrefix(line, "event: ")
+			case strings.HasPrefix(line, "data: "):
+				ev.Data = json.RawMessage(strings.TrimPrefix(line, "data: "))
+			case line == "" && ev.Name != "":
+				select {
+				case ch <- ev:
+				default: // the test stopped reading
+				}
+				ev = sseEvent{}
+			}
+		}
+	}()
+	t.Cleanup(func() {
+		cancel()
+		resp.Body.Close()
+		<-done
+	})
+	return ch
+}
+
+type message struct {
+	ID       int64  `json:"id"`
+	Contact  string `json:"contact"`
+	From     string `json:"from"`
+	Kind     string `json:"kind"`
+	Text     string `json:"text"`
+	FileName string `json:"fileName"`
+	Size     int64  `json:"size"`
+	URL      string `json:"url"`
+	Time     string `json:"time"`
+}
+
+type messageEvent struct {
+	Message message `json:"message"`
+	Unread  int     `json:"unread"`
+}
+
+// waitMessage reads events until a message event matches.
+func waitMessage(t *testing.T, ch <-chan sseEvent, what string, match func(message) bool) messageEvent {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				t.Fatalf("event stream ended while waiting for %s", what)
+			}
+			if ev.Name != "message" {
+				continue
+			}
+			var me messageEvent
+			if err := json.Unmarshal(ev.Data, &me); err != nil {
+				t.Fatalf("message event %s: %v", ev.Data, err)
+			}
+			if match(me.Message) {
+				return me
+			}
+		case <-timeout:
+			t.Fatalf("timed out waiting for %s", what)
+		}
+	}
+}
+
+// waitEvent reads events until one named name arrives.
+func waitEvent(t *testing.T, ch <-chan sseEvent, name string) json.RawMessage {
+	t.Helper()
+	timeout := time.After(30 * time.Second)
+	for {
+		select {
+		case ev, ok := <-ch:
+			if !ok {
+				t.Fatalf("event stream ended while waiting for %q", name)
+			}
+			if ev.Name == name {
+				return ev.Data
+			}
+		case <-timeout:
+			t.Fatalf("timed out waiting for event %q", name)
+		}
+	}
+}
+
+// testLogger collects the bot's logs and prints them only if the test
+// fails.
+func testLogger(t *testing.T) *slog.Logger {
+	lb := &lockedBuffer{}
+	t.Cleanup(func() {
+		if t.Failed() {
+			t.Logf("sandbox log:\n%s", lb.String())
+		}
+	})
+	return slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelInfo}))
+}
+
+type lockedBuffer struct {
+	mu sync.Mutex
+	b  bytes.Buffer
+}
+
+func (l *lockedBuffer) Write(p []byte) (int, error) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.Write(p)
+}
+
+func (l *lockedBuffer) String() string {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	return l.b.String()
+}
