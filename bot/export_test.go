@@ -3,6 +3,7 @@ package bot
 import (
 	"log/slog"
 	"sync"
+	"time"
 )
 
 // HotStoreForTest exposes the hot-login storage to the external tests.
@@ -30,3 +31,6 @@ func FixCookiesForTest(doc []byte) ([]byte, error) {
 	}
 	return withSubdomainCookies(d)
 }
+
+// SetMinGapForTest changes the spacing of hot-login file writes.
+func (s *HotStoreForTest) SetMinGapForTest(d time.Duration) { s.h.minGap = d }

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/eatmoreapple/openwechat"
 )
@@ -50,7 +51,20 @@ type hotStore struct {
 	last    []byte        // the newest document on disk (as loaded or last committed)
 	pending []byte        // dumped but not yet committed
 	closed  bool
+
+	// safe is a committed document (every message before its SyncKey was
+	// accepted) not yet on disk: writes are spaced at least minGap apart,
+	// because an fsync+rename per sync batch would cap intake at the disk's
+	// sync rate. A crash inside the gap only replays messages the intake
+	// already recorded, and it deduplicates them.
+	safe      []byte
+	lastWrite time.Time
+	timer     *time.Timer
+	minGap    time.Duration
 }
+
+// hotStoreMinGap spaces hot-login file writes (see hotStore.safe).
+const hotStoreMinGap = time.Second
 
 // hotDoc mirrors openwechat.HotReloadStorageItem loosely: unknown fields are
 // kept verbatim, so a library upgrade that adds fields is not broken by us.
@@ -64,7 +78,7 @@ func (c *Client) openStore() *hotStore {
 }
 
 func newHotStore(path string, fileMu *sync.Mutex, log *slog.Logger) *hotStore {
-	h := &hotStore{path: path, fileMu: fileMu, log: log}
+	h := &hotStore{path: path, fileMu: fileMu, log: log, minGap: hotStoreMinGap}
 	if path == "" {
 		return h
 	}
@@ -155,6 +169,9 @@ func (h *hotStore) Write(p []byte) (int, error) {
 	}
 	prev := h.pending
 	if prev == nil {
+		prev = h.safe
+	}
+	if prev == nil {
 		prev = h.last
 	}
 	doc, err := mergeDump(p, prev)
@@ -165,29 +182,62 @@ func (h *hotStore) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// commit makes the pending dump durable. Errors are logged: the previous
-// file stays intact and the next commit tries again.
+// commit marks the pending dump safe to persist (the next synccheck is
+// starting, so every handler of its batch returned) and writes it, or
+// schedules the write when the last one was less than minGap ago. Errors
+// are logged: the previous file stays intact and the next write retries.
 func (h *hotStore) commit() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.pending == nil || h.closed {
 		return
 	}
+	h.safe, h.pending = h.pending, nil
+	if wait := h.minGap - time.Since(h.lastWrite); wait > 0 {
+		if h.timer == nil {
+			h.timer = time.AfterFunc(wait, h.flushLater)
+		}
+		return
+	}
+	h.writeSafeLocked()
+}
+
+func (h *hotStore) flushLater() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	h.timer = nil
+	if !h.closed {
+		h.writeSafeLocked()
+	}
+}
+
+func (h *hotStore) writeSafeLocked() {
+	if h.safe == nil {
+		return
+	}
 	h.fileMu.Lock()
-	err := writeFileAtomic(h.path, h.pending, 0o600)
+	err := writeFileAtomic(h.path, h.safe, 0o600)
 	h.fileMu.Unlock()
+	h.lastWrite = time.Now()
 	if err != nil {
 		h.log.Error("hot-login file not written; will retry", "path", h.path, "err", err)
 		return
 	}
-	h.last, h.pending = h.pending, nil
+	h.last, h.safe = h.safe, nil
 }
 
-// close discards anything not yet committed and ignores later writes: the
-// session is over (or was never established).
+// close writes what is already safe, discards anything not yet committed
+// and ignores later writes: the session is over (or was never established).
 func (h *hotStore) close() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
+	if h.timer != nil {
+		h.timer.Stop()
+		h.timer = nil
+	}
+	if !h.closed {
+		h.writeSafeLocked()
+	}
 	h.closed = true
 	h.pending = nil
 }

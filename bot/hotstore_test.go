@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/eatmoreapple/openwechat"
 
@@ -163,4 +164,66 @@ func TestHotStoreNeverTorn(t *testing.T) {
 	if _, err := io.ReadAll(empty); !errors.Is(err, openwechat.ErrInvalidStorage) {
 		t.Errorf("missing file read: %v", err)
 	}
+}
+
+// Ensure commits within the write gap are coalesced into one later write of
+// the newest committed document, never of a dump that was not committed
+// yet (its messages may not be accepted), and that close flushes.
+func TestHotStoreCoalescesWrites(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "hot.json")
+	var mu sync.Mutex
+	st := bot.NewHotStoreForTest(path, &mu)
+	st.SetMinGapForTest(time.Hour)
+	syncVal := func() string {
+		t.Helper()
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "absent"
+		}
+		var doc struct {
+			SyncKey struct{ List []struct{ Val int } }
+		}
+		if err := json.Unmarshal(b, &doc); err != nil {
+			t.Fatalf("file does not parse: %v", err)
+		}
+		return fmt.Sprint(doc.SyncKey.List[0].Val)
+	}
+	st.Write(dump("S", 1, fullJar))
+	st.Commit() // first write: immediate
+	if got := syncVal(); got != "1" {
+		t.Fatalf("after first commit synckey=%s, want 1", got)
+	}
+	st.Write(dump("S", 2, `{}`))
+	st.Commit() // within the gap: deferred
+	st.Write(dump("S", 3, `{}`))
+	st.Commit()
+	st.Write(dump("S", 4, `{}`)) // dumped, not committed: its batch is still being handled
+	if got := syncVal(); got != "1" {
+		t.Fatalf("within the gap synckey=%s, want 1 (deferred)", got)
+	}
+	st.Close()
+	if got := syncVal(); got != "3" {
+		t.Fatalf("after close synckey=%s, want 3 (newest committed, not the uncommitted 4)", got)
+	}
+
+	// With a short gap the deferred write happens on its own.
+	path2 := filepath.Join(t.TempDir(), "hot.json")
+	st2 := bot.NewHotStoreForTest(path2, &mu)
+	st2.SetMinGapForTest(50 * time.Millisecond)
+	st2.Write(dump("S", 1, fullJar))
+	st2.Commit()
+	st2.Write(dump("S", 7, `{}`))
+	st2.Commit()
+	deadline := time.Now().Add(5 * time.Second)
+	for {
+		b, _ := os.ReadFile(path2)
+		if strings.Contains(string(b), `"Val":7`) {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("deferred write never happened: %s", b)
+		}
+		time.Sleep(10 * time.Millisecond)
+	}
+	st2.Close()
 }
