@@ -6,6 +6,9 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"dudaobot/wxsim"
 
 	"github.com/xuri/excelize/v2"
 )
@@ -102,5 +105,89 @@ func TestStatusAndExport(t *testing.T) {
 	errb.Reset()
 	if code := run([]string{"frobnicate"}, &out, &errb); code != 1 || !strings.Contains(errb.String(), "未知命令") {
 		t.Errorf("unknown command: exit=%d stderr=%q", code, errb.String())
+	}
+}
+
+// tempConfig writes config.yaml with every data path under dir.
+func tempConfig(t *testing.T, dir string) string {
+	t.Helper()
+	data, err := os.ReadFile("config.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	cfg := strings.NewReplacer(
+		"path: data/dudao.db", "path: "+filepath.Join(dir, "dudao.db"),
+		"files_dir: data/files", "files_dir: "+filepath.Join(dir, "files"),
+		"backups_dir: data/backups", "backups_dir: "+filepath.Join(dir, "backups"),
+		"hot_login_file: data/hotlogin.json", "hot_login_file: "+filepath.Join(dir, "hotlogin.json"),
+	).Replace(string(data))
+	p := filepath.Join(dir, "config.yaml")
+	if err := os.WriteFile(p, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return p
+}
+
+// Ensure `dudaobot codes` prints one code per official of the unit and
+// stores only hashes: a code works once through the conversations (tested
+// in e2e), and here the table carries the remark to set.
+func TestCodes(t *testing.T) {
+	p := tempConfig(t, t.TempDir())
+	var out, errb bytes.Buffer
+	if code := run([]string{"codes", "-config", p, "-unit", "财政"}, &out, &errb); code != 0 {
+		t.Fatalf("codes exit=%d: %s", code, errb.String())
+	}
+	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
+	if len(lines) != 4 { // intro, header, official, backup
+		t.Fatalf("codes output=\n%s", out.String())
+	}
+	for i, remark := range []string{"督导-财政局", "督导-财政局-备"} {
+		f := strings.Fields(lines[2+i])
+		if len(f) != 4 || f[0] != "县财政局" || f[2] != remark || len(f[3]) != 8 {
+			t.Errorf("row %d = %q, want unit, name, %s, 8-character code", i, lines[2+i], remark)
+		}
+	}
+	db, err := os.ReadFile(filepath.Join(filepath.Dir(p), "dudao.db"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := strings.Fields(lines[2])[3]; bytes.Contains(db, []byte(code)) {
+		t.Errorf("the plain code %s is stored in the database", code)
+	}
+}
+
+// Ensure `dudaobot contacts` logs in (here to an in-process wxsim) and
+// reports each configured person as found, missing or ambiguous by remark.
+func TestContacts(t *testing.T) {
+	sim := wxsim.New(wxsim.Options{AutoConfirm: true, LongPollHold: time.Second})
+	defer sim.Close()
+	sim.AddContact("主任本人", "督导办主任")
+	sim.AddContact("财政甲", "督导-财政局")
+	sim.AddContact("公安甲", "督导-公安局")
+	sim.AddContact("公安乙", "督导-公安局") // the same remark on two contacts
+	sim.AddContact("路人", "")
+	p := tempConfig(t, t.TempDir())
+	var out, errb bytes.Buffer
+	if code := run([]string{"contacts", "-config", p, "-wxsim", sim.URL(), "-timeout", "30s"}, &out, &errb); code != 0 {
+		t.Fatalf("contacts exit=%d: %s", code, errb.String())
+	}
+	rows := map[string]string{} // remark → state column
+	for _, line := range strings.Split(out.String(), "\n") {
+		if f := strings.Fields(line); len(f) >= 4 && strings.HasPrefix(f[2], "督导") {
+			rows[f[2]] = strings.Join(f[3:], " ")
+		}
+	}
+	for remark, want := range map[string]string{
+		"督导办主任":  "已找到（昵称 主任本人）",
+		"督导-财政局": "已找到（昵称 财政甲）",
+		"督导-公安局": "重复：多个联系人使用此备注（公安乙、公安甲）",
+		"督导-残联":  "未找到：请在机器人微信上把该联系人的备注设为此名称",
+	} {
+		if got := rows[remark]; got != want {
+			t.Errorf("contacts row %s = %q, want %q", remark, got, want)
+		}
+	}
+	if want := "已找到 2 人，未找到 54 人，备注重复 1 人。"; !strings.Contains(out.String(), want) {
+		t.Errorf("contacts output lacks the summary %q", want)
 	}
 }
