@@ -141,6 +141,19 @@ func (h *hotStore) canPushLogin() bool {
 	return li.WxUin != 0 && len(jar) > 0
 }
 
+// plainRead serves the stored document without workaround (a), for a push
+// login. A push login starts a NEW session whose webwx_data_ticket arrives
+// as a .qq.com cookie; host-only copies of the old ticket on file.<domain>
+// would shadow it (openwechat takes the first match), and every download
+// of the new session would be refused.
+func (h *hotStore) plainRead() {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rd != nil && h.last != nil {
+		h.rd = bytes.NewReader(h.last)
+	}
+}
+
 // forgetRead makes Read report invalid storage (used to attach the storage
 // to a QR login, see attempt).
 func (h *hotStore) forgetRead() {

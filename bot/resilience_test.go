@@ -72,6 +72,13 @@ func TestForceLogoutRecovers(t *testing.T) {
 	if err := r.c.Send(ctx, rules.Outgoing{Key: "k2", To: rules.Recipient{Remark: "czj-zhang"}, Text: "已恢复"}); err != nil {
 		t.Errorf("send after recovery: %v", err)
 	}
+	// Files of the new session download: the old session's ticket must not
+	// shadow the new one (the hot-login cookie copies are for hot logins).
+	fid, _ := sim.SendFile(zhang.ID, "恢复后的报告.pdf", strings.NewReader("%PDF-1.4 after push login"))
+	in := r.in.waitMsg(t, fid, 1)
+	if b, err := readAllOpen(ctx, in.File); err != nil || string(b) != "%PDF-1.4 after push login" {
+		t.Errorf("download after push login: %q, %v", b, err)
+	}
 }
 
 // TestQRAfterPushExpires: when nobody confirms the push login, the

@@ -108,6 +108,7 @@ func (c *Client) attempt(ctx context.Context, how string, st *hotStore) (*sessio
 	case "hot":
 		err = bot.HotLogin(st)
 	case "push":
+		st.plainRead()
 		err = bot.PushLogin(st)
 	default:
 		// QR login with the storage attached: openwechat only attaches a

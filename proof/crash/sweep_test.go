@@ -1,0 +1,253 @@
+package crash_test
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"strings"
+	"testing"
+	"time"
+
+	"dudaobot/proof/harness"
+	"dudaobot/wxsim"
+)
+
+var reReminderNo = regexp.MustCompile(`提醒编号：(TX-[0-9A-Za-z-]+)`)
+
+// TestKillDuringReminderSweep: the calendar is generated around the wall
+// clock so that every unit owes its self-assessment today and today's
+// reminder slot passed two minutes ago. The bot sweeps at start
+// (scheduler.Start), writes one reminder row per unit with its outbox row
+// (one transaction each; 1,528 units), and the relay sends them. It is
+// SIGKILLed at ≥ 10 random moments inside that sweep, then at a few more
+// moments of start-up and sending, and restarted each time. Afterwards: the reminders table holds each (unit, stage, slot)
+// exactly once, none missed; every official got exactly one reminder
+// message, with its own number; a number sent twice is only ever the
+// message in flight at a kill.
+func TestKillDuringReminderSweep(t *testing.T) {
+	if testing.Short() {
+		t.Skip("crash test: -short")
+	}
+	t.Parallel()
+	rng := seeded(t)
+	bin := harness.Binary(t)
+
+	now := time.Now().UTC()
+	slot := now.Add(-2 * time.Minute).Truncate(time.Minute)
+	day := time.Date(slot.Year(), slot.Month(), slot.Day(), 0, 0, 0, 0, time.UTC)
+	inspect := day.AddDate(0, 0, 1)
+	if inspect.Year() != day.Year() {
+		inspect = day
+	}
+	far := slot.Add(12 * time.Hour) // digest and backup far from the test window
+	env := harness.NewEnv(t, func(m map[string]any) {
+		harness.Set(m, "timezone", "UTC")
+		harness.Set(m, "calendar.year", day.Year())
+		harness.Set(m, "calendar.self_assessment_due", day.Format("2006-01-02"))
+		harness.Set(m, "calendar.inspection_start", inspect.Format("2006-01-02"))
+		harness.Set(m, "calendar.inspection_end", inspect.Format("2006-01-02"))
+		harness.Set(m, "reminders.sweep_cron", fmt.Sprintf("%d %d * * *", slot.Minute(), slot.Hour()))
+		harness.Set(m, "reminders.digest_cron", fmt.Sprintf("%d %d * * *", far.Minute(), far.Hour()))
+		harness.Set(m, "reminders.backup_cron", fmt.Sprintf("%d %d * * *", (far.Minute()+7)%60, far.Hour()))
+		harness.Set(m, "reminders.before_days", []any{0})
+		harness.Set(m, "reminders.overdue_max", 0)
+		harness.Set(m, "reminders.escalate_after_days", 0)
+		harness.Set(m, "reminders.quiet_start", "00:00")
+		harness.Set(m, "reminders.quiet_end", "00:00")
+		harness.Set(m, "reminders.skip_weekends", false)
+		harness.Set(m, "reminders.catchup_grace", "6h")
+		harness.Set(m, "wechat.send_interval", "1ms") // 0 would mean the relay default (3 s)
+		units := m["units"].([]any)
+		for i := 1; i <= extraUnits; i++ {
+			units = append(units, map[string]any{
+				"key": fmt.Sprintf("s%04d", i), "name": fmt.Sprintf("压测单位%04d", i),
+				"officials": []any{map[string]any{"name": fmt.Sprintf("联系人%04d", i), "wechat_remark": fmt.Sprintf("督导-压测%04d", i)}},
+			})
+		}
+		m["units"] = units
+	})
+	sim, _ := harness.Sim(t, env.Config, wxsim.Options{LongPollHold: 2 * time.Second})
+
+	// Who must get a reminder: every official of every unit.
+	want := map[string]string{} // remark → unit key
+	for _, u := range env.Config.Units() {
+		for _, o := range u.Officials {
+			want[o.WeChatRemark] = u.Key
+		}
+	}
+
+	// Kill inside the start-up sweep: it begins right after the
+	// dispatcher's recovery (logged), and writes one transaction per unit,
+	// so with 1,500 extra units it runs for about a second. Each kill
+	// lands 0–120 ms into it; a kill counts as mid-sweep when that run
+	// recorded some reminders but not all that were due.
+	db := harness.OpenDB(t, env.DBPath)
+	count := func() int {
+		var n int
+		if err := db.QueryRow(`SELECT COUNT(*) FROM reminders`).Scan(&n); err != nil {
+			return -1 // not created yet
+		}
+		return n
+	}
+	const minMidSweep, minKills, maxKills = 10, 14, 60
+	var kills []time.Time
+	midSweep, run, before := 0, 0, 0
+	p := harness.Start(t, bin, env, sim.URL(), run)
+	for (midSweep < minMidSweep || len(kills) < minKills) && len(kills) < maxKills {
+		if midSweep < minMidSweep {
+			if !waitLog(p, "recovered unhandled messages", 10*time.Second) {
+				t.Fatalf("run %d never started its sweep:\n%s", run, p.Tail(3000))
+			}
+			time.Sleep(between(rng, 0, 120*time.Millisecond))
+		} else {
+			// A few more kills anywhere in start-up and sending.
+			time.Sleep(between(rng, 30*time.Millisecond, 1500*time.Millisecond))
+		}
+		if ok, err := p.Exited(); ok {
+			t.Fatalf("bot exited by itself: %v\n%s", err, p.Tail(3000))
+		}
+		p.Kill()
+		kills = append(kills, time.Now())
+		after := count()
+		if after > before && after < len(want) {
+			midSweep++
+		}
+		t.Logf("kill %d: reminder rows %d -> %d of %d", len(kills), before, after, len(want))
+		before = max(after, 0)
+		run++
+		p = harness.Start(t, bin, env, sim.URL(), run)
+	}
+	if midSweep < minMidSweep {
+		t.Errorf("only %d kills landed inside a sweep (want %d)", midSweep, minMidSweep)
+	}
+
+	reminders := func() (per map[string][]string, numbers map[string]int) {
+		per, numbers = map[string][]string{}, map[string]int{}
+		for _, s := range sim.Sent() {
+			m := reReminderNo.FindStringSubmatch(s.Text)
+			if m == nil {
+				continue
+			}
+			per[s.ToRemark] = append(per[s.ToRemark], m[1])
+			numbers[m[1]]++
+		}
+		return
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	// Rows claimed by a killed relay come back after the 2-minute lease.
+	if !harness.WaitFor(ctx, 150*time.Second, func() bool {
+		per, _ := reminders()
+		for r := range want {
+			if len(per[r]) == 0 {
+				return false
+			}
+		}
+		return true
+	}) {
+		per, _ := reminders()
+		var missing []string
+		for r := range want {
+			if len(per[r]) == 0 {
+				missing = append(missing, r)
+			}
+		}
+		t.Errorf("no reminder reached %v\n%s", missing, p.Tail(4000))
+	}
+	p.Stop(30 * time.Second)
+
+	per, numbers := reminders()
+	dupes := 0
+	for r, unit := range want {
+		for _, n := range per[r] {
+			if !strings.Contains(n, "-"+unit+"-") {
+				t.Errorf("%s got reminder %s of another unit", r, n)
+			}
+		}
+	}
+	for n, c := range numbers {
+		if c > 1 {
+			dupes += c - 1
+			t.Logf("reminder %s sent %d times", n, c)
+		}
+	}
+	if dupes > len(kills) {
+		t.Errorf("%d duplicate reminders for %d kills", dupes, len(kills))
+	}
+
+	if ic, err := harness.IntegrityCheck(db); err != nil || ic != "ok" {
+		t.Errorf("integrity_check = %q, %v", ic, err)
+	}
+	rows, err := db.Query(`SELECT unit_key, stage, slot, missed, COUNT(*) FROM reminders GROUP BY unit_key, stage, slot, missed`)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer rows.Close()
+	recorded := map[string]int{}
+	total := 0
+	for rows.Next() {
+		var unit, stage, sl string
+		var missed bool
+		var n int
+		if err := rows.Scan(&unit, &stage, &sl, &missed, &n); err != nil {
+			t.Fatal(err)
+		}
+		total += n
+		if missed {
+			t.Errorf("reminder %s/%s/%s recorded as missed", unit, stage, sl)
+		}
+		if n != 1 {
+			t.Errorf("reminder %s/%s/%s recorded %d times", unit, stage, sl, n)
+		}
+		recorded[unit] += n
+	}
+	units := env.Config.Units()
+	for _, u := range units {
+		if recorded[u.Key] != 1 {
+			t.Errorf("unit %s has %d reminder rows, want 1", u.Key, recorded[u.Key])
+		}
+	}
+	var dupKeys int
+	if err := db.QueryRow(`SELECT COUNT(*) FROM (SELECT key FROM outbox GROUP BY key HAVING COUNT(*) > 1)`).Scan(&dupKeys); err != nil {
+		t.Fatal(err)
+	}
+	if dupKeys != 0 {
+		t.Errorf("%d outbox keys queued twice", dupKeys)
+	}
+	t.Logf("RESULT sweep: kills=%d mid_sweep_kills=%d units=%d reminder_rows=%d officials=%d reminded=%d messages=%d duplicate_messages=%d",
+		len(kills), midSweep, len(units), total, len(want), len(per), sumStr(numbers), dupes)
+	if t.Failed() || os.Getenv("DUDAO_PROOF_VERBOSE") != "" {
+		for i := 0; i <= run; i += max(1, run/4) {
+			t.Logf("log of run %d:\n%s", i, harness.Tail(filepath.Join(env.Dir, fmt.Sprintf("run-%03d.log", i)), 2500))
+		}
+	}
+}
+
+// extraUnits are added to the shipped roster so that one sweep lasts
+// long enough to be killed in the middle.
+const extraUnits = 1500
+
+// waitLog waits until the run's log contains s.
+func waitLog(p *harness.Proc, s string, d time.Duration) bool {
+	deadline := time.Now().Add(d)
+	for time.Now().Before(deadline) {
+		if b, err := os.ReadFile(p.LogPath); err == nil && strings.Contains(string(b), s) {
+			return true
+		}
+		if ok, _ := p.Exited(); ok {
+			return false
+		}
+		time.Sleep(2 * time.Millisecond)
+	}
+	return false
+}
+
+func sumStr(m map[string]int) int {
+	n := 0
+	for _, v := range m {
+		n += v
+	}
+	return n
+}

@@ -1,0 +1,219 @@
+package storage_test
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"io"
+	"os"
+	"sync"
+	"testing"
+	"time"
+
+	"dudaobot/clock"
+	"dudaobot/export"
+	"dudaobot/rules"
+	"dudaobot/storage"
+)
+
+// The scale benchmarks (issue #7): 5,000 units × 10 years × 3 versions
+// (150,000 submission rows) on one SQLite file; each store call runs beside
+// the single hand-written SQL query computing the same answer on the same
+// file. scripts/bench prints the ratios.
+const scaleUnits, scaleYears = 5000, 10
+
+var (
+	scaleOnce  sync.Once
+	scaleStore *storage.Store
+	scaleErr   error
+	scaleRost  []rules.Unit
+)
+
+func scaleDB(b *testing.B) (*storage.Store, *sql.DB) {
+	b.Helper()
+	scaleOnce.Do(func() {
+		dir, err := tempDirNoCleanup()
+		if err != nil {
+			scaleErr = err
+			return
+		}
+		clk := clock.NewFake(t0)
+		s, err := storage.Open(ctx, storage.Options{Driver: storage.DriverSQLite, Path: dir + "/scale.db", Now: clk.Now})
+		if err != nil {
+			scaleErr = err
+			return
+		}
+		scaleRost = make([]rules.Unit, scaleUnits)
+		for i := range scaleRost {
+			scaleRost[i] = rules.Unit{Key: fmt.Sprintf("u%04d", i), Name: fmt.Sprintf("单位%d", i), SortOrder: i + 1,
+				Officials: []rules.Official{{Name: "x", WeChatRemark: fmt.Sprintf("r%d", i)}}}
+		}
+		if scaleErr = s.SyncRoster(ctx, scaleRost, testDirectors); scaleErr != nil {
+			return
+		}
+		if scaleErr = s.EnsureYear(ctx, cal2027); scaleErr != nil {
+			return
+		}
+		var subs []rules.Submission
+		for y := 2027 - scaleYears + 1; y <= 2027; y++ {
+			at := time.Date(y, 2, 20, 9, 0, 0, 0, shanghai)
+			for _, u := range scaleRost {
+				for _, v := range []struct {
+					stage   rules.Stage
+					version int
+					at      time.Time
+				}{
+					{rules.StageSelfAssessment, 1, at},
+					{rules.StageSelfAssessment, 2, at.Add(48 * time.Hour)},
+					{rules.StageRectificationPlan, 1, at.Add(60 * 24 * time.Hour)},
+				} {
+					subs = append(subs, rules.Submission{Year: y, UnitKey: u.Key, Stage: v.stage, Version: v.version,
+						ReceivedAt: v.at, OnTime: true, SHA256: "x", StoredPath: "p", OriginalName: "报告.docx", Official: "r"})
+				}
+			}
+		}
+		scaleErr = storage.BulkSubmissions(ctx, s, subs)
+		scaleStore = s
+	})
+	if scaleErr != nil {
+		b.Fatal(scaleErr)
+	}
+	return scaleStore, storage.SQLDB(scaleStore)
+}
+
+func tempDirNoCleanup() (string, error) {
+	// One file for the whole benchmark binary (b.TempDir would be removed
+	// after the first sub-benchmark).
+	return mkdirTemp("dudao-scale-")
+}
+
+// overviewSQL is the hand-written overview: one row per (unit, stage).
+const overviewSQL = `SELECT u.unit_key, s.stage, MIN(s.received_at), MAX(s.received_at), MAX(s.version)
+FROM units u LEFT JOIN submissions s ON s.unit_key = u.unit_key AND s.year = ?
+GROUP BY u.sort_order, u.unit_key, s.stage ORDER BY u.sort_order, u.unit_key, s.stage`
+
+const oneUnitSQL = `SELECT stage, MIN(received_at), MAX(received_at), MAX(version)
+FROM submissions WHERE year = ? AND unit_key = ? GROUP BY stage`
+
+const yearRowsSQL = `SELECT id, unit_key, stage, version, official, original_name, stored_path, size, sha256, received_at, on_time, is_text
+FROM submissions WHERE year = ? ORDER BY unit_key, stage, version`
+
+func scanAll(b *testing.B, rows *sql.Rows, err error, cols int) int {
+	b.Helper()
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer rows.Close()
+	vals := make([]any, cols)
+	ptrs := make([]any, cols)
+	for i := range vals {
+		ptrs[i] = &vals[i]
+	}
+	n := 0
+	for rows.Next() {
+		if err := rows.Scan(ptrs...); err != nil {
+			b.Fatal(err)
+		}
+		n++
+	}
+	if err := rows.Err(); err != nil {
+		b.Fatal(err)
+	}
+	return n
+}
+
+func BenchmarkScale(b *testing.B) {
+	s, db := scaleDB(b)
+	c := context.Background()
+	b.Run("Overview", func(b *testing.B) {
+		for b.Loop() {
+			got, err := s.UnitYears(c, 2027)
+			if err != nil || len(got) != scaleUnits {
+				b.Fatalf("%d %v", len(got), err)
+			}
+		}
+	})
+	b.Run("OverviewSQL", func(b *testing.B) {
+		for b.Loop() {
+			rows, err := db.QueryContext(c, overviewSQL, 2027)
+			if n := scanAll(b, rows, err, 5); n != 2*scaleUnits {
+				b.Fatalf("%d rows", n)
+			}
+		}
+	})
+	b.Run("OneUnit", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.UnitYear(c, 2027, "u2500"); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Submissions(c, 2027, "u2500"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("OneUnitSQL", func(b *testing.B) {
+		for b.Loop() {
+			rows, err := db.QueryContext(c, oneUnitSQL, 2027, "u2500")
+			scanAll(b, rows, err, 4)
+			rows, err = db.QueryContext(c, `SELECT id, stage, version, original_name, received_at FROM submissions WHERE year = ? AND unit_key = ? ORDER BY stage, version`, 2027, "u2500")
+			scanAll(b, rows, err, 5)
+		}
+	})
+	l := &export.Ledger{Store: s, Clock: clock.NewFake(t0), Location: shanghai}
+	b.Run("Export", func(b *testing.B) {
+		for b.Loop() {
+			if err := l.WriteLedger(c, 2027, io.Discard); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	// The export's reads alone (what the ledger loads before excelize
+	// encodes it), to separate data access from xlsx encoding.
+	b.Run("ExportReads", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.UnitYears(c, 2027); err != nil {
+				b.Fatal(err)
+			}
+			subs, err := s.Submissions(c, 2027, "")
+			if err != nil || len(subs) != 3*scaleUnits {
+				b.Fatalf("%d %v", len(subs), err)
+			}
+		}
+	})
+	b.Run("ExportSQL", func(b *testing.B) {
+		for b.Loop() {
+			rows, err := db.QueryContext(c, overviewSQL, 2027)
+			scanAll(b, rows, err, 5)
+			rows, err = db.QueryContext(c, yearRowsSQL, 2027)
+			if n := scanAll(b, rows, err, 12); n != 3*scaleUnits {
+				b.Fatalf("%d rows", n)
+			}
+		}
+	})
+	// Reminder planning for 5,000 units on the due date, half of them
+	// owing the report: the pure planner, and the data it reads.
+	uys, err := s.UnitYears(c, 2027)
+	if err != nil {
+		b.Fatal(err)
+	}
+	for i := range uys {
+		if i%2 == 0 {
+			uys[i].FirstSubmitted = nil
+			uys[i].Versions = nil
+		}
+	}
+	now := time.Date(2027, 3, 1, 10, 5, 0, 0, shanghai)
+	b.Run("PlanReminders", func(b *testing.B) {
+		for b.Loop() {
+			p := rules.PlanReminders(rules.ReminderInput{
+				Calendar: cal2027, Policy: rules.DefaultReminderPolicy(), Units: scaleRost, Directors: testDirectors,
+				Years: uys, LastSweep: now.Add(-24 * time.Hour), Now: now,
+			})
+			if len(p.Items) == 0 {
+				b.Fatal("nothing planned")
+			}
+		}
+	})
+}
+
+func mkdirTemp(prefix string) (string, error) { return os.MkdirTemp("", prefix) }
