@@ -44,6 +44,19 @@ type Intake interface {
 	Accept(ctx context.Context, in rules.Inbound) error
 }
 
+// BatchIntake is optional for an Intake: the bot then hands over all the
+// messages of one webwxsync batch in ONE AcceptBatch call, in order, when
+// the batch ends (at the next synccheck request, which openwechat issues
+// right after the batch), instead of one Accept per message. AcceptBatch
+// must return only after every message is durably recorded (one
+// transaction); an error means none may count as recorded, and the bot
+// retries the whole batch with backoff, so recording must be idempotent
+// (dedupe). A panic makes the bot fall back to Accept, message by message.
+type BatchIntake interface {
+	Intake
+	AcceptBatch(ctx context.Context, ins []rules.Inbound) error
+}
+
 // BackoffPolicy is an exponential backoff: Min, doubling, capped at Max.
 type BackoffPolicy struct {
 	Min, Max time.Duration

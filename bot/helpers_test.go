@@ -95,12 +95,17 @@ func (f *fakeIntake) Accept(ctx context.Context, in rules.Inbound) error {
 			return err
 		}
 	}
+	f.record(in)
+	return nil
+}
+
+// record appends ins as accepted and wakes the waiters.
+func (f *fakeIntake) record(ins ...rules.Inbound) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	f.msgs = append(f.msgs, in)
+	f.msgs = append(f.msgs, ins...)
 	close(f.changed)
 	f.changed = make(chan struct{})
-	return nil
 }
 
 func (f *fakeIntake) setHook(h func(ctx context.Context, in rules.Inbound) error) {
@@ -172,6 +177,7 @@ type clientOpts struct {
 	clock     clock.Clock
 	transport func(http.RoundTripper) http.RoundTripper
 	mod       func(*bot.Options)
+	intake    bot.Intake // replaces in as the Intake (e.g. a BatchIntake wrapping it)
 }
 
 func startClient(t testing.TB, sim *wxsim.Server, in *fakeIntake, co clientOpts) *runner {
@@ -202,7 +208,11 @@ func startClient(t testing.TB, sim *wxsim.Server, in *fakeIntake, co clientOpts)
 	if co.mod != nil {
 		co.mod(&o)
 	}
-	r.c = bot.New(o, in)
+	var intake bot.Intake = in
+	if co.intake != nil {
+		intake = co.intake
+	}
+	r.c = bot.New(o, intake)
 	ctx, cancel := context.WithCancel(context.Background())
 	r.cancel = cancel
 	go func() { r.done <- r.c.Run(ctx) }()

@@ -28,7 +28,8 @@ import (
 //  2. Writes are deferred: openwechat dumps the new SyncKey BEFORE it hands
 //     the batch's messages to the handler. Write only buffers the document;
 //     commit (called from commitHook when the next synccheck starts, i.e.
-//     after every handler of the batch returned) makes it durable.
+//     after every handler of the batch returned and, with a BatchIntake,
+//     after AcceptBatch recorded the whole batch) makes it durable.
 //  3. Defect (a) of v1.4.10: restored cookies become host-only for the stored
 //     "https://<domain>" key, so webpush.<domain> and file.<domain> get none
 //     (uploads/downloads fail with "webwx_data_ticket not found"). The

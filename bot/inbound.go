@@ -36,7 +36,71 @@ func (s *session) onMessage(msg *openwechat.Message) {
 	if !ok {
 		return
 	}
+	if _, batched := s.c.in.(BatchIntake); batched {
+		// Handed over with the rest of the batch by endBatch, before the
+		// batch's SyncKey may be committed.
+		s.batch = append(s.batch, in)
+		return
+	}
 	s.accept(in)
+}
+
+// endBatch hands the buffered batch to a BatchIntake in one AcceptBatch
+// call, on the sync goroutine, retrying errors with backoff like accept.
+// It reports whether the batch is recorded (or there was none), i.e.
+// whether the batch's SyncKey may be committed; false means the session
+// ended first: the store is closed and the batch will be delivered again.
+func (s *session) endBatch() bool {
+	if len(s.batch) == 0 {
+		return true
+	}
+	bi := s.c.in.(BatchIntake)
+	ins := s.batch
+	for attempt := 0; ; attempt++ {
+		err := s.acceptBatchOnce(bi, ins)
+		if err == nil {
+			s.batch = nil
+			return true
+		}
+		var pe *intakePanic
+		if errors.As(err, &pe) {
+			// Find the poisoned message the slow way: one by one, each with
+			// accept's retry and skip rules. Those recorded by the batch
+			// call (if any) are duplicates the Intake drops.
+			s.c.log.Error("intake panicked on a batch; accepting its messages one by one", "messages", len(ins), "err", err)
+			for _, in := range ins {
+				if !s.accept(in) {
+					return false
+				}
+			}
+			s.batch = nil
+			return true
+		}
+		if s.ctx.Err() != nil {
+			// Never recorded: keep the old SyncKey on disk so the next
+			// login delivers the batch again.
+			s.store.close()
+			s.c.log.Warn("session ended before the intake recorded a batch; it will be delivered again",
+				"messages", len(ins), "err", err)
+			return false
+		}
+		d := s.c.o.SyncBackoff.delay(attempt)
+		s.c.log.Error("intake refused a batch; retrying", "messages", len(ins), "err", err, "retry_in", d)
+		if !sleepCtx(s.ctx, d) {
+			s.store.close()
+			return false
+		}
+	}
+}
+
+func (s *session) acceptBatchOnce(bi BatchIntake, ins []rules.Inbound) (err error) {
+	defer func() {
+		if r := recover(); r != nil {
+			err = &intakePanic{v: r}
+			s.c.log.Error("intake panicked", "panic", r, "stack", string(debug.Stack()))
+		}
+	}()
+	return bi.AcceptBatch(s.ctx, ins)
 }
 
 // convertSafe converts msg, recovering from panics in openwechat's helpers
@@ -62,13 +126,14 @@ func (s *session) convertSafe(msg *openwechat.Message) (in rules.Inbound, ok boo
 // accept hands in to the Intake and retries errors with backoff until it is
 // recorded or the session ends. Blocking the sync goroutine here is on
 // purpose: until the Intake can record, consuming further messages (and
-// advancing the SyncKey) would only lose them.
-func (s *session) accept(in rules.Inbound) {
+// advancing the SyncKey) would only lose them. It reports false when the
+// session ended first (the store is then closed).
+func (s *session) accept(in rules.Inbound) bool {
 	panics := 0
 	for attempt := 0; ; attempt++ {
 		err := s.acceptOnce(in)
 		if err == nil {
-			return
+			return true
 		}
 		var pe *intakePanic
 		if errors.As(err, &pe) {
@@ -77,7 +142,7 @@ func (s *session) accept(in rules.Inbound) {
 				// A deterministic crash in the Intake: skip so other messages
 				// keep flowing (reliability-notes 5.9).
 				s.c.log.Error("intake panics on this message; skipping it", "key", in.Key, "err", err)
-				return
+				return true
 			}
 		}
 		if s.ctx.Err() != nil {
@@ -86,13 +151,13 @@ func (s *session) accept(in rules.Inbound) {
 			s.store.close()
 			s.c.log.Warn("session ended before the intake recorded a message; it will be delivered again",
 				"key", in.Key, "err", err)
-			return
+			return false
 		}
 		d := s.c.o.SyncBackoff.delay(attempt)
 		s.c.log.Error("intake refused a message; retrying", "key", in.Key, "err", err, "retry_in", d)
 		if !sleepCtx(s.ctx, d) {
 			s.store.close()
-			return
+			return false
 		}
 	}
 }

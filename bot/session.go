@@ -12,6 +12,8 @@ import (
 
 	"github.com/eatmoreapple/openwechat"
 	"github.com/mdp/qrterminal/v3"
+
+	"dudaobot/rules"
 )
 
 // session is one logged-in openwechat.Bot. A Bot cannot log in again after
@@ -31,6 +33,10 @@ type session struct {
 	errStreak int
 	errSince  time.Time
 	degraded  bool
+
+	// batch holds the converted messages of the current webwxsync batch
+	// for a BatchIntake (sync goroutine only); endBatch hands them over.
+	batch []rules.Inbound
 }
 
 // login runs one supervisor cycle: hot login, then push login (once per
@@ -90,7 +96,7 @@ func (c *Client) attempt(ctx context.Context, how string, st *hotStore) (*sessio
 	// do() re-sends immediately on transport errors (no backoff) and can
 	// deliver a POST twice; every caller of ours retries with backoff instead.
 	bot.Caller.Client.MaxRetryTimes = 1
-	bot.Caller.Client.AddHttpHook(commitHook{st})
+	bot.Caller.Client.AddHttpHook(commitHook{s})
 
 	bot.UUIDCallback = c.showQR // never xdg-open on a server
 	bot.ScanCallBack = func(openwechat.CheckLoginResponse) { c.log.Info("QR scanned; waiting for confirmation on the phone") }
@@ -256,18 +262,23 @@ func errString(err error) string {
 	return err.Error()
 }
 
-// commitHook writes the buffered hot-reload dump when the sync goroutine
-// issues its next synccheck. openwechat's loop is strictly sequential —
-// synccheck → webwxsync → dump → handler(msg) for each message → synccheck —
-// so that request proves every handler of the previous batch has returned,
-// i.e. the Intake has durably accepted every message the dump's SyncKey
-// covers. A crash anywhere before it leaves the old SyncKey on disk and the
+// commitHook ends a sync batch when the sync goroutine issues its next
+// synccheck. openwechat's loop is strictly sequential — synccheck →
+// webwxsync → dump → handler(msg) for each message → synccheck, with nothing
+// in between (bot.go processNewMessages, doSyncCheck) — so that request
+// proves every handler of the previous batch has returned. With a
+// BatchIntake the buffered messages are handed over here, in one
+// AcceptBatch call; then, and only once the Intake has durably accepted
+// every message the dump's SyncKey covers, the buffered dump is committed.
+// A crash anywhere before the commit leaves the old SyncKey on disk and the
 // batch is delivered again (the Intake dedupes).
-type commitHook struct{ st *hotStore }
+type commitHook struct{ s *session }
 
 func (h commitHook) BeforeRequest(req *http.Request) {
 	if strings.HasSuffix(req.URL.Path, "/synccheck") {
-		h.st.commit()
+		if h.s.endBatch() {
+			h.s.store.commit()
+		}
 	}
 }
 

@@ -8,6 +8,7 @@ import (
 	"io"
 	"log/slog"
 	"os"
+	"strconv"
 	"sync"
 	"time"
 
@@ -37,7 +38,9 @@ type Store interface {
 	Broadcasts(ctx context.Context, year int) ([]rules.Broadcast, error)
 
 	RecordInbound(ctx context.Context, k rules.InboundKey, kind rules.MsgKind, text string, at time.Time) (bool, error)
+	RecordInboundBatch(ctx context.Context, recs []rules.InboundRecord) ([]bool, error)
 	MarkInboundHandled(ctx context.Context, k rules.InboundKey) error
+	FinishInbound(ctx context.Context, k rules.InboundKey, outs []rules.Outgoing) error
 	UnhandledInbound(ctx context.Context) ([]rules.InboundRecord, error)
 
 	Enqueue(ctx context.Context, msgs ...rules.Outgoing) error
@@ -104,7 +107,8 @@ type Dispatcher struct {
 	loc       *time.Location
 	year      int
 	mux       *Router
-	handler   Handler
+	handler   Handler               // the whole chain (Accept, Recover)
+	recorded  Handler               // the chain after dedupe (AcceptBatch)
 	units     map[string]rules.Unit // by key
 	people    map[string]rules.Identity
 	officials map[string][]rules.Official // unit key → officials (not backups)
@@ -189,6 +193,7 @@ func New(o Options) (*Dispatcher, error) {
 	}
 	d.mux = d.routes()
 	d.handler = d.middleware()(d.serve)
+	d.recorded = d.afterDedupe()(d.serve)
 	return d, nil
 }
 
@@ -214,6 +219,82 @@ func (d *Dispatcher) Accept(ctx context.Context, in rules.Inbound) error {
 	}
 	d.mux.parse(r, d.botName())
 	return d.handler(ctx, r)
+}
+
+// AcceptBatch is Accept for the messages of one WeChat sync batch, in
+// arrival order: the inbox rows of every known sender's message are written
+// in ONE transaction (one commit instead of one per message), then each new
+// message is queued to its sender's worker exactly as Accept queues it.
+// Strangers are deduplicated in memory as in Accept, but only once the
+// batch is recorded, so a failed batch retried by the adapter loses none.
+// An error means the batch was not recorded (or, after the commit, that
+// queueing one message panicked, as Accept reports it): the adapter retries
+// the whole batch, and the inbox rows make the retry a no-op for what was
+// recorded.
+func (d *Dispatcher) AcceptBatch(ctx context.Context, ins []rules.Inbound) error {
+	d.mu.Lock()
+	stopping := d.stopping
+	d.mu.Unlock()
+	if stopping {
+		return ErrStopped
+	}
+	type item struct {
+		r     *Request
+		known bool
+		rec   int // index into recs for known senders
+	}
+	items := make([]item, 0, len(ins))
+	var recs []rules.InboundRecord
+	name := d.botName()
+	for _, in := range ins {
+		if in.Group != "" && !d.groups[in.Group] {
+			continue // not a group we serve: ignored, nothing stored
+		}
+		r := &Request{In: in, At: in.ReceivedAt}
+		if r.At.IsZero() {
+			r.At = d.clock.Now()
+		}
+		d.mux.parse(r, name)
+		d.logInbound(r)
+		id, known := d.lookup(r.In.From)
+		if !known {
+			r.sender = "u:" + r.In.From.UserName
+			items = append(items, item{r: r})
+			continue
+		}
+		// The dedupe key is the identity, never the per-session UserName.
+		r.In.Key.Sender = id.Remark
+		r.sender = id.Remark
+		text := r.In.Text
+		if r.In.File != nil {
+			text = r.In.File.Name // shown again if the file must be resent
+		}
+		items = append(items, item{r: r, known: true, rec: len(recs)})
+		recs = append(recs, rules.InboundRecord{Key: r.In.Key, Kind: r.In.Kind, Text: text, ReceivedAt: r.At})
+	}
+	isNew, err := d.store.RecordInboundBatch(ctx, recs)
+	if err != nil {
+		d.log.Error("inbound batch not recorded", slog.Int("messages", len(recs)), slog.Any("err", err))
+		return fmt.Errorf("handlers: record inbound batch: %w", err)
+	}
+	queue := d.recoverer(d.recorded)
+	var errs []error
+	for _, it := range items {
+		r := it.r
+		if it.known && !isNew[it.rec] {
+			d.log.Info("duplicate dropped", slog.String("msg_id", r.In.Key.MsgID), slog.String("remark", r.In.Key.Sender))
+			continue
+		}
+		if !it.known && d.seenStranger(r.sender+"|"+r.In.Key.MsgID+"|"+strconv.FormatInt(r.In.Key.CreateTime, 10)) {
+			d.log.Info("duplicate dropped", slog.String("msg_id", r.In.Key.MsgID))
+			continue
+		}
+		if err := queue(ctx, r); err != nil {
+			d.log.Error("inbound not queued", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", err))
+			errs = append(errs, err)
+		}
+	}
+	return errors.Join(errs...)
 }
 
 // Start lets the workers run. Messages accepted before Start wait in their

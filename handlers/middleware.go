@@ -31,19 +31,23 @@ func (d *Dispatcher) recoverer(next Handler) Handler {
 // text of strangers), what kind and which command word.
 func (d *Dispatcher) logger(next Handler) Handler {
 	return func(ctx context.Context, r *Request) error {
-		d.log.Info("inbound",
-			slog.String("msg_id", r.In.Key.MsgID),
-			slog.String("remark", r.In.From.Remark),
-			slog.String("kind", string(r.In.Kind)),
-			slog.String("word", printable(r.Word)),
-			slog.String("group", r.In.Group),
-			slog.Bool("recovered", r.recovered))
+		d.logInbound(r)
 		err := next(ctx, r)
 		if err != nil {
 			d.log.Error("inbound not recorded", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", err))
 		}
 		return err
 	}
+}
+
+func (d *Dispatcher) logInbound(r *Request) {
+	d.log.Info("inbound",
+		slog.String("msg_id", r.In.Key.MsgID),
+		slog.String("remark", r.In.From.Remark),
+		slog.String("kind", string(r.In.Kind)),
+		slog.String("word", printable(r.Word)),
+		slog.String("group", r.In.Group),
+		slog.Bool("recovered", r.recovered))
 }
 
 // dedupe drops a message already seen. Known senders get a durable inbox
@@ -115,11 +119,7 @@ func (d *Dispatcher) handoff(next Handler) Handler {
 			if err != nil {
 				d.fail(ctx, r, err)
 			}
-			if r.ID.Role != rules.RoleStranger || r.recovered {
-				if merr := d.store.MarkInboundHandled(ctx, r.In.Key); merr != nil {
-					d.log.Error("mark inbound handled", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", merr))
-				}
-			}
+			d.finish(ctx, r)
 			d.log.Info("handled", slog.String("msg_id", r.In.Key.MsgID), slog.String("remark", r.ID.Remark),
 				slog.String("word", printable(r.Word)), slog.Duration("took", d.clock.Now().Sub(start)),
 				slog.Bool("ok", err == nil))
@@ -134,6 +134,28 @@ func (d *Dispatcher) handoff(next Handler) Handler {
 			job(ctx)
 		})
 		return nil
+	}
+}
+
+// finish writes the replies the handler queued with d.reply and the inbox
+// row's handled mark in ONE transaction (Store.FinishInbound): a crash
+// leaves both or neither, and neither means Recover runs the message again
+// (the reply keys are deterministic, so nothing is queued twice). Strangers
+// have no inbox row: their replies are only queued.
+func (d *Dispatcher) finish(ctx context.Context, r *Request) {
+	outs := r.outs
+	r.outs = nil
+	if r.ID.Role != rules.RoleStranger || r.recovered {
+		if err := d.store.FinishInbound(ctx, r.In.Key, outs); err != nil {
+			d.log.Error("mark inbound handled", slog.String("msg_id", r.In.Key.MsgID),
+				slog.Int("replies", len(outs)), slog.Any("err", err))
+		}
+		return
+	}
+	if len(outs) > 0 {
+		if err := d.store.Enqueue(ctx, outs...); err != nil {
+			d.log.Error("reply not queued", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", err))
+		}
 	}
 }
 

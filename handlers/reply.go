@@ -61,11 +61,14 @@ func (d *Dispatcher) replyMsg(r *Request, text string) rules.Outgoing {
 	return rules.Outgoing{Kind: "reply", Key: d.replyKey(r), To: d.replyTo(r), Text: text, CreatedAt: d.clock.Now()}
 }
 
-// reply queues one text reply to the sender.
-func (d *Dispatcher) reply(ctx context.Context, r *Request, text string) error {
-	if err := d.store.Enqueue(ctx, d.replyMsg(r, text)); err != nil {
-		return fmt.Errorf("handlers: queue reply: %w", err)
-	}
+// reply adds one text reply to the sender. It is written when the message
+// is finished, in the same transaction as the inbox row's handled mark
+// (see finish), so it cannot fail here. Every handler replies as its last
+// step (return d.reply(...)), so deferring the write changes no order in
+// the outbox. Keep it so: a handler that wrote other outbox rows AFTER a
+// reply would see them sent before the reply.
+func (d *Dispatcher) reply(_ context.Context, r *Request, text string) error {
+	r.outs = append(r.outs, d.replyMsg(r, text))
 	return nil
 }
 

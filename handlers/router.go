@@ -138,9 +138,10 @@ type Request struct {
 	Mentioned bool
 
 	route     *route
-	recovered bool   // re-run by Recover: already recorded
-	sender    string // worker key: remark, or "u:"+UserName for strangers
-	replies   int    // replies written so far, for deterministic keys
+	recovered bool             // re-run by Recover: already recorded
+	sender    string           // worker key: remark, or "u:"+UserName for strangers
+	replies   int              // replies written so far, for deterministic keys
+	outs      []rules.Outgoing // replies not yet written (see Dispatcher.finish)
 }
 
 // Arg returns the i-th argument or "".

@@ -46,7 +46,13 @@ func (d *Dispatcher) routes() *Router {
 // middleware is the fixed order every message goes through. The first three
 // run inside Accept; handoff queues the rest to the sender's worker.
 func (d *Dispatcher) middleware() Middleware {
-	return Chain(d.recoverer, d.logger, d.dedupe, d.handoff, d.identify, d.authorise)
+	return Chain(d.recoverer, d.logger, d.dedupe, d.afterDedupe())
+}
+
+// afterDedupe is the part of the chain after the inbox row is recorded:
+// AcceptBatch records a whole batch itself and enters here per message.
+func (d *Dispatcher) afterDedupe() Middleware {
+	return Chain(d.handoff, d.identify, d.authorise)
 }
 
 // serve calls the matched route's handler.

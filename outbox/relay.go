@@ -45,6 +45,13 @@ type Store interface {
 	SentSince(ctx context.Context, to rules.Recipient, since time.Time) (int, error)
 }
 
+// DueChecker is optional for a Store (*storage.Store has it): with it the
+// relay checks that a row is due before it paces, so a drain that finds
+// nothing returns at once instead of sleeping the pause first.
+type DueChecker interface {
+	HasDue(ctx context.Context, now time.Time) (bool, error)
+}
+
 // Options configures a Relay. Zero values take the defaults noted.
 type Options struct {
 	Store     Store
@@ -167,22 +174,34 @@ func (r *Relay) DrainOnce(ctx context.Context) (int, error) {
 		if !r.o.Transport.Online() {
 			return sent, nil
 		}
+		// Keep the pace BEFORE claiming: a relay stopped or killed during
+		// the pause holds no row, so nothing waits out a lease. The claim
+		// and the send follow each other at once.
+		if !r.lastSend.IsZero() {
+			if wait := r.pause() - r.o.Clock.Now().Sub(r.lastSend); wait > 0 {
+				if dc, ok := r.o.Store.(DueChecker); ok {
+					due, err := dc.HasDue(ctx, r.o.Clock.Now())
+					if err != nil {
+						return sent, fmt.Errorf("outbox: has due: %w", err)
+					}
+					if !due {
+						return sent, nil // nothing to pace for
+					}
+				}
+				if err := r.o.Sleep(ctx, wait); err != nil {
+					return sent, err
+				}
+				if !r.o.Transport.Online() {
+					return sent, nil
+				}
+			}
+		}
 		rows, err := r.o.Store.ClaimDue(ctx, r.o.Clock.Now(), 1, r.o.Lease)
 		if err != nil {
 			return sent, fmt.Errorf("outbox: claim: %w", err)
 		}
 		if len(rows) == 0 {
 			return sent, nil
-		}
-		// Keep the pace. The wait (≤ Interval+Jitter) is far inside the lease.
-		if !r.lastSend.IsZero() {
-			if wait := r.pause() - r.o.Clock.Now().Sub(r.lastSend); wait > 0 {
-				if err := r.o.Sleep(ctx, wait); err != nil {
-					// The row stays claimed until its lease ends: a stopping
-					// relay must not send, and the lease brings it back.
-					return sent, err
-				}
-			}
 		}
 		ok, err := r.deliver(ctx, rows[0])
 		if err != nil {

@@ -381,3 +381,54 @@ func TestRunStopsOnCancel(t *testing.T) {
 		t.Errorf("sent %d", len(e.tr.sent))
 	}
 }
+
+// TestStoppedDuringPauseHoldsNoRow: the relay paces BEFORE it claims, so a
+// relay stopped (or killed) in the pause leaves the next row pending, not
+// leased: a restarted relay sends it at once instead of after the lease.
+func TestStoppedDuringPauseHoldsNoRow(t *testing.T) {
+	ctx, cancel := context.WithCancel(t.Context())
+	defer cancel()
+	var e *env
+	e = setup(t, func(o *outbox.Options) {
+		o.Sleep = func(ctx context.Context, d time.Duration) error {
+			cancel() // "killed" in the pause after the first send
+			return ctx.Err()
+		}
+	})
+	e.enqueue(t, msg("a", "x"), msg("b", "y"))
+	if n, err := e.relay.DrainOnce(ctx); !errors.Is(err, context.Canceled) || n != 1 {
+		t.Fatalf("DrainOnce = %d, %v", n, err)
+	}
+	if r := e.row(t, "b"); r.Status != rules.OutboxPending || r.Attempts != 0 {
+		t.Fatalf("row b after a stop in the pause = %+v; want pending, never claimed", r)
+	}
+	// A new relay (the restarted process) sends it without waiting a lease.
+	restarted := outbox.New(outbox.Options{Store: e.st, Transport: e.tr, Clock: e.clk, Interval: time.Second,
+		Sleep: func(context.Context, time.Duration) error { return nil }})
+	if n, err := restarted.DrainOnce(t.Context()); err != nil || n != 1 {
+		t.Fatalf("restarted relay sent %d (%v), want 1", n, err)
+	}
+}
+
+// TestEmptyDrainDoesNotPause: with nothing due, a drain right after a send
+// returns at once (HasDue), it does not sleep the pacing pause first.
+func TestEmptyDrainDoesNotPause(t *testing.T) {
+	e := setup(t, nil)
+	e.enqueue(t, msg("a", "x"))
+	if n := e.drain(t); n != 1 {
+		t.Fatalf("sent %d", n)
+	}
+	if n := e.drain(t); n != 0 {
+		t.Fatalf("sent %d", n)
+	}
+	if len(e.sleeps) != 0 {
+		t.Errorf("slept %v with nothing due", e.sleeps)
+	}
+	e.enqueue(t, msg("b", "y"))
+	if n := e.drain(t); n != 1 {
+		t.Fatalf("sent %d", n)
+	}
+	if len(e.sleeps) != 1 || e.sleeps[0] != 3*time.Second {
+		t.Errorf("sleeps %v, want one 3s pause before b", e.sleeps)
+	}
+}

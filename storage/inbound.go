@@ -7,6 +7,7 @@ import (
 
 	"dudaobot/rules"
 
+	"gorm.io/gorm"
 	"gorm.io/gorm/clause"
 )
 
@@ -27,6 +28,67 @@ func (s *Store) RecordInbound(ctx context.Context, k rules.InboundKey, kind rule
 		return false, wrap(fmt.Sprintf("record inbound sender=%s msg=%s", k.Sender, k.MsgID), res.Error)
 	}
 	return res.RowsAffected == 1, nil
+}
+
+// RecordInboundBatch is RecordInbound for many messages in ONE transaction
+// (one commit, one fsync on SQLite): either every row is stored or none is.
+// isNew[i] reports whether recs[i] is new; a key repeated within recs is new
+// only at its first occurrence. Handled is ignored (rows start unhandled).
+func (s *Store) RecordInboundBatch(ctx context.Context, recs []rules.InboundRecord) ([]bool, error) {
+	if len(recs) == 0 {
+		return nil, nil
+	}
+	isNew := make([]bool, len(recs))
+	now := s.now()
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		// Row by row: the tx's cost is its commit, and RowsAffected per row
+		// is what tells a new message from a duplicate on both drivers.
+		for i, r := range recs {
+			at := r.ReceivedAt
+			if at.IsZero() {
+				at = now
+			}
+			res := tx.Clauses(clause.OnConflict{
+				Columns:   []clause.Column{{Name: "sender"}, {Name: "msg_id"}, {Name: "create_time"}},
+				DoNothing: true,
+			}).Create(&inboundRow{Sender: r.Key.Sender, MsgID: r.Key.MsgID, CreateTime: r.Key.CreateTime,
+				Kind: string(r.Kind), Text: r.Text, ReceivedAt: ns(at)})
+			if res.Error != nil {
+				return fmt.Errorf("sender=%s msg=%s: %w", r.Key.Sender, r.Key.MsgID, res.Error)
+			}
+			isNew[i] = res.RowsAffected == 1
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(fmt.Sprintf("record inbound batch of %d", len(recs)), err)
+	}
+	return isNew, nil
+}
+
+// FinishInbound queues outs (the replies to the message, skipping keys
+// already queued, as Enqueue does) and marks the message handled, in ONE
+// transaction: a crash leaves either both or neither. If the message was
+// never recorded the replies are still queued and ErrNotFound is returned.
+func (s *Store) FinishInbound(ctx context.Context, k rules.InboundKey, outs []rules.Outgoing) error {
+	missing := false
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		if err := s.enqueueTx(tx, outs); err != nil {
+			return err
+		}
+		res := tx.Model(&inboundRow{}).
+			Where("sender = ? AND msg_id = ? AND create_time = ?", k.Sender, k.MsgID, k.CreateTime).
+			Update("handled", true)
+		if res.Error != nil {
+			return res.Error
+		}
+		missing = res.RowsAffected == 0
+		return nil
+	})
+	if err == nil && missing {
+		err = ErrNotFound
+	}
+	return wrap(fmt.Sprintf("finish inbound sender=%s msg=%s", k.Sender, k.MsgID), err)
 }
 
 // MarkInboundHandled records that the message was fully handled.

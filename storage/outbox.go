@@ -107,6 +107,22 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease ti
 	return out, nil
 }
 
+// HasDue reports whether ClaimDue(now) would find a row: pending with
+// NextTry <= now, or sending with an expired lease. It is a read; the relay
+// asks it before pacing, so that it never pauses for nothing.
+func (s *Store) HasDue(ctx context.Context, now time.Time) (bool, error) {
+	n := ns(now)
+	var ids []int64
+	err := s.db.WithContext(ctx).Model(&outboxRow{}).
+		Where("(status = ? AND next_try <= ?) OR (status = ? AND lease_until <= ?)",
+			string(rules.OutboxPending), n, string(rules.OutboxSending), n).
+		Limit(1).Pluck("id", &ids).Error
+	if err != nil {
+		return false, wrap("has due", err)
+	}
+	return len(ids) > 0, nil
+}
+
 // MarkSent records a successful send.
 func (s *Store) MarkSent(ctx context.Context, id int64, at time.Time) error {
 	return s.setOutbox(ctx, "mark sent", id, map[string]any{

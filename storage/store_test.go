@@ -775,3 +775,117 @@ func TestErrorsAreOurs(t *testing.T) {
 		t.Errorf("err = %q", got)
 	}
 }
+
+func TestRecordInboundBatch(t *testing.T) {
+	s := MustOpen(t)
+	a := rules.InboundKey{Sender: "财政-张三", MsgID: "1", CreateTime: 1800000000}
+	b := rules.InboundKey{Sender: "教育-王五", MsgID: "2", CreateTime: 1800000001}
+	c := rules.InboundKey{Sender: "财政-张三", MsgID: "3", CreateTime: 1800000002}
+	// a was recorded one by one before (a replay across batches).
+	if n, err := s.RecordInbound(ctx, a, rules.MsgText, "状态", t0); err != nil || !n {
+		t.Fatalf("RecordInbound = %t, %v", n, err)
+	}
+	isNew, err := s.RecordInboundBatch(ctx, []rules.InboundRecord{
+		{Key: a, Kind: rules.MsgText, Text: "状态", ReceivedAt: t0},
+		{Key: b, Kind: rules.MsgFile, Text: "方案.pdf", ReceivedAt: t0.Add(time.Second)},
+		{Key: b, Kind: rules.MsgFile, Text: "方案.pdf", ReceivedAt: t0.Add(time.Second)}, // within the batch
+		{Key: c, Kind: rules.MsgText, Text: "帮助"},                                      // zero time: now
+	})
+	mustNoErr(t, err)
+	if fmt.Sprint(isNew) != "[false true false true]" {
+		t.Fatalf("isNew = %v", isNew)
+	}
+	// Across batches: all known now.
+	again, err := s.RecordInboundBatch(ctx, []rules.InboundRecord{{Key: c}, {Key: b}})
+	mustNoErr(t, err)
+	if fmt.Sprint(again) != "[false false]" {
+		t.Fatalf("second batch isNew = %v", again)
+	}
+	if n, err := s.RecordInbound(ctx, b, rules.MsgFile, "", t0); err != nil || n {
+		t.Fatalf("RecordInbound after batch = %t, %v", n, err)
+	}
+	un, err := s.UnhandledInbound(ctx)
+	mustNoErr(t, err)
+	if len(un) != 3 {
+		t.Fatalf("unhandled: %+v", un)
+	}
+	for _, r := range un {
+		if r.Key == b && (r.Kind != rules.MsgFile || r.Text != "方案.pdf" || !r.ReceivedAt.Equal(t0.Add(time.Second))) {
+			t.Errorf("row b = %+v", r)
+		}
+		if r.Key == c && r.ReceivedAt.IsZero() {
+			t.Errorf("row c has no time: %+v", r)
+		}
+	}
+	if n, err := s.RecordInboundBatch(ctx, nil); err != nil || n != nil {
+		t.Errorf("empty batch = %v, %v", n, err)
+	}
+}
+
+func TestFinishInbound(t *testing.T) {
+	s := MustOpen(t)
+	k := rules.InboundKey{Sender: "财政-张三", MsgID: "9", CreateTime: 1800000000}
+	_, err := s.RecordInbound(ctx, k, rules.MsgText, "状态", t0)
+	mustNoErr(t, err)
+	reply := rules.Outgoing{Key: "reply:财政-张三:9:1800000000:1", Kind: "reply", To: rules.Recipient{Remark: "财政-张三"}, Text: "好的"}
+	mustNoErr(t, s.FinishInbound(ctx, k, []rules.Outgoing{reply}))
+	un, _ := s.UnhandledInbound(ctx)
+	if len(un) != 0 {
+		t.Fatalf("still unhandled: %+v", un)
+	}
+	// Re-run after a crash: the reply key is already queued (skipped), the
+	// mark is idempotent.
+	mustNoErr(t, s.FinishInbound(ctx, k, []rules.Outgoing{reply}))
+	out, err := s.Outbox(ctx, "")
+	mustNoErr(t, err)
+	if len(out) != 1 || out[0].Key != reply.Key || out[0].Status != rules.OutboxPending {
+		t.Fatalf("outbox: %+v", out)
+	}
+	// No replies: just the mark.
+	k2 := rules.InboundKey{Sender: "财政-张三", MsgID: "10", CreateTime: 1800000001}
+	_, _ = s.RecordInbound(ctx, k2, rules.MsgText, "收到", t0)
+	mustNoErr(t, s.FinishInbound(ctx, k2, nil))
+	// Never recorded: the replies are queued all the same, ErrNotFound says so.
+	r2 := reply
+	r2.Key = "reply:x:1"
+	wantErr(t, s.FinishInbound(ctx, rules.InboundKey{Sender: "x"}, []rules.Outgoing{r2}), storage.ErrNotFound)
+	if out, _ := s.Outbox(ctx, ""); len(out) != 2 {
+		t.Fatalf("outbox after a missing row: %+v", out)
+	}
+	// A bad reply (no recipient) fails the whole transaction: not marked.
+	k3 := rules.InboundKey{Sender: "财政-张三", MsgID: "11", CreateTime: 1800000002}
+	_, _ = s.RecordInbound(ctx, k3, rules.MsgText, "帮助", t0)
+	if err := s.FinishInbound(ctx, k3, []rules.Outgoing{{Key: "bad", Kind: "reply"}}); err == nil {
+		t.Fatal("bad reply accepted")
+	}
+	un, _ = s.UnhandledInbound(ctx)
+	if len(un) != 1 || un[0].Key != k3 {
+		t.Fatalf("a failed finish marked the row: %+v", un)
+	}
+}
+
+func TestHasDue(t *testing.T) {
+	s := MustOpen(t)
+	due := func(at time.Time) bool {
+		t.Helper()
+		ok, err := s.HasDue(ctx, at)
+		mustNoErr(t, err)
+		return ok
+	}
+	if due(t0) {
+		t.Fatal("empty outbox is due")
+	}
+	mustNoErr(t, s.Enqueue(ctx, rules.Outgoing{Key: "k", Kind: "reply", To: rules.Recipient{Remark: "r"}, Text: "x", NextTry: t0.Add(time.Minute)}))
+	if due(t0) || !due(t0.Add(time.Minute)) {
+		t.Fatal("pending row: due before NextTry, or not due at it")
+	}
+	rows, err := s.ClaimDue(ctx, t0.Add(time.Minute), 1, time.Minute)
+	mustNoErr(t, err)
+	if len(rows) != 1 || due(t0.Add(90*time.Second)) || !due(t0.Add(2*time.Minute)) {
+		t.Fatal("leased row: due inside the lease, or not after it")
+	}
+	mustNoErr(t, s.MarkSent(ctx, rows[0].ID, t0))
+	if due(t0.Add(time.Hour)) {
+		t.Fatal("sent row is due")
+	}
+}
