@@ -5,6 +5,8 @@
 package export
 
 import (
+	"archive/zip"
+	"compress/flate"
 	"context"
 	"fmt"
 	"io"
@@ -73,6 +75,7 @@ func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
 
 	f := excelize.NewFile()
 	defer f.Close()
+	f.SetZipWriter(fastZip)
 	if err := f.SetSheetName("Sheet1", SheetOverview); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
@@ -202,6 +205,17 @@ func writeIndicators(f *excelize.File, inds []rules.Indicator) error {
 		}
 	}
 	return flush(sw, SheetIndicators)
+}
+
+// fastZip deflates at the fastest level: a ledger is read once by a person
+// and sent over WeChat, and deflate at the default level was most of the
+// export's time (the file is about 10% larger this way).
+func fastZip(w io.Writer) excelize.ZipWriter {
+	zw := zip.NewWriter(w)
+	zw.RegisterCompressor(zip.Deflate, func(out io.Writer) (io.WriteCloser, error) {
+		return flate.NewWriter(out, flate.BestSpeed)
+	})
+	return zw
 }
 
 func flush(sw *excelize.StreamWriter, sheet string) error {
