@@ -20,7 +20,9 @@ func (s *Store) Audit(ctx context.Context, e rules.AuditEntry) error {
 	if e.Actor == "" {
 		e.Actor = "system"
 	}
-	err := s.db.WithContext(ctx).Create(&auditRow{At: ns(e.At), Actor: e.Actor, Action: e.Action, Year: e.Year, UnitKey: e.UnitKey, Detail: e.Detail}).Error
+	err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Create(&auditRow{At: ns(e.At), Actor: e.Actor, Action: e.Action, Year: e.Year, UnitKey: e.UnitKey, Detail: e.Detail})
+	}).Error
 	return wrap("audit", err)
 }
 
@@ -57,16 +59,20 @@ func (s *Store) GetState(ctx context.Context, key string) (string, bool, error) 
 
 // PutState stores value under key, replacing any previous value.
 func (s *Store) PutState(ctx context.Context, key, value string) error {
-	err := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "key"}},
-		DoUpdates: clause.AssignmentColumns([]string{"value"}),
-	}).Create(&stateRow{Key: key, Value: value}).Error
+	err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "key"}},
+			DoUpdates: clause.AssignmentColumns([]string{"value"}),
+		}).Create(&stateRow{Key: key, Value: value})
+	}).Error
 	return wrap("put state "+key, err)
 }
 
 // DeleteState removes key; a missing key is not an error.
 func (s *Store) DeleteState(ctx context.Context, key string) error {
-	err := s.db.WithContext(ctx).Where(clause.Eq{Column: clause.Column{Name: "key"}, Value: key}).Delete(&stateRow{}).Error
+	err := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Where(clause.Eq{Column: clause.Column{Name: "key"}, Value: key}).Delete(&stateRow{})
+	}).Error
 	return wrap("delete state "+key, err)
 }
 

@@ -7,6 +7,8 @@ import (
 	"strings"
 
 	"dudaobot/rules"
+
+	"gorm.io/gorm"
 )
 
 // SQLDB exposes the pool to the tests that inspect every connection.
@@ -46,4 +48,31 @@ func ExplainUnitYears(ctx context.Context, s *Store, year int) (string, error) {
 		fmt.Fprintf(&b, "%d %d %s\n", id, parent, detail)
 	}
 	return b.String(), rows.Err()
+}
+
+// HoldGroupCommit stops the group committer before it takes its next
+// group, so that concurrent calls pile up; release lets it go on.
+func HoldGroupCommit(s *Store) (release func()) {
+	s.gc.hold.Lock()
+	return s.gc.hold.Unlock
+}
+
+// GroupQueued is the number of calls waiting for the group committer.
+func GroupQueued(s *Store) int {
+	s.gc.mu.Lock()
+	defer s.gc.mu.Unlock()
+	return len(s.gc.queue)
+}
+
+// GroupStats reports how many groups of several calls were committed
+// together, and how many failed and were run call by call.
+func GroupStats(s *Store) (grouped, split int64) {
+	return s.gc.grouped.Load(), s.gc.split.Load()
+}
+
+// GroupExec runs one SQL statement through the group committer, as one
+// call; a bad statement fails the database way (and aborts the transaction
+// on PostgreSQL).
+func GroupExec(ctx context.Context, s *Store, sql string) error {
+	return s.groupTx(ctx, func(tx *gorm.DB) error { return tx.Exec(sql).Error })
 }

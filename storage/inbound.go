@@ -20,10 +20,12 @@ func (s *Store) RecordInbound(ctx context.Context, k rules.InboundKey, kind rule
 	if at.IsZero() {
 		at = s.now()
 	}
-	res := s.db.WithContext(ctx).Clauses(clause.OnConflict{
-		Columns:   []clause.Column{{Name: "sender"}, {Name: "msg_id"}, {Name: "create_time"}},
-		DoNothing: true,
-	}).Create(&inboundRow{Sender: k.Sender, MsgID: k.MsgID, CreateTime: k.CreateTime, Kind: string(kind), Text: text, ReceivedAt: ns(at)})
+	res := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Clauses(clause.OnConflict{
+			Columns:   []clause.Column{{Name: "sender"}, {Name: "msg_id"}, {Name: "create_time"}},
+			DoNothing: true,
+		}).Create(&inboundRow{Sender: k.Sender, MsgID: k.MsgID, CreateTime: k.CreateTime, Kind: string(kind), Text: text, ReceivedAt: ns(at)})
+	})
 	if res.Error != nil {
 		return false, wrap(fmt.Sprintf("record inbound sender=%s msg=%s", k.Sender, k.MsgID), res.Error)
 	}
@@ -40,7 +42,9 @@ func (s *Store) RecordInboundBatch(ctx context.Context, recs []rules.InboundReco
 	}
 	isNew := make([]bool, len(recs))
 	now := s.now()
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	// Committed with the workers' FinishInbound calls waiting at the same
+	// moment (group commit): the batch is still all or nothing.
+	err := s.groupTx(ctx, func(tx *gorm.DB) error {
 		// Row by row: the tx's cost is its commit, and RowsAffected per row
 		// is what tells a new message from a duplicate on both drivers.
 		for i, r := range recs {
@@ -48,15 +52,12 @@ func (s *Store) RecordInboundBatch(ctx context.Context, recs []rules.InboundReco
 			if at.IsZero() {
 				at = now
 			}
-			res := tx.Clauses(clause.OnConflict{
-				Columns:   []clause.Column{{Name: "sender"}, {Name: "msg_id"}, {Name: "create_time"}},
-				DoNothing: true,
-			}).Create(&inboundRow{Sender: r.Key.Sender, MsgID: r.Key.MsgID, CreateTime: r.Key.CreateTime,
-				Kind: string(r.Kind), Text: r.Text, ReceivedAt: ns(at)})
-			if res.Error != nil {
-				return fmt.Errorf("sender=%s msg=%s: %w", r.Key.Sender, r.Key.MsgID, res.Error)
+			n, err := execHot(tx, s.hotStmts.recordInbound, recordInboundSQL,
+				r.Key.Sender, r.Key.MsgID, r.Key.CreateTime, string(r.Kind), r.Text, ns(at))
+			if err != nil {
+				return fmt.Errorf("sender=%s msg=%s: %w", r.Key.Sender, r.Key.MsgID, err)
 			}
-			isNew[i] = res.RowsAffected == 1
+			isNew[i] = n == 1
 		}
 		return nil
 	})
@@ -66,23 +67,32 @@ func (s *Store) RecordInboundBatch(ctx context.Context, recs []rules.InboundReco
 	return isNew, nil
 }
 
+// Plain SQL for the per-message statements (see enqueueSQL).
+const (
+	recordInboundSQL = `INSERT INTO inbound (sender, msg_id, create_time, kind, text, received_at, handled)
+ VALUES (?, ?, ?, ?, ?, ?, FALSE) ON CONFLICT (sender, msg_id, create_time) DO NOTHING`
+	markHandledSQL = `UPDATE inbound SET handled = ? WHERE sender = ? AND msg_id = ? AND create_time = ?`
+)
+
 // FinishInbound queues outs (the replies to the message, skipping keys
 // already queued, as Enqueue does) and marks the message handled, in ONE
 // transaction: a crash leaves either both or neither. If the message was
 // never recorded the replies are still queued and ErrNotFound is returned.
+//
+// Calls from concurrent workers are committed together (group commit, see
+// groupcommit.go): the call returns once its transaction is durable, and a
+// failing call fails only itself.
 func (s *Store) FinishInbound(ctx context.Context, k rules.InboundKey, outs []rules.Outgoing) error {
 	missing := false
-	err := s.tx(ctx, func(tx *gorm.DB) error {
+	err := s.groupTx(ctx, func(tx *gorm.DB) error {
 		if err := s.enqueueTx(tx, outs); err != nil {
 			return err
 		}
-		res := tx.Model(&inboundRow{}).
-			Where("sender = ? AND msg_id = ? AND create_time = ?", k.Sender, k.MsgID, k.CreateTime).
-			Update("handled", true)
-		if res.Error != nil {
-			return res.Error
+		n, err := execHot(tx, s.hotStmts.markHandled, markHandledSQL, true, k.Sender, k.MsgID, k.CreateTime)
+		if err != nil {
+			return err
 		}
-		missing = res.RowsAffected == 0
+		missing = n == 0
 		return nil
 	})
 	if err == nil && missing {
@@ -94,9 +104,11 @@ func (s *Store) FinishInbound(ctx context.Context, k rules.InboundKey, outs []ru
 // MarkInboundHandled records that the message was fully handled.
 // ErrNotFound if it was never recorded.
 func (s *Store) MarkInboundHandled(ctx context.Context, k rules.InboundKey) error {
-	res := s.db.WithContext(ctx).Model(&inboundRow{}).
-		Where("sender = ? AND msg_id = ? AND create_time = ?", k.Sender, k.MsgID, k.CreateTime).
-		Update("handled", true)
+	res := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Model(&inboundRow{}).
+			Where("sender = ? AND msg_id = ? AND create_time = ?", k.Sender, k.MsgID, k.CreateTime).
+			Update("handled", true)
+	})
 	err := res.Error
 	if err == nil && res.RowsAffected == 0 {
 		err = ErrNotFound

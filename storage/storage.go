@@ -64,11 +64,16 @@ type Options struct {
 // Store is the persistent state of the bot. It is safe for concurrent use.
 type Store struct {
 	db     *gorm.DB
+	hot    *gorm.DB // db with prepared statements, for the per-command reads
 	driver string
 	path   string
 	now    func() time.Time
 	loc    *time.Location
 	log    *slog.Logger
+	gate   writeGate  // this process's writers, one at a time (SQLite)
+	gc     *committer // group commit of the per-message writes
+
+	hotStmts hotStmts
 }
 
 // slowQuery is the threshold above which gorm statements are logged at Warn:
@@ -142,11 +147,23 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		now:    o.Now,
 		loc:    o.Now().Location(),
 		log:    o.Logger,
+		gate:   newWriteGate(o.Driver == DriverSQLite),
 	}
 	if err := s.migrate(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, err
 	}
+	// The reads every command makes (the unit's year, the calendar) keep
+	// their prepared statements: preparing the one-unit query cost as much
+	// CPU as running it. Only fixed SQL texts go through hot (the cache is
+	// keyed by the text), and never a transaction: gorm caches a statement
+	// prepared inside a transaction, which closes with it.
+	s.hot = db.Session(&gorm.Session{PrepareStmt: true})
+	if err := s.prepareHot(ctx); err != nil {
+		_ = sqlDB.Close()
+		return nil, fmt.Errorf("storage: open: %w", err)
+	}
+	s.gc = newCommitter(s)
 	return s, nil
 }
 
@@ -177,8 +194,11 @@ func sqliteDSN(path string) string {
 	return "file:" + esc + "?_journal_mode=WAL&_synchronous=FULL&_busy_timeout=10000&_txlock=immediate&_foreign_keys=1"
 }
 
-// Close closes the database.
+// Close waits for the writes queued for group commit, then closes the
+// database.
 func (s *Store) Close() error {
+	s.gc.close()
+	s.closeHot()
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return fmt.Errorf("storage: close: %w", err)
@@ -258,8 +278,14 @@ func wrap(op string, err error) error {
 }
 
 // tx runs fn in one transaction. On SQLite it begins with BEGIN IMMEDIATE
-// (see sqliteDSN), so read-then-write bodies are serialised, never failed.
+// (see sqliteDSN), so read-then-write bodies are serialised, never failed;
+// within this process the write gate queues it first (see groupcommit.go).
+// fn must not call the Store: it would wait for the gate it holds.
 func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
+	if err := s.gate.lock(ctx); err != nil {
+		return err
+	}
+	defer s.gate.unlock()
 	return s.db.WithContext(ctx).Transaction(fn)
 }
 

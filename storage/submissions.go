@@ -87,7 +87,7 @@ func (s *Store) unitYears(ctx context.Context, year int, unitKey string) ([]rule
 		args = []any{year, unitKey, year, unitKey, year, unitKey}
 	}
 	q += "ORDER BY u.sort_order, u.unit_key, s.stage"
-	rows, err := s.db.WithContext(ctx).Raw(q, args...).Rows()
+	rows, err := s.hot.WithContext(ctx).Raw(q, args...).Rows()
 	if err != nil {
 		return nil, err
 	}

@@ -1,0 +1,81 @@
+package storage
+
+import (
+	"context"
+	"database/sql"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"gorm.io/gorm"
+)
+
+// hotStmts are the statements run for every message (its inbox row, its
+// replies, its handled mark), prepared once on the pool. database/sql
+// prepares each on a connection the first time it runs there and keeps it,
+// so a message costs no SQL parsing; and they run on the transaction's
+// *sql.Tx directly, without gorm's statement building, because they run in
+// the group committer, the one goroutine every message passes through.
+type hotStmts struct {
+	enqueue, recordInbound, markHandled *sql.Stmt
+}
+
+func (s *Store) prepareHot(ctx context.Context) error {
+	sqlDB, err := s.db.DB()
+	if err != nil {
+		return err
+	}
+	for _, p := range []struct {
+		dst **sql.Stmt
+		q   string
+	}{{&s.hotStmts.enqueue, enqueueSQL}, {&s.hotStmts.recordInbound, recordInboundSQL}, {&s.hotStmts.markHandled, markHandledSQL}} {
+		if *p.dst, err = sqlDB.PrepareContext(ctx, s.bindvars(p.q)); err != nil {
+			s.closeHot()
+			return fmt.Errorf("prepare %q: %w", p.q, err)
+		}
+	}
+	return nil
+}
+
+func (s *Store) closeHot() {
+	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled} {
+		if st != nil {
+			_ = st.Close()
+		}
+	}
+}
+
+// bindvars turns the ? placeholders of q into PostgreSQL's $1, $2, …
+// (gorm does that for its own statements). The hot statements have no '?'
+// anywhere else.
+func (s *Store) bindvars(q string) string {
+	if s.driver != DriverPostgres {
+		return q
+	}
+	var b strings.Builder
+	n := 0
+	for _, r := range q {
+		if r == '?' {
+			n++
+			b.WriteString("$" + strconv.Itoa(n))
+			continue
+		}
+		b.WriteRune(r)
+	}
+	return b.String()
+}
+
+// execHot runs the prepared st (whose text is q) inside tx and returns the
+// rows affected. Should tx not be a plain *sql.Tx, q runs through gorm.
+func execHot(tx *gorm.DB, st *sql.Stmt, q string, args ...any) (int64, error) {
+	if sqlTx, ok := tx.Statement.ConnPool.(*sql.Tx); ok && st != nil {
+		ctx := tx.Statement.Context
+		res, err := sqlTx.StmtContext(ctx, st).ExecContext(ctx, args...)
+		if err != nil {
+			return 0, err
+		}
+		return res.RowsAffected()
+	}
+	res := tx.Exec(q, args...)
+	return res.RowsAffected, res.Error
+}
