@@ -17,6 +17,7 @@ import (
 	"dudaobot/rules"
 	"dudaobot/scheduler"
 	"dudaobot/storage"
+	"dudaobot/storage/storagetest"
 )
 
 // loadConfig loads the shipped config.yaml (28 units, 1 director).
@@ -82,15 +83,17 @@ func (r *recorder) all() []sent {
 	return slices.Clone(r.sent)
 }
 
-// world is the bot's persistent state (a SQLite file), the fake clock and
-// the fake WeChat; restart() throws the process away and builds a new one
-// on the same file, as a restart after a crash would.
+// world is the bot's persistent state (a SQLite file, or a PostgreSQL
+// schema), the fake clock and the fake WeChat; restart() throws the process
+// away and builds a new one on the same database, as a restart after a
+// crash would.
 type world struct {
 	t      testing.TB
 	cfg    *config.Config
 	pol    rules.ReminderPolicy
 	loc    *time.Location
-	dbPath string
+	dbOpts storage.Options
+	dir    string // backups live here
 	clk    *clock.Fake
 	tr     *recorder
 	logs   *strings.Builder
@@ -102,14 +105,21 @@ type world struct {
 
 func newWorld(t testing.TB, start time.Time, mod func(*scheduler.Options)) *world {
 	t.Helper()
+	return newWorldOn(t, storage.DriverSQLite, start, mod)
+}
+
+// newWorldOn is newWorld on a database of the given driver (storagetest).
+func newWorldOn(t testing.TB, driver string, start time.Time, mod func(*scheduler.Options)) *world {
+	t.Helper()
 	cfg := loadConfig(t)
 	w := &world{
 		t: t, cfg: cfg, pol: policyOf(t, cfg), loc: cfg.Location(),
-		dbPath: filepath.Join(t.TempDir(), "dudao.db"),
-		clk:    clock.NewFake(start.In(cfg.Location())),
-		logs:   &strings.Builder{},
-		mod:    mod,
+		dir:  t.TempDir(),
+		clk:  clock.NewFake(start.In(cfg.Location())),
+		logs: &strings.Builder{},
+		mod:  mod,
 	}
+	w.dbOpts = storagetest.Options(t, driver, w.clk.Now)
 	w.tr = &recorder{clk: w.clk, online: true}
 	w.open()
 	if err := w.st.SyncRoster(context.Background(), cfg.Units(), cfg.Directors()); err != nil {
@@ -136,7 +146,7 @@ func (s *syncWriter) Write(p []byte) (int, error) {
 func (w *world) open() {
 	t := w.t
 	t.Helper()
-	st, err := storage.Open(context.Background(), storage.Options{Path: w.dbPath, Now: w.clk.Now})
+	st, err := storage.Open(context.Background(), w.dbOpts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -160,7 +170,7 @@ func (w *world) open() {
 		Store: st, Relay: w.relay, Clock: w.clk, Logger: log, Location: w.loc,
 		Year: w.cfg.Cycle.Year, Policy: w.pol, Directors: w.cfg.Directors(),
 		GroupDigest: w.cfg.Reminders.GroupDigest,
-		BackupsDir:  filepath.Join(filepath.Dir(w.dbPath), "backups"), BackupKeep: w.cfg.Reminders.BackupKeep,
+		BackupsDir:  filepath.Join(w.dir, "backups"), BackupKeep: w.cfg.Reminders.BackupKeep,
 		Specs: scheduler.Specs{
 			Sweep: w.cfg.Reminders.SweepCron, Digest: w.cfg.Reminders.DigestCron,
 			Outbox: w.cfg.Reminders.OutboxCron, Backup: w.cfg.Reminders.BackupCron,

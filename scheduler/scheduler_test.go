@@ -275,7 +275,7 @@ func TestSendDigest(t *testing.T) {
 
 func TestBackup(t *testing.T) {
 	w := newWorld(t, time.Date(2027, 3, 1, 19, 0, 0, 0, time.UTC), func(o *scheduler.Options) { o.BackupKeep = 3 })
-	dir := filepath.Join(filepath.Dir(w.dbPath), "backups")
+	dir := filepath.Join(w.dir, "backups")
 	w.must(os.MkdirAll(dir, 0o750))
 	w.must(os.WriteFile(filepath.Join(dir, "notes.txt"), []byte("keep me"), 0o600))
 	for d := range 5 {

@@ -11,6 +11,8 @@ import (
 	"time"
 
 	"dudaobot/rules"
+	"dudaobot/storage"
+	"dudaobot/storage/storagetest"
 )
 
 var update = flag.Bool("update", false, "rewrite testdata/year.golden")
@@ -143,8 +145,8 @@ func script(w *world) []event {
 // runYear plays the script from 1 Jan to 31 Jul. At each restart point the
 // process is thrown away after that event (store closed, new relay and
 // scheduler on the same file) and the new one sweeps at once, as Start does.
-func runYear(t *testing.T, restartAfter map[string]bool) []sent {
-	w := newWorld(t, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), nil)
+func runYear(t *testing.T, driver string, restartAfter map[string]bool) []sent {
+	w := newWorldOn(t, driver, time.Date(2027, 1, 1, 0, 0, 0, 0, time.UTC), nil)
 	restarts := 0
 	for _, e := range script(w) {
 		w.set(e.at)
@@ -249,8 +251,18 @@ func checkNoDuplicates(t *testing.T, all []sent) {
 // The same year with the process restarted at three points — with reminders
 // queued but not yet sent, right after a sweep, and mid-afternoon on a
 // feedback day — must give the identical sequence.
+//
+// It runs on SQLite, and on PostgreSQL too when DUDAO_TEST_PG_DSN is set
+// (scripts/test always sets it): the same script must give the same
+// messages on both.
 func TestYearSimulation(t *testing.T) {
-	plain := runYear(t, nil)
+	for _, driver := range storagetest.Drivers() {
+		t.Run(driver, func(t *testing.T) { testYearSimulation(t, driver) })
+	}
+}
+
+func testYearSimulation(t *testing.T, driver string) {
+	plain := runYear(t, driver, nil)
 	checkNoDuplicates(t, plain)
 	got := render(t, plain)
 
@@ -278,7 +290,7 @@ func TestYearSimulation(t *testing.T) {
 	}
 
 	const golden = "testdata/year.golden"
-	if *update {
+	if *update && driver == storage.DriverSQLite {
 		if err := os.MkdirAll("testdata", 0o750); err != nil {
 			t.Fatal(err)
 		}
@@ -294,7 +306,7 @@ func TestYearSimulation(t *testing.T) {
 		t.Errorf("year differs from %s:\n%s", golden, firstDiff(string(want), got))
 	}
 
-	restarted := runYear(t, map[string]bool{
+	restarted := runYear(t, driver, map[string]bool{
 		"2027-02-28 08:00 sweep":    true, // quiet morning
 		"2027-03-04 10:00 sweep":    true, // right after the escalation sweep and its sends
 		"2027-05-12 15:00 feedback": true, // a feedback was just recorded

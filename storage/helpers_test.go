@@ -2,9 +2,6 @@ package storage_test
 
 import (
 	"context"
-	"crypto/rand"
-	"database/sql"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"os"
@@ -16,13 +13,12 @@ import (
 	"dudaobot/clock"
 	"dudaobot/rules"
 	"dudaobot/storage"
-
-	_ "github.com/jackc/pgx/v5/stdlib" // "pgx" driver for creating per-test schemas
+	"dudaobot/storage/storagetest"
 )
 
 // pgEnv names the environment variable that switches the suite to
 // PostgreSQL. Unset, every test runs on a real SQLite file.
-const pgEnv = "DUDAO_TEST_PG_DSN"
+const pgEnv = storagetest.PGEnv
 
 var shanghai = func() *time.Location {
 	loc, err := time.LoadLocation("Asia/Shanghai")
@@ -49,7 +45,7 @@ func newTestDB(tb testing.TB, clk *clock.Fake) testDB {
 	tb.Helper()
 	o := storage.Options{Now: clk.Now}
 	if dsn := os.Getenv(pgEnv); dsn != "" {
-		o.Driver, o.DSN = storage.DriverPostgres, pgSchema(tb, dsn)
+		o.Driver, o.DSN = storage.DriverPostgres, storagetest.SchemaDSN(tb, dsn)
 		return testDB{o}
 	}
 	o.Driver, o.Path = storage.DriverSQLite, filepath.Join(tb.TempDir(), "dudao.db")
@@ -74,34 +70,6 @@ func (d testDB) open(tb testing.TB) *storage.Store {
 		}
 	})
 	return s
-}
-
-// pgSchema creates a fresh schema and returns dsn with its search_path.
-func pgSchema(tb testing.TB, dsn string) string {
-	tb.Helper()
-	var rnd [6]byte
-	_, _ = rand.Read(rnd[:])
-	schema := "dudao_test_" + hex.EncodeToString(rnd[:])
-	db, err := sql.Open("pgx", dsn)
-	if err != nil {
-		tb.Fatalf("pg: %v", err)
-	}
-	if _, err := db.Exec("CREATE SCHEMA " + schema); err != nil {
-		tb.Fatalf("pg: create schema: %v", err)
-	}
-	tb.Cleanup(func() {
-		if _, err := db.Exec("DROP SCHEMA " + schema + " CASCADE"); err != nil {
-			tb.Errorf("pg: drop schema: %v", err)
-		}
-		_ = db.Close()
-	})
-	switch {
-	case strings.Contains(dsn, "://") && strings.Contains(dsn, "?"):
-		return dsn + "&search_path=" + schema
-	case strings.Contains(dsn, "://"):
-		return dsn + "?search_path=" + schema
-	}
-	return dsn + " search_path=" + schema
 }
 
 // MustOpen opens a fresh store (SQLite file, or PostgreSQL schema when
