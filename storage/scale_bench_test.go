@@ -87,13 +87,25 @@ func tempDirNoCleanup() (string, error) {
 	return mkdirTemp("dudao-scale-")
 }
 
-// overviewSQL is the hand-written overview: one row per (unit, stage).
-const overviewSQL = `SELECT u.unit_key, s.stage, MIN(s.received_at), MAX(s.received_at), MAX(s.version)
+// overviewSQL is the hand-written overview: one row per (unit, stage) with
+// the same answer UnitYears gives — each stage's first and last time and
+// version count, the unit's first feedback delivery and its rectification
+// due date.
+const overviewSQL = `SELECT u.unit_key, s.stage, MIN(s.received_at), MAX(s.received_at), MAX(s.version),
+  (SELECT MIN(f.delivered_at) FROM feedback_deliveries f WHERE f.year = ? AND f.unit_key = u.unit_key),
+  (SELECT r.due FROM rectification_dues r WHERE r.year = ? AND r.unit_key = u.unit_key)
 FROM units u LEFT JOIN submissions s ON s.unit_key = u.unit_key AND s.year = ?
 GROUP BY u.sort_order, u.unit_key, s.stage ORDER BY u.sort_order, u.unit_key, s.stage`
 
-const oneUnitSQL = `SELECT stage, MIN(received_at), MAX(received_at), MAX(version)
-FROM submissions WHERE year = ? AND unit_key = ? GROUP BY stage`
+// oneUnitSQL is overviewSQL for one unit.
+const oneUnitSQL = `SELECT s.stage, MIN(s.received_at), MAX(s.received_at), MAX(s.version),
+  (SELECT MIN(f.delivered_at) FROM feedback_deliveries f WHERE f.year = ? AND f.unit_key = ?),
+  (SELECT r.due FROM rectification_dues r WHERE r.year = ? AND r.unit_key = ?)
+FROM submissions s WHERE s.year = ? AND s.unit_key = ? GROUP BY s.stage`
+
+// unitRowsSQL is one unit's versions with every column Submissions returns.
+const unitRowsSQL = `SELECT id, unit_key, stage, version, official, original_name, stored_path, size, sha256, received_at, on_time, is_text
+FROM submissions WHERE year = ? AND unit_key = ? ORDER BY stage, version`
 
 const yearRowsSQL = `SELECT id, unit_key, stage, version, official, original_name, stored_path, size, sha256, received_at, on_time, is_text
 FROM submissions WHERE year = ? ORDER BY unit_key, stage, version`
@@ -135,8 +147,8 @@ func BenchmarkScale(b *testing.B) {
 	})
 	b.Run("OverviewSQL", func(b *testing.B) {
 		for b.Loop() {
-			rows, err := db.QueryContext(c, overviewSQL, 2027)
-			if n := scanAll(b, rows, err, 5); n != 2*scaleUnits {
+			rows, err := db.QueryContext(c, overviewSQL, 2027, 2027, 2027)
+			if n := scanAll(b, rows, err, 7); n != 2*scaleUnits {
 				b.Fatalf("%d rows", n)
 			}
 		}
@@ -153,10 +165,10 @@ func BenchmarkScale(b *testing.B) {
 	})
 	b.Run("OneUnitSQL", func(b *testing.B) {
 		for b.Loop() {
-			rows, err := db.QueryContext(c, oneUnitSQL, 2027, "u2500")
-			scanAll(b, rows, err, 4)
-			rows, err = db.QueryContext(c, `SELECT id, stage, version, original_name, received_at FROM submissions WHERE year = ? AND unit_key = ? ORDER BY stage, version`, 2027, "u2500")
-			scanAll(b, rows, err, 5)
+			rows, err := db.QueryContext(c, oneUnitSQL, 2027, "u2500", 2027, "u2500", 2027, "u2500")
+			scanAll(b, rows, err, 6)
+			rows, err = db.QueryContext(c, unitRowsSQL, 2027, "u2500")
+			scanAll(b, rows, err, 12)
 		}
 	})
 	l := &export.Ledger{Store: s, Clock: clock.NewFake(t0), Location: shanghai}
@@ -182,8 +194,8 @@ func BenchmarkScale(b *testing.B) {
 	})
 	b.Run("ExportSQL", func(b *testing.B) {
 		for b.Loop() {
-			rows, err := db.QueryContext(c, overviewSQL, 2027)
-			scanAll(b, rows, err, 5)
+			rows, err := db.QueryContext(c, overviewSQL, 2027, 2027, 2027)
+			scanAll(b, rows, err, 7)
 			rows, err = db.QueryContext(c, yearRowsSQL, 2027)
 			if n := scanAll(b, rows, err, 12); n != 3*scaleUnits {
 				b.Fatalf("%d rows", n)

@@ -321,7 +321,7 @@ func TestUnitYears(t *testing.T) {
 			FeedbackAt:       d(4, 15),
 			RectificationDue: due,
 		},
-		{UnitKey: "jyj", FirstSubmitted: map[rules.Stage]time.Time{}, LastSubmitted: map[rules.Stage]time.Time{}, Versions: map[rules.Stage]int{}},
+		{UnitKey: "jyj"}, // nothing submitted: nil maps (reading them is fine)
 		{
 			UnitKey:        "rsj",
 			FirstSubmitted: map[rules.Stage]time.Time{rules.StageSelfAssessment: d(2, 8)},
