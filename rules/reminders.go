@@ -115,6 +115,8 @@ type ReminderInput struct {
 	Recorded []ReminderRecord
 	// LastSweep is when a sweep last completed (zero: never). A slot that
 	// fell due after it fell due while no sweep ran: the grace rule applies.
+	// Before the very first sweep there was no bot to be down: nothing is
+	// missed, and what is still owed is reminded once.
 	LastSweep time.Time
 	Now       time.Time
 }
@@ -293,7 +295,8 @@ type group struct {
 //     yet recorded, and the unit still owes the stage now.
 //   - A due slot that fell due after LastSweep (no sweep ran since) and more
 //     than CatchupGrace ago is missed: recorded as missed, not sent, and
-//     reported once to the directors.
+//     reported once to the directors. With no sweep ever (the bot's first
+//     start, e.g. deployed in the middle of the cycle) nothing is missed.
 //   - All other due slots of the same (unit, stage) collapse into one
 //     reminder item; all of a person's items go into ONE message, and a
 //     person who already got a reminder today gets nothing more until the
@@ -430,7 +433,7 @@ func PlanReminders(in ReminderInput) ReminderPlan {
 	for _, g := range groups {
 		var send []slot
 		for _, s := range g.slots {
-			if s.effective.After(in.LastSweep) && now.Sub(s.effective) > p.CatchupGrace {
+			if !in.LastSweep.IsZero() && s.effective.After(in.LastSweep) && now.Sub(s.effective) > p.CatchupGrace {
 				missed = append(missed, s)
 				continue
 			}
@@ -452,7 +455,7 @@ func PlanReminders(in ReminderInput) ReminderPlan {
 			Broadcast: last.bc,
 			// Labelled a catch-up only when downtime made it late; slots
 			// collapsed because a date was set late are not "补发".
-			Catchup: now.Sub(last.effective) > catchupLabelAfter && last.effective.After(in.LastSweep),
+			Catchup: !in.LastSweep.IsZero() && now.Sub(last.effective) > catchupLabelAfter && last.effective.After(in.LastSweep),
 		}
 		if g.stage != StageAck {
 			n := today.DaysUntil(last.dueDate)

@@ -335,3 +335,35 @@ func TestStartStop(t *testing.T) {
 		t.Errorf("start-up sweep recorded %d, want 28", n)
 	}
 }
+
+// TestFirstStartMidCycle: the bot is deployed on 5 March, after the
+// self-assessment deadline, with an empty database. There was no bot to be
+// down, so nothing counts as missed and the director gets no alert; every
+// unit that owes its report is reminded once, with how late it is; later
+// slots that day do not repeat it.
+func TestFirstStartMidCycle(t *testing.T) {
+	w := newWorld(t, time.Date(2027, 3, 5, 1, 30, 0, 0, time.UTC), nil) // 09:30 in Shanghai
+	w.sweep()
+	w.drain()
+	all := w.tr.all()
+	if n := len(kinds(all, "alert")); n != 0 {
+		t.Errorf("%d director alerts on the first start, want 0: %v", n, kinds(all, "alert"))
+	}
+	for _, u := range w.cfg.Units() {
+		got := remindersTo(all, u.Officials[0].WeChatRemark)
+		if len(got) != 1 {
+			t.Errorf("%s got %d reminders, want 1", u.Name, len(got))
+			continue
+		}
+		if text := got[0].Msg.Text; !strings.Contains(text, "自查自评报告") || !strings.Contains(text, "已逾期4天") || strings.Contains(text, "补发") {
+			t.Errorf("%s reminder = %q, want the self-assessment report 已逾期4天, not labelled 补发", u.Name, text)
+		}
+	}
+	before := len(all)
+	w.set(w.at("2027-03-05 10:00")) // today's slot: the person already got today's message
+	w.sweep()
+	w.drain()
+	if after := len(w.tr.all()); after != before {
+		t.Errorf("the 10:00 sweep sent %d more messages the same day, want 0", after-before)
+	}
+}
