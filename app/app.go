@@ -350,6 +350,10 @@ func (t relayTransport) Send(ctx context.Context, m rules.Outgoing) error {
 		return fmt.Errorf("%w: %w", outbox.ErrTooOften, err)
 	case errors.Is(err, bot.ErrOffline):
 		return fmt.Errorf("%w: %w", outbox.ErrOffline, err)
+	case errors.Is(err, bot.ErrRecipientNotFound):
+		return fmt.Errorf("%w: %w", outbox.ErrNoRecipient, err)
+	case errors.Is(err, bot.ErrAmbiguousRecipient):
+		return fmt.Errorf("%w: %w", outbox.ErrAmbiguousRecipient, err)
 	}
 	return err
 }

@@ -28,6 +28,30 @@ var ErrTooOften = errors.New("outbox: wechat says too often (ret 1205)")
 // ErrOffline may be returned by a Transport that lost its session mid-send.
 var ErrOffline = errors.New("outbox: transport offline")
 
+// ErrNoRecipient and ErrAmbiguousRecipient are what a Transport wraps when
+// the recipient's remark matches no contact, or several: the director can
+// fix that on the phone, so the alert says so.
+var (
+	ErrNoRecipient        = errors.New("outbox: recipient not among the contacts")
+	ErrAmbiguousRecipient = errors.New("outbox: recipient matches several contacts")
+)
+
+// reasonZH says why a message could not be sent, in words the director can
+// act on; the technical error goes to the log, never into the chat.
+func reasonZH(err error) string {
+	switch {
+	case errors.Is(err, ErrNoRecipient):
+		return "机器人微信的联系人中找不到备注为此名称的人，请在手机上核对该联系人的备注"
+	case errors.Is(err, ErrAmbiguousRecipient):
+		return "有多个联系人使用了此备注，请在手机上改正，使备注唯一"
+	case errors.Is(err, ErrTooOften):
+		return "微信提示操作过于频繁，暂时不允许发送"
+	case errors.Is(err, ErrOffline):
+		return "机器人微信处于离线状态"
+	}
+	return "微信未能送达（技术原因已记入日志）"
+}
+
 // Transport sends one message. Online reports whether a session is up; the
 // relay does not claim rows while it is down.
 type Transport interface {
@@ -292,7 +316,7 @@ func deadAlerts(m rules.Outgoing, attempts int, cause error, directors []string,
 		to = "临时会话联系人"
 	}
 	text := fmt.Sprintf("【系统告警】发给「%s」的一条消息（%s）尝试%d次仍未发出，已停止重试。\n原因：%s\n消息开头：%s\n如有需要，请直接联系对方。",
-		to, kindLabel(m.Kind), attempts, cause.Error(), head(m.Text, 40))
+		to, kindLabel(m.Kind), attempts, reasonZH(cause), head(m.Text, 40))
 	var out []rules.Outgoing
 	for _, d := range directors {
 		out = append(out, rules.Outgoing{

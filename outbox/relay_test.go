@@ -247,7 +247,7 @@ func TestDeadAfterMaxAttemptsAlertsDirector(t *testing.T) {
 	e := setup(t, nil) // MaxAttempts 5
 	e.tr.fail = func(m rules.Outgoing, _ int) error {
 		if m.To.Remark == "督导-czj" {
-			return errors.New("contact not found")
+			return fmt.Errorf("bot: remark %q: contact not found: %w", m.To.Remark, outbox.ErrNoRecipient)
 		}
 		return nil
 	}
@@ -256,7 +256,7 @@ func TestDeadAfterMaxAttemptsAlertsDirector(t *testing.T) {
 		e.drain(t)
 		e.clk.Advance(16 * time.Minute)
 	}
-	if r := e.row(t, "a"); r.Status != rules.OutboxDead || r.Attempts != 5 || r.LastError != "contact not found" {
+	if r := e.row(t, "a"); r.Status != rules.OutboxDead || r.Attempts != 5 || !strings.Contains(r.LastError, "contact not found") {
 		t.Fatalf("row %+v", r)
 	}
 	// The alert was queued and goes out on the next drain.
@@ -266,6 +266,14 @@ func TestDeadAfterMaxAttemptsAlertsDirector(t *testing.T) {
 	got := e.tr.sent[len(e.tr.sent)-1]
 	if got.Kind != "alert" || got.To.Remark != "督导办主任" || !strings.Contains(got.Text, "督导-czj") || !strings.Contains(got.Text, "尝试5次") {
 		t.Errorf("alert = %+v", got)
+	}
+	// The reason is one the director can act on, in Chinese; the technical
+	// error stays in the row and the log.
+	if want := "原因：机器人微信的联系人中找不到备注为此名称的人，请在手机上核对该联系人的备注"; !strings.Contains(got.Text, want) {
+		t.Errorf("alert text %q lacks %q", got.Text, want)
+	}
+	if strings.Contains(got.Text, "contact not found") {
+		t.Errorf("alert shows the internal error: %q", got.Text)
 	}
 	// Exactly 5 tries, never a 6th.
 	e.clk.Advance(time.Hour)
