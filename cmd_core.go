@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"dudaobot/config"
+	"dudaobot/handlers"
 	"dudaobot/rules"
 )
 
@@ -88,12 +89,14 @@ func cmdStatus(ctx context.Context, args []string, w io.Writer) error {
 	var keys []string
 	for _, u := range units {
 		names[u.Key] = u.Name
-		if *unit == "" || matchesUnit(u, *unit) {
-			keys = append(keys, u.Key)
-		}
+		keys = append(keys, u.Key)
 	}
-	if len(keys) == 0 {
-		return fmt.Errorf("没有找到单位 %q / no unit matches %q", *unit, *unit)
+	if *unit != "" {
+		u, err := pickUnit(units, *unit)
+		if err != nil {
+			return err
+		}
+		keys = []string{u.Key}
 	}
 	cal, err := core.Store.Calendar(ctx, *year, core.Config.Location())
 	if err != nil {
@@ -132,18 +135,22 @@ func cmdStatus(ctx context.Context, args []string, w io.Writer) error {
 	return nil
 }
 
-func matchesUnit(u rules.Unit, q string) bool {
-	if u.Key == q || u.Name == q {
-		return true
+// pickUnit finds one unit by key, full name, alias or part of a name, as
+// the chat commands do (查询 财政 → 县财政局).
+func pickUnit(units []rules.Unit, q string) (rules.Unit, error) {
+	found := handlers.MatchUnit(units, q)
+	switch len(found) {
+	case 0:
+		return rules.Unit{}, fmt.Errorf("没有找到单位 %q / no unit matches %q", q, q)
+	case 1:
+		return found[0], nil
 	}
-	for _, a := range u.Aliases {
-		if a == q {
-			return true
-		}
+	names := make([]string, len(found))
+	for i, u := range found {
+		names[i] = u.Name
 	}
-	return false
+	return rules.Unit{}, fmt.Errorf("%q 可指多个单位：%s，请写得更具体 / %q matches several units", q, strings.Join(names, "、"), q)
 }
-
 func cmdExport(ctx context.Context, args []string, w io.Writer) error {
 	fs, cfgPath := newFlags("export")
 	out := fs.String("o", "", "输出文件 / output .xlsx file (required)")

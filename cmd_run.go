@@ -88,20 +88,22 @@ func cmdCodes(ctx context.Context, args []string, w io.Writer) error {
 		return err
 	}
 	defer core.Close()
+	units := core.Config.Units()
+	if *unit != "" {
+		u, err := pickUnit(units, *unit)
+		if err != nil {
+			return err
+		}
+		units = []rules.Unit{u}
+	}
 	var people []rules.Official
 	names := map[string]string{}
-	for _, u := range core.Config.Units() {
-		if *unit != "" && !matchesUnit(u, *unit) {
-			continue
-		}
+	for _, u := range units {
 		names[u.Key] = u.Name
 		people = append(people, u.Officials...)
 		if u.Backup != nil {
 			people = append(people, *u.Backup)
 		}
-	}
-	if len(people) == 0 {
-		return fmt.Errorf("没有找到单位 %q / no unit matches %q", *unit, *unit)
 	}
 	codes, err := handlers.IssueBindingCodes(ctx, core.Store, people, rand.Reader)
 	if err != nil {

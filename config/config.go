@@ -155,22 +155,6 @@ type Reminders struct {
 // AckAfter is ack_after_hours as a duration.
 func (r Reminders) AckAfter() time.Duration { return time.Duration(r.AckAfterHours) * time.Hour }
 
-// Quiet reports whether the clock time t (in its own zone) falls in the quiet
-// hours [quiet_start, quiet_end). The window may wrap midnight (21:00–08:00);
-// equal start and end mean no quiet hours.
-func (r Reminders) Quiet(t time.Time) bool {
-	m := ClockTime(t.Hour()*60 + t.Minute())
-	s, e := r.QuietStart, r.QuietEnd
-	switch {
-	case s == e:
-		return false
-	case s < e:
-		return m >= s && m < e
-	default:
-		return m >= s || m < e
-	}
-}
-
 // Unit is one entry of `units`.
 type Unit struct {
 	Key       string   `yaml:"key"`
