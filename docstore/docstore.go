@@ -65,8 +65,14 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
 	}
-	if err := os.MkdirAll(abs, 0o750); err != nil {
-		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
+	if _, err := os.Stat(abs); errors.Is(err, fs.ErrNotExist) {
+		// A new files folder is the bot's alone, whatever the umask.
+		if err := os.MkdirAll(abs, 0o700); err != nil {
+			return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
+		}
+		if err := os.Chmod(abs, 0o700); err != nil {
+			return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
+		}
 	}
 	root, err := os.OpenRoot(abs)
 	if err != nil {
@@ -153,7 +159,7 @@ func (s *Store) Put(ctx context.Context, r io.Reader, o PutOptions) (Blob, error
 	if err := ctx.Err(); err != nil {
 		return Blob{}, fmt.Errorf("docstore: put: %w", err)
 	}
-	if err := s.root.MkdirAll(sum[:2], 0o750); err != nil {
+	if err := s.root.MkdirAll(sum[:2], 0o700); err != nil {
 		return Blob{}, fmt.Errorf("docstore: put: mkdir: %w", err)
 	}
 	if same, err := s.hasBlob(b); err != nil {
@@ -249,7 +255,7 @@ func (s *Store) createTemp() (string, *os.File, error) {
 	s.mu.Lock()
 	s.inFlight[name] = true
 	s.mu.Unlock()
-	f, err := s.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o640)
+	f, err := s.root.OpenFile(name, os.O_RDWR|os.O_CREATE|os.O_EXCL, 0o600)
 	if err != nil {
 		s.mu.Lock()
 		delete(s.inFlight, name)

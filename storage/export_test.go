@@ -76,3 +76,9 @@ func GroupStats(s *Store) (grouped, split int64) {
 func GroupExec(ctx context.Context, s *Store, sql string) error {
 	return s.groupTx(ctx, func(tx *gorm.DB) error { return tx.Exec(sql).Error })
 }
+
+// ExecLogged runs one statement with bound values through gorm, as the
+// Store's own statements run (its logger sees it).
+func ExecLogged(ctx context.Context, s *Store, sql string, args ...any) error {
+	return s.db.WithContext(ctx).Exec(sql, args...).Error
+}

@@ -46,6 +46,13 @@ func (g gormLogger) Error(ctx context.Context, msg string, args ...any) {
 	}
 }
 
+// ParamsFilter drops the bound values from every statement gorm hands to
+// Trace, so a logged statement shows its placeholders (?, $1) and never
+// the data: code hashes, names, message texts.
+func (g gormLogger) ParamsFilter(_ context.Context, sql string, _ ...any) (string, []any) {
+	return sql, nil
+}
+
 // Trace logs failed statements at Error and slow ones at Warn. Not-found and
 // duplicate-key results are expected answers (a lookup miss, an idempotent
 // insert) that the Store turns into ErrNotFound/ErrConflict, so they are not

@@ -111,10 +111,11 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		if o.Path == "" {
 			return nil, errors.New("storage: open: sqlite needs a path")
 		}
-		if dir := filepath.Dir(o.Path); dir != "" {
-			if err := os.MkdirAll(dir, 0o750); err != nil {
-				return nil, fmt.Errorf("storage: open: %w", err)
-			}
+		if err := MkdirPrivate(filepath.Dir(o.Path)); err != nil {
+			return nil, fmt.Errorf("storage: open: %w", err)
+		}
+		if err := createPrivate(o.Path); err != nil {
+			return nil, fmt.Errorf("storage: open: %w", err)
 		}
 		dial = sqlite.Open(sqliteDSN(o.Path))
 	case DriverPostgres:
@@ -223,7 +224,7 @@ func (s *Store) Backup(ctx context.Context, destPath string) error {
 		return fmt.Errorf("storage: backup: %s: use the server's own tools (pg_dump): %w", s.driver, errors.ErrUnsupported)
 	}
 	dir := filepath.Dir(destPath)
-	if err := os.MkdirAll(dir, 0o750); err != nil {
+	if err := MkdirPrivate(dir); err != nil {
 		return fmt.Errorf("storage: backup: %w", err)
 	}
 	tmp := fmt.Sprintf("%s.tmp-%d", destPath, time.Now().UnixNano())
@@ -231,6 +232,12 @@ func (s *Store) Backup(ctx context.Context, destPath string) error {
 	if err := s.db.WithContext(ctx).Exec("VACUUM INTO ?", tmp).Error; err != nil {
 		_ = os.Remove(tmp)
 		return wrap("backup", err)
+	}
+	// SQLite creates the VACUUM INTO file with 0644 less the umask; a
+	// backup holds everything the database does.
+	if err := os.Chmod(tmp, privateFile); err != nil {
+		_ = os.Remove(tmp)
+		return fmt.Errorf("storage: backup: %w", err)
 	}
 	if err := syncFile(tmp); err != nil {
 		_ = os.Remove(tmp)
@@ -242,6 +249,51 @@ func (s *Store) Backup(ctx context.Context, destPath string) error {
 	}
 	if err := syncFile(dir); err != nil {
 		return fmt.Errorf("storage: backup: sync dir: %w", err)
+	}
+	return nil
+}
+
+// Modes of what the bot writes: the database, its WAL/SHM files, backups
+// and exports hold every unit's documents and people, so only the bot's
+// user may read them.
+const (
+	privateFile os.FileMode = 0o600
+	privateDir  os.FileMode = 0o700
+)
+
+// MkdirPrivate creates dir (and missing parents) if it does not exist and
+// sets a newly created dir to 0700 whatever the umask. An existing folder
+// keeps its mode: it may be the office's own (".", a shared data folder).
+func MkdirPrivate(dir string) error {
+	if dir == "" || dir == "." {
+		return nil
+	}
+	if _, err := os.Stat(dir); err == nil {
+		return nil
+	}
+	if err := os.MkdirAll(dir, privateDir); err != nil {
+		return err
+	}
+	return os.Chmod(dir, privateDir)
+}
+
+// createPrivate makes sure the SQLite file exists with mode 0600 before the
+// driver opens it: SQLite creates a new database 0644 less the umask and
+// gives its -wal and -shm files the database file's mode. An existing file
+// (and its WAL/SHM, if any) is set to 0600 too, so an old deployment is
+// tightened at its next start.
+func createPrivate(path string) error {
+	f, err := os.OpenFile(path, os.O_RDWR|os.O_CREATE, privateFile)
+	if err != nil {
+		return err
+	}
+	if err := f.Close(); err != nil {
+		return err
+	}
+	for _, p := range []string{path, path + "-wal", path + "-shm"} {
+		if err := os.Chmod(p, privateFile); err != nil && !errors.Is(err, os.ErrNotExist) {
+			return err
+		}
 	}
 	return nil
 }
