@@ -44,35 +44,83 @@ func TestFake(t *testing.T) {
 	}
 }
 
+// Ensure a goroutine blocked on Changed is woken by the change, and sees
+// the new time once woken: waiters learn of a move by the channel alone.
+func TestFakeWakesBlockedWaiter(t *testing.T) {
+	start := time.Date(2027, 3, 1, 8, 0, 0, 0, time.UTC)
+	f := clock.NewFake(start)
+	ready := make(chan struct{})
+	woke := make(chan time.Time)
+	go func() {
+		ch := f.Changed()
+		close(ready)
+		<-ch
+		woke <- f.Now()
+	}()
+	<-ready // the waiter is registered before the clock moves
+	f.Set(start.Add(time.Hour))
+	if got, want := <-woke, start.Add(time.Hour); !got.Equal(want) {
+		t.Errorf("woken waiter saw %v, want %v", got, want)
+	}
+}
+
 // Ensure Sim runs at its speed from the instant of the last Jump or
-// SetSpeed, and tells its listeners about jumps.
+// SetSpeed, and tells its listeners about jumps. "Real" time is a Fake
+// moved by hand, so every reading is exact.
 func TestSim(t *testing.T) {
+	real := clock.NewFake(time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC))
 	start := time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
-	s := clock.NewSim(start, 3600) // an hour per real second
+	s := clock.NewSimOn(real, start, 3600) // an hour per real second
 	var jumped []time.Time
 	s.OnJump(func(t time.Time) { jumped = append(jumped, t) })
 
-	before := time.Now()
-	got := s.Now()
-	elapsed := time.Since(before) + time.Since(before) // generous upper bound on real time spent
-	if got.Before(start) || got.After(start.Add(time.Duration(float64(elapsed+10*time.Millisecond)*3600))) {
-		t.Errorf("Now=%v, want within the elapsed real time × 3600 after %v", got, start)
+	steps := []struct {
+		name string
+		do   func()
+		want time.Time
+	}{
+		{"at start", func() {}, start},
+		{"a real second is an hour", func() { real.Advance(time.Second) }, start.Add(time.Hour)},
+		{"a real 250 ms is 15 minutes", func() { real.Advance(250 * time.Millisecond) }, start.Add(75 * time.Minute)},
+		{"paused", func() { s.SetSpeed(0); real.Advance(time.Hour) }, start.Add(75 * time.Minute)},
+		{"jump while paused", func() { s.Jump(time.Date(2027, 3, 2, 10, 30, 0, 0, time.UTC)) },
+			time.Date(2027, 3, 2, 10, 30, 0, 0, time.UTC)},
+		{"still paused after the jump", func() { real.Advance(time.Minute) }, time.Date(2027, 3, 2, 10, 30, 0, 0, time.UTC)},
+		{"resumed at real speed", func() { s.SetSpeed(1); real.Advance(time.Minute) }, time.Date(2027, 3, 2, 10, 31, 0, 0, time.UTC)},
+		{"double speed from the change on", func() { s.SetSpeed(2); real.Advance(time.Minute) }, time.Date(2027, 3, 2, 10, 33, 0, 0, time.UTC)},
+		{"a jump keeps the speed", func() { s.Jump(time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)); real.Advance(30 * time.Second) },
+			time.Date(2027, 5, 1, 0, 1, 0, 0, time.UTC)},
 	}
+	for _, st := range steps {
+		st.do()
+		if got := s.Now(); !got.Equal(st.want) {
+			t.Errorf("%s: Now=%v, want %v", st.name, got, st.want)
+		}
+	}
+	want := []time.Time{time.Date(2027, 3, 2, 10, 30, 0, 0, time.UTC), time.Date(2027, 5, 1, 0, 0, 0, 0, time.UTC)}
+	if len(jumped) != len(want) || !jumped[0].Equal(want[0]) || !jumped[1].Equal(want[1]) {
+		t.Errorf("jump listeners got %v, want %v", jumped, want)
+	}
+	if got := s.Speed(); got != 2 {
+		t.Errorf("Speed=%v, want 2", got)
+	}
+}
 
-	target := time.Date(2027, 3, 2, 10, 30, 0, 0, time.UTC)
-	s.SetSpeed(0) // paused: exact readings
-	s.Jump(target)
-	if got := s.Now(); !got.Equal(target) {
-		t.Errorf("paused after Jump Now=%v, want %v", got, target)
+// Ensure NewSim runs on the wall clock: it starts at start and never goes
+// back before it (no bound on how far it has run: that depends on the
+// machine).
+func TestSimOnWallClock(t *testing.T) {
+	start := time.Date(2027, 1, 10, 9, 0, 0, 0, time.UTC)
+	s := clock.NewSim(start, 3600)
+	prev := s.Now()
+	if prev.Before(start) {
+		t.Fatalf("Now=%v before start %v", prev, start)
 	}
-	if len(jumped) != 1 || !jumped[0].Equal(target) {
-		t.Errorf("jump listeners got %v, want [%v]", jumped, target)
-	}
-	if got := s.Speed(); got != 0 {
-		t.Errorf("Speed=%v, want 0", got)
-	}
-	s.SetSpeed(1)
-	if got := s.Now(); got.Before(target) {
-		t.Errorf("after resuming Now=%v went back before %v", got, target)
+	for range 100 {
+		now := s.Now()
+		if now.Before(prev) {
+			t.Fatalf("Sim went back from %v to %v", prev, now)
+		}
+		prev = now
 	}
 }

@@ -78,14 +78,7 @@ func TestFinishInboundGroupCommit(t *testing.T) {
 	}
 	var sqlErr error
 	wg.Go(func() { sqlErr = storage.GroupExec(ctx, s, "INSERT INTO no_such_table (x) VALUES (1)") })
-	deadline := time.Now().Add(10 * time.Second)
-	for storage.GroupQueued(s) < n+1 {
-		if time.Now().After(deadline) {
-			release()
-			t.Fatalf("only %d calls queued", storage.GroupQueued(s))
-		}
-		time.Sleep(time.Millisecond)
-	}
+	waitQueued(t, s, n+1, release)
 	release()
 	wg.Wait()
 
@@ -169,9 +162,7 @@ func TestGroupCommitCancelledAndClosed(t *testing.T) {
 	go func() {
 		done <- s.FinishInbound(cctx, k, []rules.Outgoing{{Kind: "reply", Key: "reply:1", To: rules.Recipient{Remark: "财政-张三"}, Text: "x"}})
 	}()
-	for storage.GroupQueued(s) < 1 {
-		time.Sleep(time.Millisecond)
-	}
+	waitQueued(t, s, 1, release)
 	cancel()
 	release()
 	if err := <-done; !errors.Is(err, context.Canceled) {
@@ -186,5 +177,22 @@ func TestGroupCommitCancelledAndClosed(t *testing.T) {
 	mustNoErr(t, s.Close())
 	if err := s.FinishInbound(context.Background(), k, nil); err == nil {
 		t.Fatal("FinishInbound after Close succeeded")
+	}
+}
+
+// waitQueued waits until n calls are queued for the held group committer.
+// The callers are goroutines that a loaded machine may schedule late, so it
+// waits on the count alone; the only bound is the test's own deadline (a
+// hang guard: it releases the committer and fails with the count).
+func waitQueued(t *testing.T, s *storage.Store, n int, release func()) {
+	t.Helper()
+	ctx := hangGuard(t)
+	for storage.GroupQueued(s) < n {
+		select {
+		case <-ctx.Done():
+			release()
+			t.Fatalf("hung: only %d of %d calls queued for the group committer", storage.GroupQueued(s), n)
+		case <-time.After(time.Millisecond): // poll interval
+		}
 	}
 }

@@ -172,8 +172,8 @@ func burst(b *testing.B, sim *wxsim.Server, senders []string, text string, ok fu
 
 func wait(b *testing.B, cond func() bool) {
 	b.Helper()
-	if !harness.WaitFor(context.Background(), 2*time.Minute, cond) {
-		b.Fatal("timed out")
+	if !harness.WaitFor(harness.HangGuard(b), cond) {
+		b.Fatal("hung: the awaited progress never came")
 	}
 }
 

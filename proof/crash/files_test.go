@@ -1,7 +1,6 @@
 package crash_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -31,8 +30,13 @@ type sentFile struct {
 }
 
 // TestKillWhileFilesArrive: officials keep sending PDFs (20 KB – 3 MB)
-// while the bot is SIGKILLed at ≥ 20 random moments and restarted. At the
-// end:
+// while the bot is SIGKILLed ≥ 22 times and restarted. Each kill is placed
+// by progress, never by a delay: at a seeded point chosen among the
+// restart's login, a download in progress (a temp file in the file store),
+// a seeded number of further submission rows, and a seeded number of
+// further messages the bot sent. The senders are paced by the bot's
+// answers, not by the clock, so a slow machine only makes the test longer.
+// At the end:
 //   - every receipt that went out names a row whose blob is on disk with
 //     the row's SHA-256 (equal to the bytes the official sent) and size;
 //   - every row has its blob; no temp file is left; integrity_check is ok;
@@ -57,81 +61,32 @@ func TestKillWhileFilesArrive(t *testing.T) {
 	}
 
 	const minKills = 22
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
+	guard := harness.HangGuard(t)
+	db := harness.OpenDB(t, env.DBPath)
 
-	// The sender: one file every 20–120 ms from a random official, until
-	// the killer is done.
 	var (
 		mu       sync.Mutex
 		files    []sentFile
 		killerOK = make(chan struct{})
 		sendDone = make(chan error, 1)
 	)
-	srng := rand64(rng.Int63())
-	go func() {
-		for i := 0; ; i++ {
-			select {
-			case <-killerOK:
-				sendDone <- nil
-				return
-			default:
-			}
-			s := senders[srng.Intn(len(senders))]
-			size := 20<<10 + srng.Intn(300<<10)
-			if srng.Intn(8) == 0 {
-				size = 1<<20 + srng.Intn(2<<20) // a few big ones widen the download window
-			}
-			name := fmt.Sprintf("crash-%03d.pdf", i)
-			body := harness.PDF(int64(i)+srng.Int63(), size)
-			if _, err := harness.SendPDF(sim, s.id, name, body); err != nil {
-				sendDone <- err
-				return
-			}
-			mu.Lock()
-			files = append(files, sentFile{from: s.id, remark: s.remark, name: name, sha: harness.SHA256Hex(body), size: size})
-			mu.Unlock()
-			time.Sleep(time.Duration(20+srng.Intn(100)) * time.Millisecond)
+	snapshot := func() []sentFile {
+		mu.Lock()
+		defer mu.Unlock()
+		return append([]sentFile(nil), files...)
+	}
+	// What the bot answered: a receipt (matched by checksum), a request to
+	// resend (by name), or the generic download failure (per sender).
+	outcome := func(all []sentFile) (receipted, resend map[string]bool, generic map[string]int) {
+		bySHA12 := map[string]string{}
+		for _, f := range all {
+			bySHA12[f.sha[:12]] = f.name
 		}
-	}()
-
-	// The killer: run the bot for 150 ms – 1.5 s, SIGKILL, restart.
-	var kills []time.Time
-	run := 0
-	p := harness.Start(t, bin, env, sim.URL(), run)
-	for len(kills) < minKills {
-		time.Sleep(between(rng, 150*time.Millisecond, 1500*time.Millisecond))
-		if ok, err := p.Exited(); ok {
-			t.Fatalf("bot exited by itself: %v\n%s", err, p.Tail(3000))
-		}
-		p.Kill()
-		kills = append(kills, time.Now())
-		run++
-		p = harness.Start(t, bin, env, sim.URL(), run)
-	}
-	close(killerOK)
-	if err := <-sendDone; err != nil {
-		t.Fatalf("sending: %v", err)
-	}
-	mu.Lock()
-	all := append([]sentFile(nil), files...)
-	mu.Unlock()
-	t.Logf("%d files sent (%d kills)", len(all), len(kills))
-
-	// The last run must answer every file: receipt or resend request. A
-	// row claimed by a killed relay comes back after its 2-minute lease.
-	byName := map[string]sentFile{}
-	bySHA12 := map[string]sentFile{}
-	for _, f := range all {
-		byName[f.name] = f
-		bySHA12[f.sha[:12]] = f
-	}
-	outcome := func() (receipted, resend map[string]bool, generic map[string]int) {
 		receipted, resend, generic = map[string]bool{}, map[string]bool{}, map[string]int{}
 		for _, s := range sim.Sent() {
 			if m := reChecksum.FindStringSubmatch(s.Text); m != nil && strings.Contains(s.Text, "【回执】") {
-				if f, ok := bySHA12[m[1]]; ok {
-					receipted[f.name] = true
+				if name, ok := bySHA12[m[1]]; ok {
+					receipted[name] = true
 				}
 			}
 			if m := reResend.FindStringSubmatch(s.Text); m != nil {
@@ -143,8 +98,8 @@ func TestKillWhileFilesArrive(t *testing.T) {
 		}
 		return
 	}
-	unanswered := func() []string {
-		rec, res, gen := outcome()
+	unanswered := func(all []sentFile) []string {
+		rec, res, gen := outcome(all)
 		var out []string
 		for _, f := range all {
 			if rec[f.name] || res[f.name] {
@@ -158,13 +113,129 @@ func TestKillWhileFilesArrive(t *testing.T) {
 		}
 		return out
 	}
-	if !harness.WaitFor(ctx, 150*time.Second, func() bool { return len(unanswered()) == 0 }) {
-		t.Errorf("files never answered (lost): %v\nlast log:\n%s", unanswered(), p.Tail(4000))
+
+	// The senders: bursts of 1–3 files from random officials; the next
+	// burst goes once at most 2 files are unanswered, so files are always
+	// arriving while the bot works, as many as it can take.
+	srng := rand64(rng.Int63())
+	go func() {
+		for i := 0; ; {
+			for range 1 + srng.Intn(3) {
+				s := senders[srng.Intn(len(senders))]
+				size := 20<<10 + srng.Intn(300<<10)
+				if srng.Intn(8) == 0 {
+					size = 1<<20 + srng.Intn(2<<20) // a few big ones widen the download window
+				}
+				name := fmt.Sprintf("crash-%03d.pdf", i)
+				i++
+				body := harness.PDF(int64(i)+srng.Int63(), size)
+				if _, err := harness.SendPDF(sim, s.id, name, body); err != nil {
+					sendDone <- err
+					return
+				}
+				mu.Lock()
+				files = append(files, sentFile{from: s.id, remark: s.remark, name: name, sha: harness.SHA256Hex(body), size: size})
+				mu.Unlock()
+			}
+			for len(unanswered(snapshot())) > 2 {
+				select {
+				case <-killerOK:
+					sendDone <- nil
+					return
+				case <-time.After(5 * time.Millisecond): // poll interval, not a wait for an outcome
+				}
+			}
+			select {
+			case <-killerOK:
+				sendDone <- nil
+				return
+			default:
+			}
+		}
+	}()
+
+	// The killer: wait for a seeded point of progress, SIGKILL, restart.
+	rowCount := func() int {
+		var n int
+		if _, err := os.Stat(env.DBPath); err != nil {
+			return -1 // the bot has not created it yet
+		}
+		if err := db.QueryRow(`SELECT COUNT(*) FROM submissions`).Scan(&n); err != nil {
+			return -1 // not created yet
+		}
+		return n
 	}
-	p.Stop(30 * time.Second)
+	downloading := func() bool {
+		ents, _ := os.ReadDir(env.FilesDir)
+		for _, e := range ents {
+			if strings.HasPrefix(e.Name(), ".tmp-") {
+				return true
+			}
+		}
+		return false
+	}
+	var kills []string
+	run := 0
+	p := harness.Start(t, bin, env, sim.URL(), run)
+	for len(kills) < minKills {
+		ctx, cancel := p.UntilExit(guard)
+		var point string
+		reached := false
+		switch rng.Intn(4) {
+		case 0: // start-up: recovery right after the login
+			logins := sim.Logins()
+			point = fmt.Sprintf("login %d", logins+1)
+			reached = sim.WaitLogins(ctx, logins+1) == nil
+		case 1: // mid-download, or the next row if no download is seen first
+			r := max(rowCount(), 0)
+			point = "a download in progress"
+			reached = harness.WaitFor(ctx, func() bool { return downloading() || rowCount() > r })
+			if reached && !downloading() {
+				point = fmt.Sprintf("submission row %d (no download seen)", r+1)
+			}
+		case 2:
+			n := max(rowCount(), 0) + 1 + rng.Intn(3)
+			point = fmt.Sprintf("submission row %d", n)
+			reached = harness.WaitFor(ctx, func() bool { return rowCount() >= n })
+		default:
+			n := len(sim.Sent()) + 1 + rng.Intn(3)
+			point = fmt.Sprintf("message %d sent", n)
+			_, err := sim.WaitSent(ctx, n)
+			reached = err == nil
+		}
+		cancel()
+		if ok, err := p.Exited(); ok {
+			t.Fatalf("run %d: bot exited by itself: %v\n%s", run, err, p.Tail(3000))
+		}
+		if !reached {
+			t.Fatalf("run %d: never reached %s\n%s", run, point, p.Tail(3000))
+		}
+		p.Kill()
+		kills = append(kills, point)
+		t.Logf("kill %d at %s", len(kills), point)
+		run++
+		p = harness.Start(t, bin, env, sim.URL(), run)
+	}
+	close(killerOK)
+	if err := <-sendDone; err != nil {
+		t.Fatalf("sending: %v", err)
+	}
+	all := snapshot()
+	t.Logf("%d files sent (%d kills)", len(all), len(kills))
+
+	// The last run must answer every file: receipt or resend request. A
+	// row claimed by a killed relay comes back after its 2-minute lease.
+	byName := map[string]sentFile{}
+	for _, f := range all {
+		byName[f.name] = f
+	}
+	if !harness.WaitFor(guard, func() bool { return len(unanswered(all)) == 0 }) {
+		t.Errorf("files never answered (lost): %v\nlast log:\n%s", unanswered(all), p.Tail(4000))
+	}
+	p.Stop(2 * time.Minute) // SIGKILL only if it hangs
 
 	// Reconcile.
-	rec, res, gen := outcome()
+	rec, res, gen := outcome(all)
 	both := 0
 	for n := range rec {
 		if res[n] {
@@ -178,7 +249,6 @@ func TestKillWhileFilesArrive(t *testing.T) {
 	t.Logf("outcomes: %d receipted, %d asked to resend (%d of them also receipted), %d generic download failures",
 		len(rec), len(res), both, genTotal)
 
-	db := harness.OpenDB(t, env.DBPath)
 	if ic, err := harness.IntegrityCheck(db); err != nil || ic != "ok" {
 		t.Errorf("integrity_check = %q, %v", ic, err)
 	}
@@ -244,7 +314,7 @@ func TestKillWhileFilesArrive(t *testing.T) {
 		}
 	}
 	t.Logf("RESULT files: sent=%d kills=%d rows=%d receipts_sent=%d distinct_receipts=%d duplicate_receipts=%d resend_requests=%d receipted_and_resend=%d orphan_blobs=%d lost=%d",
-		len(all), len(kills), len(rows), sumValues(receiptsSent), len(receiptsSent), dupes, len(res), both, orphans, len(unanswered()))
+		len(all), len(kills), len(rows), sumValues(receiptsSent), len(receiptsSent), dupes, len(res), both, orphans, len(unanswered(all)))
 	if t.Failed() || os.Getenv("DUDAO_PROOF_VERBOSE") != "" {
 		for i := 0; i <= run; i += max(1, run/4) {
 			t.Logf("log of run %d:\n%s", i, harness.Tail(filepath.Join(env.Dir, fmt.Sprintf("run-%03d.log", i)), 3000))

@@ -1,7 +1,9 @@
 // Package crash proves the bot's durability promises against the real
 // binary: it is started as a subprocess against an in-process wxsim,
-// killed with SIGKILL at random moments (seeded; the seed is logged and can
-// be fixed with DUDAO_CRASH_SEED) and restarted, and afterwards the
+// killed with SIGKILL at seeded points of its progress (a row count, a
+// message count, a login, a download in progress: never a wall-clock delay,
+// so that a slow machine only makes a test longer; the seed is logged and
+// can be fixed with DUDAO_CRASH_SEED) and restarted, and afterwards the
 // simulator's record of what the bot sent is reconciled with the database
 // and the file store.
 //
@@ -26,7 +28,8 @@ func TestMain(m *testing.M) {
 }
 
 // seeded returns the RNG for one test, seeded from DUDAO_CRASH_SEED or the
-// clock, and logs the seed so that a failing timing can be replayed.
+// clock, and logs the seed so that a failing run's kill points can be
+// replayed.
 func seeded(t *testing.T) *rand.Rand {
 	seed := time.Now().UnixNano()
 	if s := os.Getenv("DUDAO_CRASH_SEED"); s != "" {
@@ -38,10 +41,6 @@ func seeded(t *testing.T) *rand.Rand {
 	}
 	t.Logf("seed %d (replay: DUDAO_CRASH_SEED=%d)", seed, seed)
 	return rand.New(rand.NewSource(seed))
-}
-
-func between(r *rand.Rand, lo, hi time.Duration) time.Duration {
-	return lo + time.Duration(r.Int63n(int64(hi-lo)+1))
 }
 
 func rand64(seed int64) *rand.Rand { return rand.New(rand.NewSource(seed)) }

@@ -1,7 +1,6 @@
 package crash_test
 
 import (
-	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -14,8 +13,8 @@ import (
 )
 
 // TestGracefulShutdown: SIGTERM while officials are sending files and
-// commands. The real binary stops by itself within the shutdown budget
-// with exit status 0, leaves a hot-login file that parses and a database
+// commands. The real binary stops by itself (it is never SIGKILLed: the
+// test only sends SIGKILL if it hangs, and then fails) with exit status 0, leaves a hot-login file that parses and a database
 // that passes integrity_check, and no temp files; the next start hot-logs
 // in without a scan and answers what was still unanswered.
 func TestGracefulShutdown(t *testing.T) {
@@ -26,11 +25,10 @@ func TestGracefulShutdown(t *testing.T) {
 	bin := harness.Binary(t)
 	env := harness.NewEnv(t, nil)
 	sim, ids := harness.Sim(t, env.Config, wxsim.Options{LongPollHold: 2 * time.Second})
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute)
-	defer cancel()
+	ctx := harness.HangGuard(t)
 
 	p := harness.Start(t, bin, env, sim.URL(), 1)
-	if !harness.WaitFor(ctx, 30*time.Second, sim.LoggedIn) {
+	if !harness.WaitFor(ctx, sim.LoggedIn) {
 		t.Fatalf("never logged in:\n%s", p.Tail(30))
 	}
 	czj := ids["督导-财政局"]
@@ -42,15 +40,10 @@ func TestGracefulShutdown(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	start := time.Now()
-	p.Stop(40 * time.Second) // SIGTERM; SIGKILL only if it overstays
+	p.Stop(2 * time.Minute) // SIGTERM; SIGKILL only if it hangs, which fails below
 	exited, err := p.Exited()
 	if !exited || err != nil {
-		t.Fatalf("after SIGTERM: exited=%v err=%v\n%s", exited, err, p.Tail(30))
-	}
-	t.Logf("stopped %v after SIGTERM", time.Since(start).Round(time.Millisecond))
-	if d := time.Since(start); d > 35*time.Second {
-		t.Errorf("shutdown took %v (it was killed)", d)
+		t.Fatalf("after SIGTERM: exited=%v err=%v (\"signal: killed\" means it hung)\n%s", exited, err, p.Tail(30))
 	}
 
 	hot, err := os.ReadFile(filepath.Join(env.Dir, "data", "hotlogin.json"))
@@ -80,8 +73,8 @@ func TestGracefulShutdown(t *testing.T) {
 	// its receipt (or a request to resend) and every 状态 its answer.
 	logins := sim.Logins()
 	p2 := harness.Start(t, bin, env, sim.URL(), 2)
-	defer p2.Stop(30 * time.Second)
-	if !harness.WaitFor(ctx, 30*time.Second, func() bool { return sim.Logins() > logins }) {
+	defer p2.Stop(2 * time.Minute)
+	if !harness.WaitFor(ctx, func() bool { return sim.Logins() > logins }) {
 		t.Fatalf("no login after restart:\n%s", p2.Tail(30))
 	}
 	if strings.Contains(p2.Tail(200), "二维码") {
@@ -98,7 +91,7 @@ func TestGracefulShutdown(t *testing.T) {
 		}
 		return
 	}
-	if !harness.WaitFor(ctx, 60*time.Second, func() bool { r, s := answered(); return r >= 5 && s >= 5 }) {
+	if !harness.WaitFor(ctx, func() bool { r, s := answered(); return r >= 5 && s >= 5 }) {
 		r, s := answered()
 		t.Fatalf("after restart: %d receipts/resend requests and %d status answers, want 5 and 5\n%s", r, s, p2.Tail(30))
 	}

@@ -1,7 +1,6 @@
 package crash_test
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -20,12 +19,19 @@ var reReminderNo = regexp.MustCompile(`提醒编号：(TX-[0-9A-Za-z-]+)`)
 // clock so that every unit owes its self-assessment today and today's
 // reminder slot passed two minutes ago. The bot sweeps at start
 // (scheduler.Start), writes one reminder row per unit with its outbox row
-// (one transaction each; 1,528 units), and the relay sends them. It is
-// SIGKILLed at ≥ 10 random moments inside that sweep, then at a few more
-// moments of start-up and sending, and restarted each time. Afterwards: the reminders table holds each (unit, stage, slot)
-// exactly once, none missed; every official got exactly one reminder
-// message, with its own number; a number sent twice is only ever the
-// message in flight at a kill.
+// (one transaction each; 1,528 units), and the relay sends them.
+//
+// Every kill is placed by progress, never by a delay: the test watches the
+// reminders table through its own connection and sends SIGKILL once the
+// sweep has written a seeded number of rows more than the last run left
+// (≥ 10 kills inside a sweep), then once the simulator has received a
+// seeded number of further reminders, or once the restarted bot has logged
+// in (start-up and sending). A slow machine only makes each run longer.
+//
+// Afterwards: the reminders table holds each (unit, stage, slot) exactly
+// once, none missed; every official got exactly one reminder message, with
+// its own number; a number sent twice is only ever the message in flight
+// at a kill.
 func TestKillDuringReminderSweep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test: -short")
@@ -78,49 +84,81 @@ func TestKillDuringReminderSweep(t *testing.T) {
 		}
 	}
 
-	// Kill inside the start-up sweep: it begins right after the
-	// dispatcher's recovery (logged), and writes one transaction per unit,
-	// so with 1,500 extra units it runs for about a second. Each kill
-	// lands 0–120 ms into it; a kill counts as mid-sweep when that run
-	// recorded some reminders but not all that were due.
+	// Kill inside the start-up sweep: it writes one transaction per unit
+	// and skips the units a killed run already recorded, so each run
+	// continues where the last one stopped. The seeded target is at most a
+	// sixteenth of the rows still to write past the last count, which
+	// leaves the sweep far from done when the kill lands however fast the
+	// machine is; a kill counts as mid-sweep when that run recorded some
+	// reminders but not all that were due.
 	db := harness.OpenDB(t, env.DBPath)
 	count := func() int {
 		var n int
+		if _, err := os.Stat(env.DBPath); err != nil {
+			return -1 // the bot has not created it yet
+		}
 		if err := db.QueryRow(`SELECT COUNT(*) FROM reminders`).Scan(&n); err != nil {
 			return -1 // not created yet
 		}
 		return n
 	}
-	const minMidSweep, minKills, maxKills = 10, 14, 60
-	var kills []time.Time
+	guard := harness.HangGuard(t)
+	const minMidSweep, extraKills = 10, 4
+	var kills []string // what each kill waited for
 	midSweep, run, before := 0, 0, 0
 	p := harness.Start(t, bin, env, sim.URL(), run)
-	for (midSweep < minMidSweep || len(kills) < minKills) && len(kills) < maxKills {
-		if midSweep < minMidSweep {
-			if !waitLog(p, "recovered unhandled messages", 10*time.Second) {
-				t.Fatalf("run %d never started its sweep:\n%s", run, p.Tail(3000))
-			}
-			time.Sleep(between(rng, 0, 120*time.Millisecond))
-		} else {
-			// A few more kills anywhere in start-up and sending.
-			time.Sleep(between(rng, 30*time.Millisecond, 1500*time.Millisecond))
-		}
+	kill := func(point string) {
 		if ok, err := p.Exited(); ok {
-			t.Fatalf("bot exited by itself: %v\n%s", err, p.Tail(3000))
+			t.Fatalf("run %d: bot exited by itself before %s: %v\n%s", run, point, err, p.Tail(3000))
 		}
 		p.Kill()
-		kills = append(kills, time.Now())
+		kills = append(kills, point)
 		after := count()
 		if after > before && after < len(want) {
 			midSweep++
 		}
-		t.Logf("kill %d: reminder rows %d -> %d of %d", len(kills), before, after, len(want))
+		t.Logf("kill %d at %s: reminder rows %d -> %d of %d", len(kills), point, before, after, len(want))
 		before = max(after, 0)
 		run++
 		p = harness.Start(t, bin, env, sim.URL(), run)
 	}
-	if midSweep < minMidSweep {
-		t.Errorf("only %d kills landed inside a sweep (want %d)", midSweep, minMidSweep)
+	for midSweep < minMidSweep {
+		if before >= len(want) {
+			t.Fatalf("the sweep completed after %d kills, %d of them inside it (want %d): the targets leave too little room",
+				len(kills), midSweep, minMidSweep)
+		}
+		target := before + 1 + rng.Intn(max(1, (len(want)-before)/16))
+		ctx, cancel := p.UntilExit(guard)
+		reached := harness.WaitFor(ctx, func() bool { return count() >= target })
+		cancel()
+		if !reached {
+			t.Fatalf("run %d: the sweep never reached %d reminder rows (has %d)\n%s", run, target, count(), p.Tail(3000))
+		}
+		kill(fmt.Sprintf("reminder row %d", target))
+	}
+	// A few more kills in start-up and sending: at a seeded number of
+	// further reminders received by the simulator, or at the restart's
+	// login when the seed says so (or nothing is left to send).
+	for range extraKills {
+		sent := len(sim.Sent())
+		left := len(want) - sent
+		ctx, cancel := p.UntilExit(guard)
+		var point string
+		var err error
+		if left > 1 && rng.Intn(3) > 0 {
+			n := sent + 1 + rng.Intn(left/2)
+			point = fmt.Sprintf("message %d sent", n)
+			_, err = sim.WaitSent(ctx, n)
+		} else {
+			logins := sim.Logins()
+			point = fmt.Sprintf("login %d", logins+1)
+			err = sim.WaitLogins(ctx, logins+1)
+		}
+		cancel()
+		if err != nil {
+			t.Fatalf("run %d: never reached %s: %v\n%s", run, point, err, p.Tail(3000))
+		}
+		kill(point)
 	}
 
 	reminders := func() (per map[string][]string, numbers map[string]int) {
@@ -135,10 +173,8 @@ func TestKillDuringReminderSweep(t *testing.T) {
 		}
 		return
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
 	// Rows claimed by a killed relay come back after the 2-minute lease.
-	if !harness.WaitFor(ctx, 150*time.Second, func() bool {
+	if !harness.WaitFor(guard, func() bool {
 		per, _ := reminders()
 		for r := range want {
 			if len(per[r]) == 0 {
@@ -156,7 +192,7 @@ func TestKillDuringReminderSweep(t *testing.T) {
 		}
 		t.Errorf("no reminder reached %v\n%s", missing, p.Tail(4000))
 	}
-	p.Stop(30 * time.Second)
+	p.Stop(2 * time.Minute) // SIGKILL only if it hangs
 
 	per, numbers := reminders()
 	dupes := 0
@@ -228,21 +264,6 @@ func TestKillDuringReminderSweep(t *testing.T) {
 // extraUnits are added to the shipped roster so that one sweep lasts
 // long enough to be killed in the middle.
 const extraUnits = 1500
-
-// waitLog waits until the run's log contains s.
-func waitLog(p *harness.Proc, s string, d time.Duration) bool {
-	deadline := time.Now().Add(d)
-	for time.Now().Before(deadline) {
-		if b, err := os.ReadFile(p.LogPath); err == nil && strings.Contains(string(b), s) {
-			return true
-		}
-		if ok, _ := p.Exited(); ok {
-			return false
-		}
-		time.Sleep(2 * time.Millisecond)
-	}
-	return false
-}
 
 func sumStr(m map[string]int) int {
 	n := 0

@@ -300,18 +300,52 @@ func ProcStatus(pid int) (rssKB, hwmKB int64, err error) {
 	return rssKB, hwmKB, nil
 }
 
-// WaitFor polls cond every 20 ms until it is true or d passes.
-func WaitFor(ctx context.Context, d time.Duration, cond func() bool) bool {
-	deadline := time.Now().Add(d)
+// HangGuard returns a context that ends shortly before the test's own
+// deadline (go test -timeout), or after 30 minutes without one. Waits in the
+// proofs use it only to fail a hung test with a clear message instead of the
+// runtime's panic: it never asserts speed, so a slow or loaded machine only
+// makes a test take longer.
+func HangGuard(tb testing.TB) context.Context {
+	tb.Helper()
+	deadline := time.Now().Add(30 * time.Minute)
+	if d, ok := tb.(interface{ Deadline() (time.Time, bool) }); ok {
+		if td, ok := d.Deadline(); ok {
+			// Leave time to log what was missing and to clean up.
+			deadline = td.Add(-max(30*time.Second, time.Until(td)/20))
+		}
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), deadline)
+	tb.Cleanup(cancel)
+	return ctx
+}
+
+// WaitFor polls cond until it is true, or until ctx ends (false). ctx is a
+// hang guard (see HangGuard), never a time limit the test relies on.
+func WaitFor(ctx context.Context, cond func() bool) bool {
 	for {
 		if cond() {
 			return true
 		}
-		if time.Now().After(deadline) || ctx.Err() != nil {
-			return false
+		select {
+		case <-ctx.Done():
+			return cond()
+		case <-time.After(5 * time.Millisecond):
 		}
-		time.Sleep(20 * time.Millisecond)
 	}
+}
+
+// UntilExit returns a context that ends with parent or when p ends, so that
+// a wait on the bot's progress stops as soon as the bot has died.
+func (p *Proc) UntilExit(parent context.Context) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(parent)
+	go func() {
+		select {
+		case <-p.done:
+			cancel()
+		case <-ctx.Done():
+		}
+	}()
+	return ctx, cancel
 }
 
 // SubmissionRow is a submissions row read back raw.
