@@ -25,7 +25,10 @@ import (
 	"dudaobot/wxsim"
 )
 
-const waitFor = 30 * time.Second
+// waitFor is the hang guard of every wait in these tests: each wait ends as
+// soon as what it waits for happens, so a slow or loaded machine only makes
+// a test longer; waitFor turns a hung test into a failure.
+const waitFor = 2 * time.Minute
 
 func newSim(t testing.TB, opts wxsim.Options) *wxsim.Server {
 	t.Helper()

@@ -43,7 +43,7 @@ func startSMTP(t *testing.T) *smtpServer {
 
 func (s *smtpServer) serve(c net.Conn) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(30 * time.Second))
+	c.SetDeadline(time.Now().Add(apptest.Timeout)) // hang guard
 	r := bufio.NewReader(c)
 	say := func(line string) { c.Write([]byte(line + "\r\n")) }
 	say("220 test ESMTP")
@@ -106,8 +106,8 @@ func TestOutageEmail(t *testing.T) {
 	var msg string
 	select {
 	case msg = <-srv.mail:
-	case <-time.After(15 * time.Second):
-		t.Fatal("no outage e-mail within 15 s")
+	case <-time.After(apptest.Timeout): // hang guard
+		t.Fatal("no outage e-mail (hung)")
 	}
 	subject := "督导机器人微信离线提醒"
 	if want := "Subject: =?UTF-8?B?" + base64.StdEncoding.EncodeToString([]byte(subject)) + "?="; !strings.Contains(msg, want) {

@@ -49,7 +49,13 @@ func TestBrowser(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	ctx, cancel := context.WithTimeout(context.Background(), 90*time.Second)
+	// The whole browser session: a hang guard ending before the test's own
+	// deadline, so that a hung step fails with its name and a screenshot.
+	guard := time.Now().Add(10 * time.Minute)
+	if td, ok := t.Deadline(); ok {
+		guard = td.Add(-30 * time.Second)
+	}
+	ctx, cancel := context.WithDeadline(context.Background(), guard)
 	defer cancel()
 	var chromeOut bytes.Buffer
 	var outMu sync.Mutex
@@ -115,7 +121,7 @@ func TestBrowser(t *testing.T) {
 	// waitJS polls a JavaScript predicate in the page (no fixed sleeps).
 	waitJS := func(what, expr string) {
 		t.Helper()
-		if _, err := chromedp.Run(tab, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(30*time.Second), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		if _, err := chromedp.Run(tab, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(hangGuard), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 			shot(t, tab, "failed")
 			t.Fatalf("waiting for %s: %v (after %v)", what, err, time.Since(start).Round(time.Millisecond))
 		}
@@ -204,7 +210,7 @@ func shot(t *testing.T, tab context.Context, suffix string) string {
 		name += "-" + suffix
 	}
 	path := filepath.Join(os.TempDir(), name+".png")
-	ctx, cancel := context.WithTimeout(tab, 15*time.Second)
+	ctx, cancel := context.WithTimeout(tab, hangGuard)
 	defer cancel()
 	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
 	if err != nil {

@@ -17,11 +17,16 @@ import (
 	"dudaobot/sandbox"
 )
 
+// hangGuard bounds each wait of these tests. It only turns a hung test into
+// a failure: every wait ends as soon as what it waits for happens, so a slow
+// or loaded machine makes a test longer, never red.
+const hangGuard = 2 * time.Minute
+
 // startSandbox runs a sandbox on a free port over the shipped config with
 // its data in a temp folder, sending fast so reminder bursts take moments.
 func startSandbox(t *testing.T, dataDir string) *sandbox.Sandbox {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
 	defer cancel()
 	s, err := sandbox.Start(ctx, sandbox.Options{
 		Addr:         "127.0.0.1:0",
@@ -138,7 +143,7 @@ type messageEvent struct {
 // waitMessage reads events until a message event matches.
 func waitMessage(t *testing.T, ch <-chan sseEvent, what string, match func(message) bool) messageEvent {
 	t.Helper()
-	timeout := time.After(30 * time.Second)
+	timeout := time.After(hangGuard)
 	for {
 		select {
 		case ev, ok := <-ch:
@@ -164,7 +169,7 @@ func waitMessage(t *testing.T, ch <-chan sseEvent, what string, match func(messa
 // waitEvent reads events until one named name arrives.
 func waitEvent(t *testing.T, ch <-chan sseEvent, name string) json.RawMessage {
 	t.Helper()
-	timeout := time.After(30 * time.Second)
+	timeout := time.After(hangGuard)
 	for {
 		select {
 		case ev, ok := <-ch:

@@ -326,7 +326,7 @@ func TestBackupPostgresSkipped(t *testing.T) {
 func TestStartStop(t *testing.T) {
 	w := newWorld(t, time.Date(2027, 2, 22, 2, 30, 0, 0, time.UTC), nil)
 	w.sched.Start()
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // hang guard
 	defer cancel()
 	if err := w.sched.Stop(ctx); err != nil {
 		t.Fatal(err)

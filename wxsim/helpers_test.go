@@ -18,7 +18,10 @@ import (
 	"dudaobot/wxsim"
 )
 
-const waitFor = 20 * time.Second
+// waitFor is the hang guard of every wait in these tests: each wait ends as
+// soon as what it waits for happens, so a slow or loaded machine only makes
+// a test longer; waitFor turns a hung test into a failure.
+const waitFor = 2 * time.Minute
 
 func newSim(t *testing.T, opts wxsim.Options) *wxsim.Server {
 	t.Helper()

@@ -33,6 +33,12 @@ type Options struct {
 	// before answering "nothing new" (default 20s, capped at 25s because the
 	// client's whole-request timeout is 30s). Tests use ~1s.
 	LongPollHold time.Duration
+	// HoldUntilChange keeps synccheck held until there is something to
+	// report (or the client gives up), never answering "nothing new" when
+	// LongPollHold passes. A test can then prove that something happened
+	// before a long poll returned by waiting for it alone, with no bound on
+	// the time it takes.
+	HoldUntilChange bool
 	// ContactPageSize is the number of contacts per webwxgetcontact page
 	// (default 100). Small values exercise the client's Seq paging.
 	ContactPageSize int

@@ -161,6 +161,10 @@ func (s *Server) handleSyncCheck(w http.ResponseWriter, r *http.Request) {
 	from := parseSyncKey(q.Get("synckey"))
 	timer := time.NewTimer(s.opts.LongPollHold)
 	defer timer.Stop()
+	idle := timer.C
+	if s.opts.HoldUntilChange {
+		idle = nil // never "nothing new"
+	}
 	reply := func(ret int, sel string) {
 		writeText(w, fmt.Sprintf(`window.synccheck={retcode:"%d",selector:"%s"}`, ret, sel))
 	}
@@ -187,7 +191,7 @@ func (s *Server) handleSyncCheck(w http.ResponseWriter, r *http.Request) {
 		s.mu.Unlock()
 		select {
 		case <-ch:
-		case <-timer.C:
+		case <-idle:
 			reply(0, "0")
 			return
 		case <-r.Context().Done():

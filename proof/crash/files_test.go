@@ -115,7 +115,7 @@ func TestKillWhileFilesArrive(t *testing.T) {
 	}
 
 	// The senders: bursts of 1–3 files from random officials; the next
-	// burst goes once at most 2 files are unanswered, so files are always
+	// burst goes once at most 4 files are unanswered, so files are always
 	// arriving while the bot works, as many as it can take.
 	srng := rand64(rng.Int63())
 	go func() {
@@ -137,7 +137,7 @@ func TestKillWhileFilesArrive(t *testing.T) {
 				files = append(files, sentFile{from: s.id, remark: s.remark, name: name, sha: harness.SHA256Hex(body), size: size})
 				mu.Unlock()
 			}
-			for len(unanswered(snapshot())) > 2 {
+			for len(unanswered(snapshot())) > 4 {
 				select {
 				case <-killerOK:
 					sendDone <- nil
