@@ -116,6 +116,44 @@ func (s *Store) Acknowledge(ctx context.Context, year int, unitKey, remark strin
 	return s.broadcastFromRow(b), nil
 }
 
+// AcknowledgeOpen records a unit's 收到 for every notice and feedback of
+// the year addressed to it that the unit has not acknowledged yet, in one
+// transaction with one audit row each, and returns them oldest first. An
+// empty result means nothing was open (everything already acknowledged, or
+// nothing addressed to the unit).
+func (s *Store) AcknowledgeOpen(ctx context.Context, year int, unitKey, remark string, at time.Time) ([]rules.Broadcast, error) {
+	if at.IsZero() {
+		at = s.now()
+	}
+	var open []broadcastRow
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		open = nil // a retried transaction starts again
+		if err := tx.Where("year = ? AND (unit_key = '' OR unit_key = ?)", year, unitKey).
+			Where("NOT EXISTS (SELECT 1 FROM acks a WHERE a.broadcast_id = broadcasts.id AND a.unit_key = ?)", unitKey).
+			Order("sent_at, id").Find(&open).Error; err != nil {
+			return err
+		}
+		for _, b := range open {
+			if err := tx.Clauses(clause.OnConflict{DoNothing: true}).
+				Create(&ackRow{BroadcastID: b.ID, UnitKey: unitKey, Remark: remark, At: ns(at)}).Error; err != nil {
+				return err
+			}
+			if err := s.audit(tx, remark, "ack", year, unitKey, fmt.Sprintf("broadcast=%d kind=%s", b.ID, b.Kind)); err != nil {
+				return err
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, wrap(fmt.Sprintf("acknowledge open %d unit=%s", year, unitKey), err)
+	}
+	out := make([]rules.Broadcast, len(open))
+	for i, b := range open {
+		out[i] = s.broadcastFromRow(b)
+	}
+	return out, nil
+}
+
 // Unacknowledged lists, in roster order, the keys of the units a broadcast
 // was addressed to that have not acknowledged it. ErrNotFound for an
 // unknown broadcast.

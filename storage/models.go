@@ -81,6 +81,12 @@ type submissionRow struct {
 	ReceivedAt   int64  `gorm:"not null;index:ix_sub_agg,priority:4"`
 	OnTime       bool   `gorm:"not null"`
 	IsText       bool   `gorm:"not null"`
+	// A withdrawn (撤回) row is kept for the audit with its version moved
+	// to -id: every live query filters version > 0 (inside ix_sub_agg),
+	// and the stage's next version reuses the number it had.
+	WithdrawnAt      int64 `gorm:"not null;default:0"`
+	WithdrawnBy      string
+	WithdrawnVersion int `gorm:"not null;default:0"`
 }
 
 func (submissionRow) TableName() string { return "submissions" }

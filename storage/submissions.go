@@ -20,6 +20,8 @@ import (
 // tables aggregate over ix_sub_agg and ix_feedback_unit, so the cost is one
 // index scan per table however many units there are (no N+1).
 //
+// Withdrawn versions (version <= 0, see WithdrawSubmission) count nowhere.
+//
 // FeedbackAt is the first delivery: the office's 14-day obligation is met by
 // it, and the unit's 7-day plan clock starts when it first had feedback.
 const unitYearSQL = `
@@ -27,7 +29,7 @@ SELECT u.unit_key, s.stage, MIN(s.received_at), MAX(s.received_at), MAX(s.versio
 	(SELECT MIN(f.delivered_at) FROM feedback_deliveries f WHERE f.year = ? AND f.unit_key = u.unit_key),
 	(SELECT r.due FROM rectification_dues r WHERE r.year = ? AND r.unit_key = u.unit_key)
 FROM units u
-LEFT JOIN submissions s ON s.unit_key = u.unit_key AND s.year = ?
+LEFT JOIN submissions s ON s.unit_key = u.unit_key AND s.year = ? AND s.version > 0
 GROUP BY u.sort_order, u.unit_key, s.stage
 `
 
@@ -38,7 +40,7 @@ SELECT u.unit_key, s.stage, s.first_at, s.last_at, s.versions, f.feedback_at, r.
 FROM units u
 LEFT JOIN (
 	SELECT unit_key, stage, MIN(received_at) AS first_at, MAX(received_at) AS last_at, MAX(version) AS versions
-	FROM submissions WHERE year = ? AND unit_key = ? GROUP BY unit_key, stage
+	FROM submissions WHERE year = ? AND unit_key = ? AND version > 0 GROUP BY unit_key, stage
 ) s ON s.unit_key = u.unit_key
 LEFT JOIN (
 	SELECT unit_key, MIN(delivered_at) AS feedback_at
@@ -136,11 +138,12 @@ func lockUnit(tx *gorm.DB, unitKey string) error {
 	return err
 }
 
-// nextVersion returns max(version)+1 for (year, unit, stage) inside tx.
+// nextVersion returns max(version)+1 over the live versions of (year,
+// unit, stage) inside tx; a withdrawn version's number is free again.
 func nextVersion(tx *gorm.DB, year int, unitKey string, stage rules.Stage) (int, error) {
 	var v sql.NullInt64
 	err := tx.Model(&submissionRow{}).
-		Where("year = ? AND unit_key = ? AND stage = ?", year, unitKey, string(stage)).
+		Where("year = ? AND unit_key = ? AND stage = ? AND version > 0", year, unitKey, string(stage)).
 		Select("MAX(version)").Scan(&v).Error
 	return int(v.Int64) + 1, err
 }
@@ -203,6 +206,9 @@ func (s *Store) RefileSubmission(ctx context.Context, id int64, stage rules.Stag
 		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Take(&row, "id = ?", id).Error; err != nil {
 			return err
 		}
+		if row.WithdrawnAt != 0 {
+			return fmt.Errorf("withdrawn: %w", ErrConflict)
+		}
 		if rules.Stage(row.Stage) != rules.StageSupporting {
 			return fmt.Errorf("already filed as %s: %w", row.Stage, ErrConflict)
 		}
@@ -233,11 +239,56 @@ func (s *Store) RefileSubmission(ctx context.Context, id int64, stage rules.Stag
 	return saved, nil
 }
 
+// WithdrawSubmission withdraws (撤回) a version: the row and its file stay
+// for the audit, but from now on it counts nowhere: not in versions, not
+// in the first-submitted time that decides lateness, not in the lists.
+// Its version number moves to -id, so the stage's next version reuses the
+// number it had, as if it had never arrived. The update, the outbox rows
+// outs returns and the audit row commit together. It returns the row as it
+// was (its original version). ErrNotFound for an unknown id; ErrConflict if
+// it is already withdrawn.
+func (s *Store) WithdrawSubmission(ctx context.Context, id int64, actor string, at time.Time,
+	outs func(was rules.Submission) []rules.Outgoing) (rules.Submission, error) {
+	op := fmt.Sprintf("withdraw submission id=%d", id)
+	if at.IsZero() {
+		at = s.now()
+	}
+	var was rules.Submission
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var row submissionRow
+		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Take(&row, "id = ?", id).Error; err != nil {
+			return err
+		}
+		if row.WithdrawnAt != 0 || row.Version <= 0 {
+			return fmt.Errorf("already withdrawn: %w", ErrConflict)
+		}
+		if err := lockUnit(tx, row.UnitKey); err != nil {
+			return err
+		}
+		if err := tx.Model(&submissionRow{}).Where("id = ?", id).Updates(map[string]any{
+			"version": -row.ID, "withdrawn_at": ns(at), "withdrawn_by": actor, "withdrawn_version": row.Version,
+		}).Error; err != nil {
+			return err
+		}
+		was = s.submissionFromRow(row)
+		if outs != nil {
+			if err := s.enqueueTx(tx, outs(was)); err != nil {
+				return err
+			}
+		}
+		return s.audit(tx, actor, "withdraw", was.Year, was.UnitKey, submissionDetail(was))
+	})
+	if err != nil {
+		return rules.Submission{}, wrap(op, err)
+	}
+	return was, nil
+}
+
 // stageOrderSQL sorts stages in cycle order rather than alphabetically.
 const stageOrderSQL = `CASE submissions.stage WHEN 'self_assessment' THEN 1 WHEN 'feedback' THEN 2
  WHEN 'rectification_plan' THEN 3 WHEN 'rectification_done' THEN 4 ELSE 5 END`
 
-// Submissions lists every version received in the year, for one unit or
+// Submissions lists every live (not withdrawn) version received in the year, for one unit or
 // (unitKey "") all, ordered by unit (roster order), stage (cycle order) and
 // version.
 func (s *Store) Submissions(ctx context.Context, year int, unitKey string) ([]rules.Submission, error) {
@@ -260,7 +311,7 @@ const (
 	submissions.official, submissions.original_name, submissions.stored_path, submissions.size, submissions.sha256,
 	submissions.received_at, submissions.on_time, submissions.is_text
 FROM submissions LEFT JOIN units ON units.unit_key = submissions.unit_key
-WHERE submissions.year = ? `
+WHERE submissions.year = ? AND submissions.version > 0 `
 	unitSubmissionsSQL = submissionsSQL + `AND submissions.unit_key = ? `
 	submissionsOrder   = `ORDER BY COALESCE(units.sort_order, 2147483647), submissions.unit_key, ` + stageOrderSQL + `, submissions.version`
 )
