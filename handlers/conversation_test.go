@@ -11,6 +11,10 @@ import (
 	"dudaobot/rules"
 )
 
+// planText is a rectification plan as an official types it: long enough
+// to be a plan.
+const planText = "一、加强教育经费保障，确保一般公共预算教育支出逐年只增不减；二、按时足额拨付生均公用经费，由财政局预算科负责，6月底前完成；三、建立经费拨付台账，每季度向县督导办报告一次。"
+
 // Ensure a whole year runs from chat: notice → 收到 → self-assessment file
 // → receipt → 督导结束 → 反馈 → plan as text → 总览 → 导出, with every reply
 // text pinned in a golden file and every state change in the audit trail.
@@ -27,6 +31,8 @@ func TestWholeYear(t *testing.T) {
 	// 1 January: the office's notice to all units.
 	h.At(2027, time.January, 10, 9, 0)
 	h.Text(dir, "下发 请各单位对照指标体系开展自查自评，于3月1日前报送自查自评报告。")
+	golden(t, "broadcast_preview", one(t, h.Drain())) // nothing sent before 确认
+	h.Text(dir, "确认")
 	out := h.Drain()
 	if n := len(out); n != 28+1 {
 		t.Fatalf("下发 queued %d messages, want 28 notices + 1 confirmation", n)
@@ -75,6 +81,8 @@ func TestWholeYear(t *testing.T) {
 	// 30 April: field inspection ends.
 	h.At(2027, time.April, 30, 18, 0)
 	h.Text(dir, "督导结束 4月30日")
+	golden(t, "inspection_end_preview", one(t, h.Drain()))
+	h.Text(dir, "确认")
 	golden(t, "inspection_end", one(t, h.Drain()))
 
 	// 10 May: the director sends the feedback file, then 反馈 财政.
@@ -83,6 +91,8 @@ func TestWholeYear(t *testing.T) {
 	golden(t, "director_file_held", one(t, h.Drain()))
 	h.At(2027, time.May, 10, 10, 3)
 	h.Text(dir, "反馈 财政")
+	golden(t, "feedback_preview", one(t, h.Drain()))
+	h.Text(dir, "确认")
 	out = h.Drain()
 	golden(t, "feedback_confirmation", one(t, only(out, dir.Remark)))
 	toCzj := only(out, czj.Remark)
@@ -96,6 +106,10 @@ func TestWholeYear(t *testing.T) {
 	golden(t, "feedback_waiting", one(t, h.Drain()))
 	h.At(2027, time.May, 10, 10, 8)
 	h.File(dir, "县公安局书面反馈意见.pdf", handlerstest.PDF("feedback gaj"))
+	if got := one(t, h.Drain()); !strings.HasPrefix(got, "即将向县公安局") {
+		t.Fatalf("反馈 公安局 + file → %s", got)
+	}
+	h.Text(dir, "确认")
 	if n := len(only(h.Drain(), gaj.Remark)); n != 2 {
 		t.Fatalf("公安局 got %d feedback messages, want 2", n)
 	}
@@ -104,10 +118,15 @@ func TestWholeYear(t *testing.T) {
 	h.At(2027, time.May, 12, 16, 0)
 	h.Text(czj, "收到")
 	h.Drain()
-	h.Text(czj, "整改方案：一、加强教育经费保障；二、按时足额拨付生均公用经费。")
+	h.Text(czj, "整改方案："+planText)
+	golden(t, "plan_preview", one(t, h.Drain()))
+	h.At(2027, time.May, 12, 16, 2)
+	h.Text(czj, "确认")
 	golden(t, "receipt_text_plan", one(t, h.Drain()))
 
 	h.Text(dir, "整改期限 财政局 2027/6/30")
+	golden(t, "rectification_due_preview", one(t, h.Drain()))
+	h.Text(dir, "确认")
 	out = h.Drain()
 	golden(t, "rectification_due", one(t, only(out, dir.Remark)))
 	golden(t, "rectification_due_notice", one(t, only(out, czj.Remark)))
@@ -180,6 +199,7 @@ func TestFileChoice(t *testing.T) {
 	h.At(2027, time.February, 20, 9, 0)
 	h.Text(dir, "反馈 财政")
 	h.File(dir, "反馈.pdf", handlerstest.PDF("fb"))
+	h.Text(dir, "确认")
 	h.Drain()
 	h.File(czj, "材料.docx", handlerstest.Docx("x"))
 	golden(t, "choice_question", one(t, h.Drain()))
@@ -203,16 +223,38 @@ func TestFileChoice(t *testing.T) {
 	}
 }
 
-// Ensure files outside any open stage are kept as supporting material.
-func TestSupportingMaterial(t *testing.T) {
+// Ensure a file sent after the stage's deadline is a new version of that
+// stage (it used to be kept as supporting material), lateness stays judged
+// on version 1, and the sender can still choose 补充材料.
+func TestLateFileIsNewVersion(t *testing.T) {
 	h := handlerstest.New(t)
+	ctx := context.Background()
 	czj := h.Official("czj")
 	h.At(2027, time.February, 20, 9, 0)
 	h.File(czj, "自查.docx", handlerstest.Docx("a"))
 	h.Drain()
-	h.At(2027, time.March, 10, 9, 0) // self-assessment in, no feedback yet
+	h.At(2027, time.March, 10, 9, 0) // self-assessment in, deadline passed, no feedback yet
+	h.File(czj, "自查（修改稿）.docx", handlerstest.Docx("a2"))
+	golden(t, "receipt_version2", one(t, h.Drain()))
+	uy, _ := h.Store.UnitYear(ctx, 2027, "czj")
+	if st := rules.StageStatusOf(h.Opts.Calendar, uy, rules.StageSelfAssessment, h.Clock.Now()); st.Kind != rules.StatusOnTime || st.Versions != 2 {
+		t.Errorf("after a late version 2: %+v (want on time, judged on version 1)", st)
+	}
+	h.At(2027, time.March, 10, 9, 5)
 	h.File(czj, "照片说明.docx", handlerstest.Docx("b"))
+	h.Drain()
+	h.Text(czj, "补充材料")
 	golden(t, "receipt_supporting", one(t, h.Drain()))
+	subs, _ := h.Store.Submissions(ctx, 2027, "czj")
+	if len(subs) != 3 || subs[1].Version != 2 || subs[2].Stage != rules.StageSupporting || subs[2].OriginalName != "照片说明.docx" {
+		t.Fatalf("after 补充材料: %+v", subs)
+	}
+	// Too late to change it: a clear refusal.
+	h.At(2027, time.March, 10, 9, 30)
+	h.Text(czj, "补充材料")
+	if got := one(t, h.Drain()); !strings.HasPrefix(got, "没有可改为补充材料的文件") {
+		t.Errorf("补充材料 again → %s", got)
+	}
 }
 
 // Ensure the same message delivered twice is handled once, and a re-run

@@ -280,12 +280,13 @@ func joinLabels(sts []rules.StageStatus) string {
 }
 
 // inspectionEnd is 督导结束 <日期>: it moves the end of field inspection,
-// which starts the office's own feedback deadline.
+// which starts the office's own feedback deadline. It previews the date
+// and the resulting feedback deadline; 确认 registers it.
 func (d *Dispatcher) inspectionEnd(ctx context.Context, r *Request) error {
 	if len(r.Args) == 0 {
 		return userErr(ErrBadInput, "请写明实地督导结束日期，如“督导结束 4月30日”。")
 	}
-	date, err := ParseDate(strings.Join(r.Args, ""), rules.DateOf(d.clock.Now(), d.loc).Year)
+	date, err := ParseDate(strings.Join(r.Args, ""), d.dateYear())
 	if err != nil {
 		return err
 	}
@@ -294,10 +295,28 @@ func (d *Dispatcher) inspectionEnd(ctx context.Context, r *Request) error {
 		return err
 	}
 	if date.Year != d.year {
-		return userErr(ErrBadInput, fmt.Sprintf("督导结束日期应在%d年内，请核对后重新发送。", d.year))
+		return userErr(ErrBadInput, fmt.Sprintf("督导结束日期%s不在%d年度督导周期内，请核对后重新发送。", date.Chinese(), d.year))
 	}
 	if date.Before(cal.InspectionStart) {
-		return userErr(ErrBadInput, "督导结束日期不能早于实地督导开始日期（"+cal.InspectionStart.Chinese()+"），请核对后重新发送。")
+		return userErr(ErrBadInput, "督导结束日期"+date.Chinese()+"早于实地督导开始日期（"+cal.InspectionStart.Chinese()+"），请核对后重新发送。")
+	}
+	preview := fmt.Sprintf("即将登记：实地督导于%s结束。督导办须在%d天内，即%s前，向各单位送达书面反馈意见。",
+		date.Chinese(), cal.FeedbackDays, date.AddDays(cal.FeedbackDays).Chinese())
+	return d.ask(ctx, r, pendingConfirm{Kind: confirmInspectionEnd, Date: date.String()}, preview)
+}
+
+// dateYear is the year a date typed without one means: the cycle's year
+// while that is current or ahead (in December the director prepares the
+// next cycle), else the calendar year.
+func (d *Dispatcher) dateYear() int {
+	return max(d.year, rules.DateOf(d.clock.Now(), d.loc).Year)
+}
+
+// setInspectionEnd registers a confirmed 督导结束.
+func (d *Dispatcher) setInspectionEnd(ctx context.Context, r *Request, date rules.Date) error {
+	cal, err := d.calendar(ctx)
+	if err != nil {
+		return err
 	}
 	if err := d.store.SetInspectionEnd(ctx, d.year, date, r.ID.Remark); err != nil {
 		return fmt.Errorf("handlers: set inspection end: %w", err)
@@ -322,7 +341,7 @@ func (d *Dispatcher) feedback(ctx context.Context, r *Request) error {
 		return err
 	}
 	if ok {
-		return d.deliverFeedback(ctx, r, unit, held.File)
+		return d.askFeedback(ctx, r, unit, held.File)
 	}
 	if err := d.putState(ctx, awaitKey(r.ID.Remark), awaiting{Kind: "feedback", Unit: unit.Key, At: r.At}); err != nil {
 		return err
@@ -330,13 +349,23 @@ func (d *Dispatcher) feedback(ctx context.Context, r *Request) error {
 	return d.reply(ctx, r, "好的，请在10分钟内发送给"+unit.Name+"的书面反馈意见文件。")
 }
 
-// deliverFeedback records the delivery (the unit's plan clock starts now),
-// and queues the file, the officials' notice and the confirmation in the
-// same transaction.
+// deliverFeedback records the confirmed delivery (the unit's plan clock
+// starts now), and queues the file, the officials' notice and the
+// confirmation in the same transaction.
 func (d *Dispatcher) deliverFeedback(ctx context.Context, r *Request, unit rules.Unit, doc stored) error {
 	cal, err := d.calendar(ctx)
 	if err != nil {
 		return err
+	}
+	// A re-run of the same 确认 after a crash must not deliver twice.
+	bs, err := d.store.Broadcasts(ctx, d.year)
+	if err != nil {
+		return fmt.Errorf("handlers: broadcasts: %w", err)
+	}
+	for _, b := range bs {
+		if b.Kind == "feedback" && b.UnitKey == unit.Key && b.SentAt.Equal(r.At) {
+			return nil
+		}
 	}
 	due := rules.RectificationPlanDeadline(cal, r.At).DueDate
 	now := d.clock.Now()
@@ -377,9 +406,9 @@ func (d *Dispatcher) directorFile(ctx context.Context, r *Request, doc stored) (
 	if ok {
 		switch a.Kind {
 		case "feedback":
-			return true, d.deliverFeedback(ctx, r, d.units[a.Unit], doc)
+			return true, d.askFeedback(ctx, r, d.units[a.Unit], doc)
 		case "broadcast":
-			return true, d.sendBroadcast(ctx, r, "", &doc)
+			return true, d.askBroadcast(ctx, r, "", &doc)
 		}
 	}
 	if r.ID.UnitKey != "" {
@@ -391,7 +420,7 @@ func (d *Dispatcher) directorFile(ctx context.Context, r *Request, doc stored) (
 	return true, d.reply(ctx, r, "已收到文件《"+doc.Name+"》。如需作为书面反馈意见送达某单位，请在10分钟内发送“反馈 单位名称”；如需下发给全部单位，请发送“下发”。")
 }
 
-// rectificationDue is 整改期限 <单位> <日期>.
+// rectificationDue is 整改期限 <单位> <日期>: previewed, set on 确认.
 func (d *Dispatcher) rectificationDue(ctx context.Context, r *Request) error {
 	if len(r.Args) < 2 {
 		return userErr(ErrBadInput, "请按“整改期限 单位 日期”填写，如“整改期限 财政局 6月30日”。")
@@ -400,12 +429,21 @@ func (d *Dispatcher) rectificationDue(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	date, err := ParseDate(strings.Join(r.Args[1:], ""), rules.DateOf(d.clock.Now(), d.loc).Year)
+	date, err := ParseDate(strings.Join(r.Args[1:], ""), d.dateYear())
 	if err != nil {
 		return err
 	}
 	if date.Before(rules.DateOf(r.At, d.loc)) {
 		return userErr(ErrBadInput, "整改期限"+date.Chinese()+"已经过去，请核对后重新发送。")
+	}
+	preview := fmt.Sprintf("即将设定%s的整改完成期限为%s，并通知该单位联系人。", unit.Name, date.Chinese())
+	return d.ask(ctx, r, pendingConfirm{Kind: confirmRectificationDue, Unit: unit.Key, Date: date.String()}, preview)
+}
+
+// setRectificationDue sets a confirmed 整改期限 and tells the unit.
+func (d *Dispatcher) setRectificationDue(ctx context.Context, r *Request, unit rules.Unit, date rules.Date) error {
+	if date.Before(rules.DateOf(r.At, d.loc)) {
+		return userErr(ErrBadInput, "整改期限"+date.Chinese()+"已经过去，未设定。请核对后重新发送。")
 	}
 	if err := d.store.SetRectificationDue(ctx, d.year, unit.Key, date, r.ID.Remark); err != nil {
 		return fmt.Errorf("handlers: set rectification due unit=%s: %w", unit.Key, err)
@@ -420,18 +458,21 @@ func (d *Dispatcher) rectificationDue(ctx context.Context, r *Request) error {
 	return nil
 }
 
-// broadcast is 下发 [文字]: text at once; a bare 下发 pairs with a held file
-// or waits ten minutes for the file or text.
+// broadcast is 下发 [文字]: a preview of the text; a bare 下发 pairs with a
+// held file or waits ten minutes for the file or text. 确认 sends.
 func (d *Dispatcher) broadcast(ctx context.Context, r *Request) error {
 	if r.Body != "" {
-		return d.sendBroadcast(ctx, r, r.Body, nil)
+		if isPlaceholder(r.Body) {
+			return userErr(ErrBadInput, noticeProblem(r.Body))
+		}
+		return d.askBroadcast(ctx, r, r.Body, nil)
 	}
 	held, ok, err := d.takeHeld(ctx, r)
 	if err != nil {
 		return err
 	}
 	if ok {
-		return d.sendBroadcast(ctx, r, "", &held.File)
+		return d.askBroadcast(ctx, r, "", &held.File)
 	}
 	if err := d.putState(ctx, awaitKey(r.ID.Remark), awaiting{Kind: "broadcast", At: r.At}); err != nil {
 		return err
@@ -439,8 +480,8 @@ func (d *Dispatcher) broadcast(ctx context.Context, r *Request) error {
 	return d.reply(ctx, r, "好的，请在10分钟内发送要下发给全部单位的文件或文字。")
 }
 
-// sendBroadcast sends a notice (text or file) to every unit's officials,
-// with the director's confirmation, in one transaction.
+// sendBroadcast sends a confirmed notice (text or file) to every unit's
+// officials, with the director's confirmation, in one transaction.
 func (d *Dispatcher) sendBroadcast(ctx context.Context, r *Request, text string, doc *stored) error {
 	// A re-run after a crash must not create a second notice.
 	bs, err := d.store.Broadcasts(ctx, d.year)

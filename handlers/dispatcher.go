@@ -29,11 +29,13 @@ type Store interface {
 	RefileSubmission(ctx context.Context, id int64, stage rules.Stage, onTime bool, actor string,
 		outs func(saved rules.Submission) []rules.Outgoing) (rules.Submission, error)
 	Submissions(ctx context.Context, year int, unitKey string) ([]rules.Submission, error)
+	WithdrawSubmission(ctx context.Context, id int64, actor string, at time.Time,
+		outs func(was rules.Submission) []rules.Outgoing) (rules.Submission, error)
 	SetRectificationDue(ctx context.Context, year int, unitKey string, d rules.Date, actor string) error
 
 	RecordFeedback(ctx context.Context, f rules.FeedbackDelivery, outs []rules.Outgoing) (rules.FeedbackDelivery, error)
 	CreateBroadcast(ctx context.Context, b rules.Broadcast, outs []rules.Outgoing) (rules.Broadcast, error)
-	Acknowledge(ctx context.Context, year int, unitKey, remark string, at time.Time) (rules.Broadcast, error)
+	AcknowledgeOpen(ctx context.Context, year int, unitKey, remark string, at time.Time) ([]rules.Broadcast, error)
 	Unacknowledged(ctx context.Context, broadcastID int64) ([]string, error)
 	Broadcasts(ctx context.Context, year int) ([]rules.Broadcast, error)
 
@@ -122,6 +124,7 @@ type Dispatcher struct {
 	seen      map[string]struct{}   // strangers' message keys (never stored)
 	seenOld   map[string]struct{}
 	queues    map[string]*queue
+	rates     map[string]*senderRate // sender → recent commands (ratelimit.go)
 	started   bool
 	stopping  bool
 	runCtx    context.Context
@@ -160,6 +163,7 @@ func New(o Options) (*Dispatcher, error) {
 		officials: map[string][]rules.Official{}, groups: map[string]bool{}, allowed: map[string]bool{},
 		sessions: map[string]string{}, refused: map[string]rules.Date{}, bindFails: map[string]int{},
 		seen: map[string]struct{}{}, seenOld: map[string]struct{}{}, queues: map[string]*queue{},
+		rates: map[string]*senderRate{},
 	}
 	for _, u := range o.Units {
 		d.units[u.Key] = u

@@ -24,13 +24,19 @@ func TestPlanInTwoMessages(t *testing.T) {
 	}
 	h.Text(dir, "反馈 财政")
 	h.File(dir, "反馈.pdf", handlerstest.PDF("fb"))
+	h.Text(dir, "确认")
 	h.Drain()
 	h.Text(czj, "整改方案")
 	if got := one(t, h.Drain()); !strings.Contains(got, "请在10分钟内直接发送整改方案的文字内容") {
 		t.Errorf("bare 整改方案 → %s", got)
 	}
 	h.At(2027, time.May, 2, 9, 5)
-	h.Text(czj, "一、加强经费保障。\n二、按时拨付。")
+	const plan = "一、加强经费保障，一般公共预算教育支出逐年只增不减。\n二、按时足额拨付生均公用经费，预算科负责，6月底前完成。"
+	h.Text(czj, plan)
+	if got := one(t, h.Drain()); !strings.HasPrefix(got, "即将以文字报送县财政局的整改方案") {
+		t.Errorf("plan text → %s", got)
+	}
+	h.Text(czj, "确认")
 	if got := one(t, h.Drain()); !strings.Contains(got, "材料：整改方案（第1版）") {
 		t.Errorf("plan text → %s", got)
 	}
@@ -43,9 +49,9 @@ func TestPlanInTwoMessages(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	buf := make([]byte, 100)
+	buf := make([]byte, 1000)
 	n, _ := f.Read(buf)
-	if string(buf[:n]) != "一、加强经费保障。\n二、按时拨付。" {
+	if string(buf[:n]) != plan {
 		t.Errorf("stored plan %q", buf[:n])
 	}
 	// Past the window the text is just unknown text.
@@ -67,6 +73,10 @@ func TestBroadcastFile(t *testing.T) {
 		t.Errorf("bare 下发 → %s", got)
 	}
 	h.File(dir, "2027年实施细则.pdf", handlerstest.PDF("rules"))
+	if got := one(t, h.Drain()); !strings.HasPrefix(got, "即将向28个单位的28位联系人下发文件《2027年实施细则.pdf》") {
+		t.Errorf("下发 + file → %s", got)
+	}
+	h.Text(dir, "确认")
 	out := h.Drain()
 	czj := only(out, h.Official("czj").Remark)
 	if len(czj) != 2 || czj[0].FileName != "2027年实施细则.pdf" || !strings.Contains(czj[1].Text, "《2027年实施细则.pdf》") {

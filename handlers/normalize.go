@@ -111,6 +111,9 @@ func bodyAfter(raw, word string) string {
 		}
 		i += size
 	}
-	body := strings.TrimLeftFunc(raw[i:], func(r rune) bool { return isSeparator(r) || isZeroWidth(r) })
+	// Full-width separators too (「整改方案：……」): the body starts after them.
+	body := strings.TrimLeftFunc(raw[i:], func(r rune) bool {
+		return isSeparator(r) || isZeroWidth(r) || isSeparator([]rune(foldWidth(string(r)) + " ")[0])
+	})
 	return strings.TrimRightFunc(body, unicode.IsSpace)
 }

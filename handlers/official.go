@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"slices"
 	"strings"
+	"time"
 	"unicode/utf8"
 
 	"dudaobot/docstore"
@@ -105,17 +106,28 @@ func (d *Dispatcher) receipt(r *Request, unit rules.Unit, s rules.Submission, ca
 	fmt.Fprintf(&b, "校验码：%s\n", short12(s.SHA256))
 	fmt.Fprintf(&b, "收到时间：%s\n", fmtTime(s.ReceivedAt, d.loc))
 	if s.Stage == rules.StageSupporting {
-		b.WriteString("说明：当前没有需要报送的阶段，已作为补充材料保存。")
+		b.WriteString("说明：已作为补充材料保存，不计入各阶段的报送。")
 	} else {
 		dl := rules.DeadlineFor(cal, uy, s.Stage)
+		// Lateness is judged on version 1: a later version says so.
+		judged, first := s.ReceivedAt, uy.FirstSubmitted[s.Stage]
+		prefix := "结果："
+		if s.Version >= 2 && !first.IsZero() {
+			judged = first
+			prefix = "结果：新版本已登记；本阶段以第1版（" + fmtTime(first, d.loc) + "收到）计，"
+		}
 		switch {
 		case !dl.Open:
-			b.WriteString("结果：已收到")
-		case s.OnTime:
-			fmt.Fprintf(&b, "结果：按时（截止%s）", dl.DueDate.Chinese())
+			b.WriteString(prefix + "已收到")
+		case rules.OnTime(dl, judged):
+			fmt.Fprintf(&b, "%s按时（截止%s）", prefix, dl.DueDate.Chinese())
 		default:
-			late := max(dl.DueDate.DaysUntil(rules.DateOf(s.ReceivedAt, d.loc)), 1)
-			fmt.Fprintf(&b, "结果：逾期%d天（截止%s）", late, dl.DueDate.Chinese())
+			late := max(dl.DueDate.DaysUntil(rules.DateOf(judged, d.loc)), 1)
+			fmt.Fprintf(&b, "%s逾期%d天（截止%s）", prefix, late, dl.DueDate.Chinese())
+		}
+		if s.Version >= 2 && !s.IsText {
+			// Filed as a new version by the calendar; the sender may know better.
+			b.WriteString("\n如这份文件是补充材料而非新版本，请在10分钟内回复“补充材料”。")
 		}
 	}
 	return rules.Outgoing{
@@ -165,11 +177,18 @@ func (d *Dispatcher) refile(ctx context.Context, r *Request, pc pendingChoice, s
 	return d.deleteState(ctx, choiceKey(r.ID.Remark))
 }
 
-// textPlan accepts 「整改方案 文字」 as a text plan; a bare 「整改方案」 waits
-// for the text (or answers a pending 1/2 question).
+// textPlan previews 「整改方案 文字」 as a text plan once it looks like one;
+// a bare 「整改方案」 waits for the text (or answers a pending 1/2
+// question).
 func (d *Dispatcher) textPlan(ctx context.Context, r *Request) error {
 	if r.Body != "" {
-		return d.storeTextPlan(ctx, r, r.Body)
+		if err := d.planOpen(ctx, r); err != nil {
+			return err
+		}
+		if msg := planProblem(r.Body); msg != "" {
+			return userErr(ErrBadInput, msg)
+		}
+		return d.askPlan(ctx, r, r.Body)
 	}
 	var pc pendingChoice
 	ok, err := d.getState(ctx, choiceKey(r.ID.Remark), &pc)
@@ -200,9 +219,10 @@ func (d *Dispatcher) planOpen(ctx context.Context, r *Request) error {
 	return nil
 }
 
-// storeTextPlan keeps a plan typed in chat as a document version, exactly
-// like a file: stored as UTF-8 text, then the row with its receipt.
-func (d *Dispatcher) storeTextPlan(ctx context.Context, r *Request, text string) error {
+// storeTextPlan keeps a confirmed plan typed in chat as a document
+// version, exactly like a file: stored as UTF-8 text, then the row with its
+// receipt. at is when the plan's text arrived; lateness is judged on it.
+func (d *Dispatcher) storeTextPlan(ctx context.Context, r *Request, text string, at time.Time) error {
 	if err := d.planOpen(ctx, r); err != nil {
 		return err
 	}
@@ -225,16 +245,16 @@ func (d *Dispatcher) storeTextPlan(ctx context.Context, r *Request, text string)
 		return fmt.Errorf("handlers: submissions %s: %w", unit.Key, err)
 	}
 	for _, s := range subs {
-		if s.IsText && s.SHA256 == blob.SHA256 && s.ReceivedAt.Equal(r.At) {
+		if s.IsText && s.SHA256 == blob.SHA256 && s.ReceivedAt.Equal(at) {
 			return nil
 		}
 	}
 	sub := rules.Submission{
 		Year: d.year, UnitKey: unit.Key, Stage: rules.StageRectificationPlan, Official: r.ID.Remark,
 		OriginalName: "整改方案（文字）.txt", StoredPath: blob.Path, Size: blob.Size, SHA256: blob.SHA256,
-		ReceivedAt: r.At, IsText: true,
+		ReceivedAt: at, IsText: true,
 	}
-	sub.OnTime = rules.OnTime(rules.DeadlineFor(cal, uy, sub.Stage), r.At)
+	sub.OnTime = rules.OnTime(rules.DeadlineFor(cal, uy, sub.Stage), at)
 	saved := r.Body
 	r.Body = text
 	defer func() { r.Body = saved }()
@@ -304,7 +324,8 @@ func (d *Dispatcher) unitReport(ctx context.Context, unit rules.Unit, full bool)
 	return b.String(), nil
 }
 
-// ack is 收到: the official confirms the latest notice or feedback.
+// ack is 收到: the official confirms every notice and feedback of the
+// unit not yet confirmed, and the reply names them.
 func (d *Dispatcher) ack(ctx context.Context, r *Request) error {
 	bs, err := d.store.Broadcasts(ctx, d.year)
 	if err != nil {
@@ -316,15 +337,32 @@ func (d *Dispatcher) ack(ctx context.Context, r *Request) error {
 	if !addressed {
 		return d.reply(ctx, r, "目前没有需要确认的通知，谢谢。")
 	}
-	b, err := d.store.Acknowledge(ctx, d.year, r.ID.UnitKey, r.ID.Remark, r.At)
+	acked, err := d.store.AcknowledgeOpen(ctx, d.year, r.ID.UnitKey, r.ID.Remark, r.At)
 	if err != nil {
 		return fmt.Errorf("handlers: acknowledge unit=%s: %w", r.ID.UnitKey, err)
 	}
-	what := "通知"
-	if b.Kind == "feedback" {
-		what = "书面反馈意见"
+	unit := d.units[r.ID.UnitKey].Name
+	if len(acked) == 0 {
+		return d.reply(ctx, r, unit+"已确认过全部通知，目前没有新的需要确认的通知。谢谢！")
 	}
-	return d.reply(ctx, r, fmt.Sprintf("已登记：%s已确认收到督导办%s发出的%s。谢谢！", d.units[r.ID.UnitKey].Name, fmtTime(b.SentAt, d.loc), what))
+	names := make([]string, len(acked))
+	for i, b := range acked {
+		names[i] = d.noticeName(b)
+	}
+	return d.reply(ctx, r, "已登记"+unit+"确认收到："+strings.Join(names, "、")+"。谢谢！")
+}
+
+// noticeName names a notice for people: 「1月10日通知」,
+// 「1月10日文件《细则.pdf》」 or 「书面反馈意见」.
+func (d *Dispatcher) noticeName(b rules.Broadcast) string {
+	t := b.SentAt.In(d.loc)
+	switch {
+	case b.Kind == "feedback":
+		return "书面反馈意见"
+	case b.OriginalName != "":
+		return fmt.Sprintf("%d月%d日文件《%s》", int(t.Month()), t.Day(), b.OriginalName)
+	}
+	return fmt.Sprintf("%d月%d日通知", int(t.Month()), t.Day())
 }
 
 // help answers with the commands of the sender's role.
@@ -348,11 +386,22 @@ func (d *Dispatcher) unknown(ctx context.Context, r *Request) error {
 			return err
 		}
 		if ok {
+			// The awaited text counts only if it passes the command's own
+			// checks; otherwise the wait goes on for the real text.
 			switch {
 			case a.Kind == "plan" && r.ID.Role == rules.RoleOfficial:
-				return d.storeTextPlan(ctx, r, r.Body)
+				if msg := planProblem(r.Body); msg != "" {
+					return d.keepAwaiting(ctx, r, a, msg)
+				}
+				if err := d.planOpen(ctx, r); err != nil {
+					return err
+				}
+				return d.askPlan(ctx, r, r.Body)
 			case a.Kind == "broadcast" && r.ID.Role == rules.RoleDirector:
-				return d.sendBroadcast(ctx, r, r.Body, nil)
+				if msg := noticeProblem(r.Body); msg != "" {
+					return d.keepAwaiting(ctx, r, a, msg)
+				}
+				return d.askBroadcast(ctx, r, r.Body, nil)
 			}
 		}
 		if r.ID.Role == rules.RoleOfficial {
@@ -366,11 +415,23 @@ func (d *Dispatcher) unknown(ctx context.Context, r *Request) error {
 			}
 		}
 	}
+	if r.Prose != "" {
+		return d.reply(ctx, r, proseGuidance(r.Prose))
+	}
 	text := d.helpText(r)
 	if r.Text != "" && r.Word == OnUnknown {
 		text = "抱歉，没有识别“" + clip(r.Text, 20) + "”。" + text
 	}
 	return d.reply(ctx, r, text)
+}
+
+// keepAwaiting puts a pending command back after a text that failed its
+// checks, and answers with what was wrong.
+func (d *Dispatcher) keepAwaiting(ctx context.Context, r *Request, a awaiting, msg string) error {
+	if err := d.putState(ctx, awaitKey(r.ID.Remark), a); err != nil {
+		return err
+	}
+	return d.reply(ctx, r, msg)
 }
 
 // unsupported answers voice, video, stickers and the like.

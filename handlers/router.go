@@ -60,6 +60,11 @@ type route struct {
 	word   string
 	access Access
 	h      Handler
+	// arg, when set, says whether an argument parses exactly (a unit, a
+	// date, a stage); such an argument may follow the word after any
+	// separator or even glued to it (「查询财政局」), because a text that
+	// parses exactly is never prose.
+	arg func(args []string) bool
 }
 
 // Router maps a normalised command word to its handler, like
@@ -89,14 +94,23 @@ func (m *Router) Handle(word string, access Access, h Handler) {
 	m.order = append(m.order, word)
 }
 
+// Arg lets word take an argument that valid accepts glued to it or after
+// any separator (see route.arg). It panics for a word not registered.
+func (m *Router) Arg(word string, valid func(args []string) bool) {
+	rt := m.routes[word]
+	if rt == nil || valid == nil {
+		panic("handlers: Arg for unregistered word or nil check: " + word)
+	}
+	rt.arg = valid
+}
+
 // match finds the route for a normalised text: the first word exactly, or
-// else the longest command word (two characters or more) it starts with,
-// because people type 「查询财政局」 without a space. It returns the word and
-// the argument text after it.
-func (m *Router) match(text string) (*route, string) {
+// else the longest command word (two characters or more) it starts with
+// (glued is then true). It returns the word and the argument text after it.
+func (m *Router) match(text string) (rt *route, rest string, glued bool) {
 	first, rest, _ := strings.Cut(text, " ")
 	if rt := m.routes[first]; rt != nil {
-		return rt, rest
+		return rt, rest, false
 	}
 	var best *route
 	for _, w := range m.order {
@@ -108,9 +122,46 @@ func (m *Router) match(text string) (*route, string) {
 		}
 	}
 	if best == nil {
-		return m.routes[OnUnknown], text
+		return m.routes[OnUnknown], text, false
 	}
-	return best, strings.TrimSpace(strings.TrimPrefix(first, best.word) + " " + rest)
+	return best, strings.TrimSpace(strings.TrimPrefix(first, best.word) + " " + rest), true
+}
+
+// bounded reports whether a text that starts with rt's word is the command:
+// the word is the whole message (trailing punctuation aside), or an
+// argument follows after a space, a colon, a full-width space or a new
+// line, or the route's own argument check accepts what follows. Anything
+// else is prose that merely starts with a command word
+// (「下发的通知大家都收到了吗」, 「整改方案还在修改中，下周交」).
+func bounded(rt *route, raw, rest string, glued bool) bool {
+	switch {
+	case rest == "":
+		return true
+	case rt.arg != nil && rt.arg(strings.Fields(rest)):
+		return true
+	case glued:
+		return false
+	}
+	after, ok := runeAfterWord(raw, rt.word)
+	if !ok {
+		return false
+	}
+	switch after {
+	case ' ', '\t', '\n', '\r', ':', '\u00a0', '\u2005':
+		return true // full-width space and colon are folded to these
+	}
+	return false
+}
+
+// runeAfterWord returns the first rune after the command word at the start
+// of raw, compared after width folding as the router compares.
+func runeAfterWord(raw, word string) (rune, bool) {
+	raw = foldWidth(strings.TrimLeftFunc(raw, func(r rune) bool { return isSeparator(r) || isZeroWidth(r) }))
+	if !strings.HasPrefix(raw, word) {
+		return 0, false
+	}
+	r, size := utf8.DecodeRuneInString(raw[len(word):])
+	return r, size > 0
 }
 
 func accessOf(role rules.Role) Access {
@@ -136,6 +187,10 @@ type Request struct {
 	At time.Time
 	// Mentioned is true when the text @mentioned the bot.
 	Mentioned bool
+	// Prose is the command word a text merely starts with
+	// (「下发的通知……」): the text is routed as unknown, never as the
+	// command, and answered with that command's usage.
+	Prose string
 
 	route     *route
 	recovered bool             // re-run by Recover: already recorded
@@ -161,7 +216,11 @@ func (m *Router) parse(r *Request, botName string) {
 		raw, mentioned := stripMention(r.In.Text, botName)
 		r.Mentioned = mentioned
 		r.Text = Normalize(raw, botName)
-		rt, rest := m.match(r.Text)
+		rt, rest, glued := m.match(r.Text)
+		if rt.word != OnUnknown && !bounded(rt, raw, rest, glued) {
+			r.Prose = rt.word
+			rt, rest = m.routes[OnUnknown], r.Text
+		}
 		r.route = rt
 		if rest != "" {
 			r.Args = strings.Fields(rest)

@@ -1,6 +1,9 @@
 package handlers
 
-import "context"
+import (
+	"context"
+	"strings"
+)
 
 // routes is the bot's menu: every command word and who may use it. Words
 // are normalised (half-width, no separators); the router also matches a word
@@ -19,11 +22,13 @@ func (d *Dispatcher) routes() *Router {
 	m.Handle(OnUnknown, Members, d.unknown)   // awaited text, or the help
 
 	// Officials, for their own unit.
-	m.Handle("整改方案", Officials, d.textPlan) // plan as text
-	m.Handle("1", Members, d.choose)        // answers 「请回复 1 … / 2 …」
+	m.Handle("整改方案", Officials, d.textPlan)     // plan as text, previewed
+	m.Handle("撤回", Officials, d.withdraw)       // the sender's last submission, within 30 minutes
+	m.Handle("补充材料", Officials, d.asSupporting) // the last file is supporting material, not a new version
+	m.Handle("1", Members, d.choose)            // answers 「请回复 1 … / 2 …」
 	m.Handle("2", Members, d.choose)
 	m.Handle("3", Members, d.choose)
-	m.Handle("收到", Officials|InGroups, d.ack) // acknowledges the latest notice
+	m.Handle("收到", Officials|InGroups, d.ack) // acknowledges every open notice
 	m.Handle("查询", Members, d.query)          // officials: own unit only (BOLA)
 
 	// Directors.
@@ -38,8 +43,22 @@ func (d *Dispatcher) routes() *Router {
 	m.Handle("未回复", Directors, d.unacknowledged)    // units without 收到
 	m.Handle("导出", Directors, d.export)             // the Excel ledger as a file
 
+	// Answers to a preview (下发, 反馈, 督导结束, 整改期限, 整改方案 text).
+	m.Handle("确认", Members, d.confirm)
+	m.Handle("取消", Members, d.cancel)
+
 	// Strangers: a one-time code from `dudaobot codes`.
 	m.Handle("绑定", Strangers|Members, d.bind)
+
+	// Arguments that parse exactly may follow their word after any
+	// separator or glued to it (「查询财政局」); see Router.Arg.
+	m.Arg("查询", d.isUnitArg)
+	m.Arg("反馈", d.isUnitArg)
+	m.Arg("催办", func(a []string) bool { return isAllArg(a) || d.isUnitArg(a) })
+	m.Arg("整改期限", func(a []string) bool { return len(a) >= 2 && d.isUnitArg(a[:1]) && isDateArg(a[1:]) })
+	m.Arg("督导结束", isDateArg)
+	m.Arg("绑定", isCodeArg)
+	m.Arg("未交", func(a []string) bool { _, ok := parseStage(strings.Join(a, "")); return ok })
 	return m
 }
 
@@ -52,7 +71,7 @@ func (d *Dispatcher) middleware() Middleware {
 // afterDedupe is the part of the chain after the inbox row is recorded:
 // AcceptBatch records a whole batch itself and enters here per message.
 func (d *Dispatcher) afterDedupe() Middleware {
-	return Chain(d.handoff, d.identify, d.authorise)
+	return Chain(d.handoff, d.identify, d.limit, d.authorise)
 }
 
 // serve calls the matched route's handler.

@@ -214,20 +214,31 @@ func (s StageStatus) Text() string {
 // be for, in the order the bot offers them. The rectification plan comes
 // first once the unit's feedback is delivered and the plan is still
 // wanted; the self-assessment report while it is open or still owed; the
-// completion report where the director set a date. An empty result means
-// the file is kept as supporting material (补充材料).
+// completion report where the director set a date. A file sent during or
+// after the unit's current stage (the latest that has opened) is a new
+// version of it, even past its deadline: a corrected report is version 2,
+// not supporting material. An empty result means the file is kept as
+// supporting material (补充材料).
 func SubmissionCandidates(c Calendar, u UnitYear, now time.Time) []Stage {
-	var out []Stage
-	wanted := func(s Stage) bool {
+	order := []Stage{StageSelfAssessment, StageRectificationPlan, StageRectificationDone}
+	opened := func(s Stage) bool {
 		d := DeadlineFor(c, u, s)
-		if !d.Open || now.Before(d.Opens) {
-			return false
-		}
-		// Still owed, or a new version before the deadline.
-		return u.FirstSubmitted[s].IsZero() || now.Before(d.Due)
+		return d.Open && !now.Before(d.Opens)
 	}
+	var current Stage
+	for _, s := range order {
+		if opened(s) {
+			current = s
+		}
+	}
+	var out []Stage
 	for _, s := range []Stage{StageRectificationPlan, StageSelfAssessment, StageRectificationDone} {
-		if wanted(s) {
+		if !opened(s) {
+			continue
+		}
+		// Still owed, a new version before the deadline, or a new version
+		// of the current stage.
+		if u.FirstSubmitted[s].IsZero() || now.Before(DeadlineFor(c, u, s).Due) || s == current {
 			out = append(out, s)
 		}
 	}

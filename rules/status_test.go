@@ -349,10 +349,14 @@ func TestSubmissionCandidates(t *testing.T) {
 		want []rules.Stage
 	}{
 		{"none: before the year opens", rules.UnitYear{}, at(2026, time.December, 31, 10), nil},
-		{"none: self-assessment in, no feedback yet", rules.UnitYear{FirstSubmitted: saOnTime}, at(2027, time.March, 10, 10), nil},
-		{"none: plan in and its deadline passed", rules.UnitYear{FirstSubmitted: map[rules.Stage]time.Time{
+		// A corrected report after the deadline is a new version of the
+		// current stage, never supporting material (it used to be).
+		{"self-assessment in, deadline passed, no feedback yet: new version", rules.UnitYear{FirstSubmitted: saOnTime}, at(2027, time.March, 10, 10), []rules.Stage{rules.StageSelfAssessment}},
+		{"plan in and its deadline passed: new version of the plan", rules.UnitYear{FirstSubmitted: map[rules.Stage]time.Time{
 			rules.StageSelfAssessment: at(2027, time.February, 20, 10), rules.StageRectificationPlan: at(2027, time.May, 12, 10)},
-			FeedbackAt: feedback}, at(2027, time.June, 1, 10), nil},
+			FeedbackAt: feedback}, at(2027, time.June, 1, 10), []rules.Stage{rules.StageRectificationPlan}},
+		{"self-assessment in late, plan current: the plan only", rules.UnitYear{FirstSubmitted: map[rules.Stage]time.Time{
+			rules.StageSelfAssessment: at(2027, time.March, 5, 10)}, FeedbackAt: feedback}, at(2027, time.May, 12, 10), []rules.Stage{rules.StageRectificationPlan}},
 		{"self-assessment only: open", rules.UnitYear{}, at(2027, time.February, 10, 10), []rules.Stage{rules.StageSelfAssessment}},
 		{"self-assessment only: a new version before the deadline", rules.UnitYear{FirstSubmitted: saOnTime}, at(2027, time.February, 25, 10), []rules.Stage{rules.StageSelfAssessment}},
 		{"self-assessment only: still owed after the deadline", rules.UnitYear{}, at(2027, time.March, 20, 10), []rules.Stage{rules.StageSelfAssessment}},

@@ -246,7 +246,9 @@ func (s *Store) RefileSubmission(ctx context.Context, id int64, stage rules.Stag
 // number it had, as if it had never arrived. The update, the outbox rows
 // outs returns and the audit row commit together. It returns the row as it
 // was (its original version). ErrNotFound for an unknown id; ErrConflict if
-// it is already withdrawn.
+// it is already withdrawn. A repeat by the same actor with the same at (the
+// same 撤回 re-run after a crash) returns the earlier withdrawal of the
+// unit and changes nothing, whichever id it names.
 func (s *Store) WithdrawSubmission(ctx context.Context, id int64, actor string, at time.Time,
 	outs func(was rules.Submission) []rules.Outgoing) (rules.Submission, error) {
 	op := fmt.Sprintf("withdraw submission id=%d", id)
@@ -259,11 +261,21 @@ func (s *Store) WithdrawSubmission(ctx context.Context, id int64, actor string, 
 		if err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate}).Take(&row, "id = ?", id).Error; err != nil {
 			return err
 		}
-		if row.WithdrawnAt != 0 || row.Version <= 0 {
-			return fmt.Errorf("already withdrawn: %w", ErrConflict)
-		}
 		if err := lockUnit(tx, row.UnitKey); err != nil {
 			return err
+		}
+		var done []submissionRow
+		if err := tx.Where("year = ? AND unit_key = ? AND withdrawn_by = ? AND withdrawn_at = ?",
+			row.Year, row.UnitKey, actor, ns(at)).Limit(1).Find(&done).Error; err != nil {
+			return err
+		}
+		if len(done) == 1 {
+			done[0].Version = done[0].WithdrawnVersion
+			was = s.submissionFromRow(done[0])
+			return nil
+		}
+		if row.WithdrawnAt != 0 || row.Version <= 0 {
+			return fmt.Errorf("already withdrawn: %w", ErrConflict)
 		}
 		if err := tx.Model(&submissionRow{}).Where("id = ?", id).Updates(map[string]any{
 			"version": -row.ID, "withdrawn_at": ns(at), "withdrawn_by": actor, "withdrawn_version": row.Version,

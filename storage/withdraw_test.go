@@ -132,3 +132,26 @@ func TestAcknowledgeOpen(t *testing.T) {
 		t.Fatalf("second 收到 acknowledged %+v", got)
 	}
 }
+
+// Ensure the same 撤回 run twice (a re-run after a crash) withdraws once,
+// even though the unit's last version is then a different one.
+func TestWithdrawSubmissionRepeat(t *testing.T) {
+	s := MustOpen(t)
+	v1, err := s.AddSubmission(ctx, sub("czj", rules.StageSelfAssessment, t0), "财政-张三", nil)
+	mustNoErr(t, err)
+	v2, err := s.AddSubmission(ctx, sub("czj", rules.StageSelfAssessment, t0.Add(time.Minute)), "财政-张三", nil)
+	mustNoErr(t, err)
+	at := t0.Add(5 * time.Minute)
+	_, err = s.WithdrawSubmission(ctx, v2.ID, "财政-张三", at, nil)
+	mustNoErr(t, err)
+	was, err := s.WithdrawSubmission(ctx, v1.ID, "财政-张三", at, nil)
+	mustNoErr(t, err)
+	if was.ID != v2.ID || was.Version != 2 {
+		t.Fatalf("repeat returned %+v, want the earlier withdrawal of v2", was)
+	}
+	uy, err := s.UnitYear(ctx, 2027, "czj")
+	mustNoErr(t, err)
+	if uy.Versions[rules.StageSelfAssessment] != 1 {
+		t.Fatalf("repeat withdrew again: %+v", uy)
+	}
+}

@@ -1,0 +1,182 @@
+package handlers
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"dudaobot/rules"
+)
+
+// confirmWindow is how long a preview waits for its 确认.
+const confirmWindow = 10 * time.Minute
+
+// confirmTail ends every preview.
+const confirmTail = "10分钟内有效。回复“确认”发送 / “取消”放弃"
+
+// Kinds of pending confirmation.
+const (
+	confirmBroadcast        = "broadcast"
+	confirmFeedback         = "feedback"
+	confirmInspectionEnd    = "inspection_end"
+	confirmRectificationDue = "rectification_due"
+	confirmPlan             = "plan"
+)
+
+// actionNames name a pending action in the answers to 确认 and 取消.
+var actionNames = map[string]string{
+	confirmBroadcast: "下发通知", confirmFeedback: "送达书面反馈意见", confirmInspectionEnd: "登记督导结束日期",
+	confirmRectificationDue: "设定整改期限", confirmPlan: "报送整改方案",
+}
+
+// pendingConfirm is an irreversible or wide action shown as a preview and
+// waiting for the sender's 确认. It lives in the state table, so it
+// survives a restart like the other pending questions; nothing of it is
+// stored or sent before 确认.
+type pendingConfirm struct {
+	Kind string    `json:"kind"`
+	At   time.Time `json:"at"` // when the previewed command arrived
+	Text string    `json:"text,omitempty"`
+	File *stored   `json:"file,omitempty"`
+	Unit string    `json:"unit,omitempty"`
+	Date string    `json:"date,omitempty"` // rules.Date.String()
+}
+
+func confirmKey(remark string) string { return "handlers:confirm:" + remark }
+
+// ask keeps p as the sender's pending action (replacing an earlier one)
+// and answers with its preview.
+func (d *Dispatcher) ask(ctx context.Context, r *Request, p pendingConfirm, preview string) error {
+	p.At = r.At
+	if err := d.putState(ctx, confirmKey(r.ID.Remark), p); err != nil {
+		return err
+	}
+	return d.reply(ctx, r, preview+"\n"+confirmTail)
+}
+
+// confirm is 确认: it runs the pending action if it is still fresh. The
+// action runs before the pending state is cleared, so a crash in between
+// re-runs 确认 and the action, which is idempotent per 确认 message.
+func (d *Dispatcher) confirm(ctx context.Context, r *Request) error {
+	var p pendingConfirm
+	ok, err := d.getState(ctx, confirmKey(r.ID.Remark), &p)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return d.reply(ctx, r, "目前没有需要确认的操作。")
+	}
+	if r.At.Sub(p.At) > confirmWindow {
+		if err := d.deleteState(ctx, confirmKey(r.ID.Remark)); err != nil {
+			return err
+		}
+		return d.reply(ctx, r, "“"+actionNames[p.Kind]+"”的预览已超过10分钟未确认，已失效，未发送也未登记任何内容。如仍需办理，请重新发送命令。")
+	}
+	err = d.runConfirmed(ctx, r, p)
+	if ue := (*UserError)(nil); err != nil && !errors.As(err, &ue) {
+		return err // kept: 确认 again retries it
+	}
+	if derr := d.deleteState(ctx, confirmKey(r.ID.Remark)); derr != nil {
+		return derr
+	}
+	return err
+}
+
+// cancel is 取消: it drops the pending action.
+func (d *Dispatcher) cancel(ctx context.Context, r *Request) error {
+	var p pendingConfirm
+	ok, err := d.getState(ctx, confirmKey(r.ID.Remark), &p)
+	if err != nil {
+		return err
+	}
+	if !ok {
+		return d.reply(ctx, r, "目前没有需要确认的操作。")
+	}
+	if err := d.deleteState(ctx, confirmKey(r.ID.Remark)); err != nil {
+		return err
+	}
+	return d.reply(ctx, r, "已取消“"+actionNames[p.Kind]+"”，未发送也未登记任何内容。")
+}
+
+func (d *Dispatcher) runConfirmed(ctx context.Context, r *Request, p pendingConfirm) error {
+	var date rules.Date
+	if p.Date != "" {
+		var err error
+		if date, err = rules.ParseDate(p.Date); err != nil {
+			return fmt.Errorf("handlers: pending %s date %q: %w", p.Kind, p.Date, err)
+		}
+	}
+	unit, known := d.units[p.Unit]
+	if p.Unit != "" && !known {
+		return userErr(ErrBadInput, "该单位已不在名册中，操作未执行。")
+	}
+	switch p.Kind {
+	case confirmBroadcast:
+		return d.sendBroadcast(ctx, r, p.Text, p.File)
+	case confirmFeedback:
+		if p.File == nil {
+			return fmt.Errorf("handlers: pending feedback without a file")
+		}
+		return d.deliverFeedback(ctx, r, unit, *p.File)
+	case confirmInspectionEnd:
+		return d.setInspectionEnd(ctx, r, date)
+	case confirmRectificationDue:
+		return d.setRectificationDue(ctx, r, unit, date)
+	case confirmPlan:
+		if r.ID.Role != rules.RoleOfficial {
+			return userErr(ErrForbidden, "整改方案由各责任单位联系人报送。")
+		}
+		return d.storeTextPlan(ctx, r, p.Text, p.At)
+	}
+	return fmt.Errorf("handlers: unknown pending action %q", p.Kind)
+}
+
+// broadcastReach counts the units and people a notice goes to.
+func (d *Dispatcher) broadcastReach() (units, people int) {
+	for _, u := range d.o.Units {
+		units++
+		people += len(d.officials[u.Key])
+	}
+	return units, people
+}
+
+// askBroadcast previews a notice (text or file) to every unit.
+func (d *Dispatcher) askBroadcast(ctx context.Context, r *Request, text string, doc *stored) error {
+	units, people := d.broadcastReach()
+	what := "通知：\n“" + clip(strings.TrimSpace(text), 60) + "”"
+	if doc != nil {
+		what = "文件《" + doc.Name + "》。"
+	}
+	preview := fmt.Sprintf("即将向%d个单位的%d位联系人下发%s", units, people, what)
+	return d.ask(ctx, r, pendingConfirm{Kind: confirmBroadcast, Text: text, File: doc}, preview)
+}
+
+// askFeedback previews delivering a feedback file to one unit.
+func (d *Dispatcher) askFeedback(ctx context.Context, r *Request, unit rules.Unit, doc stored) error {
+	cal, err := d.calendar(ctx)
+	if err != nil {
+		return err
+	}
+	var who []string
+	for _, p := range d.officials[unit.Key] {
+		who = append(who, p.WeChatRemark)
+	}
+	if len(who) == 0 {
+		who = []string{"未配置联系人"}
+	}
+	due := rules.RectificationPlanDeadline(cal, r.At).DueDate
+	preview := fmt.Sprintf("即将向%s（%s）送达书面反馈意见《%s》。送达后该单位须于%s前报送整改方案。",
+		unit.Name, strings.Join(who, "、"), doc.Name, due.Chinese())
+	return d.ask(ctx, r, pendingConfirm{Kind: confirmFeedback, Unit: unit.Key, File: &doc}, preview)
+}
+
+// askPlan previews a rectification plan typed in chat.
+func (d *Dispatcher) askPlan(ctx context.Context, r *Request, text string) error {
+	text = strings.TrimSpace(text)
+	preview := fmt.Sprintf("即将以文字报送%s的整改方案（共%d字）：\n“%s”",
+		d.units[r.ID.UnitKey].Name, utf8.RuneCountInString(text), clip(text, 30))
+	return d.ask(ctx, r, pendingConfirm{Kind: confirmPlan, Text: text}, preview)
+}
