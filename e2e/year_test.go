@@ -28,6 +28,8 @@ func TestWholeYearThroughWeChat(t *testing.T) {
 	// 10 January: the office's notice to every unit.
 	h.SetTime(2027, time.January, 10, 9, 0)
 	h.Say(dir, "下发 请各单位对照指标体系开展自查自评，于3月1日前报送自查自评报告。")
+	expectGolden(t, h, dir, "broadcast_preview")
+	h.Say(dir, "确认")
 	expectGolden(t, h, dir, "broadcast_confirmation")
 	notice := handlersGolden(t, "broadcast_notice")
 	for _, u := range units {
@@ -63,6 +65,8 @@ func TestWholeYearThroughWeChat(t *testing.T) {
 	// 30 April: the field inspection ends.
 	h.SetTime(2027, time.April, 30, 18, 0)
 	h.Say(dir, "督导结束 2027-04-30")
+	expectGolden(t, h, dir, "inspection_end_preview")
+	h.Say(dir, "确认")
 	expectGolden(t, h, dir, "inspection_end")
 
 	// 10 May: the director sends the feedback file, then 反馈 财政.
@@ -73,6 +77,8 @@ func TestWholeYearThroughWeChat(t *testing.T) {
 	expectGolden(t, h, dir, "director_file_held")
 	h.SetTime(2027, time.May, 10, 10, 3)
 	h.Say(dir, "反馈 财政")
+	expectGolden(t, h, dir, "feedback_preview")
+	h.Say(dir, "确认")
 	expectGolden(t, h, dir, "feedback_confirmation")
 	fwd := h.WaitFor(czj, apptest.FileNamed(feedbackName))
 	if fwd.SHA256 != sha(feedback) || fwd.Size != int64(len(feedback)) {
@@ -85,8 +91,10 @@ func TestWholeYearThroughWeChat(t *testing.T) {
 
 	// 12 May: the rectification plan, typed in chat.
 	h.SetTime(2027, time.May, 12, 16, 0)
-	const plan = "一、加强教育经费保障，确保“两个只增不减”；二、按时足额拨付生均公用经费。"
+	const plan = "一、加强教育经费保障，确保“两个只增不减”；二、按时足额拨付生均公用经费，由预算科负责，6月底前完成；三、建立经费拨付台账，每季度向县督导办报告。"
 	h.Say(czj, "整改方案 "+plan)
+	h.WaitFor(czj, apptest.TextPrefix("即将以文字报送县财政局的整改方案"))
+	h.Say(czj, "确认")
 	planReceipt := h.WaitFor(czj, apptest.TextPrefix("【回执】")).Text
 	golden(t, "receipt_text_plan", planReceipt)
 	if !strings.Contains(planReceipt, "校验码："+sha([]byte(plan))[:12]) {
