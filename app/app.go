@@ -41,6 +41,10 @@ type Options struct {
 	Mailer Mailer
 	// BotOptions adjusts the WeChat client (tests shorten timeouts).
 	BotOptions func(*bot.Options)
+	// Sandbox says the bot plays in the sandbox: every data path must lie
+	// in a folder carrying SandboxMarker and the database must be SQLite.
+	// Without it, data paths in such a folder are refused.
+	Sandbox bool
 }
 
 // App is a running dudaobot: conversations, WeChat client, outbox relay and
@@ -73,7 +77,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
 	cfg := o.Config
-	core, err := OpenCore(ctx, cfg, o.Clock, o.Logger)
+	core, err := openCore(ctx, cfg, o.Clock, o.Logger, o.Sandbox)
 	if err != nil {
 		return nil, err
 	}

@@ -32,7 +32,18 @@ type Core struct {
 // indicator system and this year's calendar in line with the configuration
 // (the config file is the source of truth for who the units and officials
 // are), and opens the document store, removing temp files a crash left.
+//
+// OpenCore refuses data paths inside a sandbox folder (see SandboxMarker).
 func OpenCore(ctx context.Context, cfg *config.Config, clk clock.Clock, log *slog.Logger) (*Core, error) {
+	return openCore(ctx, cfg, clk, log, false)
+}
+
+// openCore is OpenCore for production (sandbox false) or for the sandbox,
+// which must run wholly inside its own marked folder.
+func openCore(ctx context.Context, cfg *config.Config, clk clock.Clock, log *slog.Logger, sandbox bool) (*Core, error) {
+	if err := checkDataPaths(cfg, sandbox); err != nil {
+		return nil, err
+	}
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}

@@ -78,10 +78,10 @@ type sseEvent struct {
 
 // subscribe reads the sandbox's event stream into a channel until the test
 // ends.
-func subscribe(t *testing.T, base string) <-chan sseEvent {
+func subscribe(t *testing.T, s *sandbox.Sandbox) <-chan sseEvent {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
-	req, _ := http.NewRequestWithContext(ctx, "GET", base+"api/events", nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", s.Base()+"api/events?token="+s.Token(), nil)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		cancel()

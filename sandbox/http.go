@@ -10,6 +10,7 @@ import (
 	"log/slog"
 	"mime"
 	"net/http"
+	"net/url"
 	"path"
 	"strconv"
 	"strings"
@@ -33,13 +34,17 @@ const maxTextRunes = 5000
 //	GET  /api/contacts/{id}/messages     the chat with one contact, oldest first
 //	POST /api/contacts/{id}/read         reset the unread count
 //	POST /api/contacts/{id}/text         {text}: the person sends a text to the bot
-//	POST /api/contacts/{id}/file         multipart "file": the person sends a file
+//	POST /api/contacts/{id}/file         the file's bytes (application/octet-stream), its name
+//	                                     URL-encoded in X-File-Name: the person sends a file
 //	GET  /api/events                     SSE: message, read, clock
 //	GET  /api/clock                      the simulated clock
 //	POST /api/clock                      {date:"2027-03-02", time:"10:30"} jump; {speed:60}
 //	GET  /api/compliance                 every unit's status per stage at the simulated now
 //	POST /api/digest                     queue the director's digest now
 //	GET  /api/files/{seq}                download a file the bot sent
+//
+// Every /api/ call carries the run's token (X-Sandbox-Token, or ?token= for
+// the event stream and downloads); see guard for the other checks.
 func (s *Sandbox) routes() http.Handler {
 	mux := http.NewServeMux()
 	mux.HandleFunc("GET /api/info", s.handleInfo)
@@ -68,7 +73,7 @@ func (s *Sandbox) routes() http.Handler {
 		w.Header().Set("Cache-Control", "no-cache")
 		files.ServeHTTP(w, r)
 	}))
-	return mux
+	return s.guard(mux)
 }
 
 func writeJSON(w http.ResponseWriter, status int, v any) {
@@ -291,45 +296,27 @@ func (s *Sandbox) handleFile(w http.ResponseWriter, r *http.Request) {
 	// Files above the bot's limit are let through (up to a margin), so the
 	// refusal of an oversized file can be tried out too.
 	limit := s.cfg.WeChat.MaxFileBytes() + 20<<20
-	r.Body = http.MaxBytesReader(w, r.Body, limit)
-	reader, err := r.MultipartReader()
+	body := http.MaxBytesReader(w, r.Body, limit)
+	raw, err := url.PathUnescape(r.Header.Get(fileNameHeader))
 	if err != nil {
-		writeErr(w, http.StatusBadRequest, "请以 multipart/form-data 上传文件 / expected a multipart upload: "+err.Error())
+		writeErr(w, http.StatusBadRequest, "文件名编码不对（"+fileNameHeader+" 应为 URL 编码） / bad file name header")
 		return
 	}
-	for {
-		part, err := reader.NextPart()
-		if errors.Is(err, io.EOF) {
-			writeErr(w, http.StatusBadRequest, "没有收到文件（表单字段名应为 file）/ no \"file\" part")
+	name := cleanFileName(raw)
+	cr := &countingReader{r: body}
+	if _, err := s.sim.SendFile(p.ID, name, cr); err != nil {
+		var mbe *http.MaxBytesError
+		if errors.As(err, &mbe) {
+			writeErr(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("文件太大，沙盒最多接受 %d MB / file too large", limit>>20))
 			return
 		}
-		if err != nil {
-			writeErr(w, http.StatusBadRequest, "上传中断 / upload failed: "+err.Error())
-			return
-		}
-		if part.FormName() != "file" {
-			part.Close()
-			continue
-		}
-		name := cleanFileName(part.FileName())
-		cr := &countingReader{r: part}
-		_, err = s.sim.SendFile(p.ID, name, cr)
-		part.Close()
-		if err != nil {
-			var mbe *http.MaxBytesError
-			if errors.As(err, &mbe) {
-				writeErr(w, http.StatusRequestEntityTooLarge, fmt.Sprintf("文件太大，沙盒最多接受 %d MB / file too large", limit>>20))
-				return
-			}
-			writeErr(w, http.StatusInternalServerError, "模拟微信发送文件失败 / simulator send failed: "+err.Error())
-			return
-		}
-		m := s.hist.addPerson(message{Contact: p.ID, Kind: "file", FileName: name, Size: cr.n, At: s.clock.Now()})
-		v := s.view(m)
-		s.hub.publish("message", messageEvent{Message: v, Unread: s.hist.unreadOf(p.ID)})
-		writeJSON(w, http.StatusOK, v)
+		writeErr(w, http.StatusInternalServerError, "模拟微信发送文件失败 / simulator send failed: "+err.Error())
 		return
 	}
+	m := s.hist.addPerson(message{Contact: p.ID, Kind: "file", FileName: name, Size: cr.n, At: s.clock.Now()})
+	v := s.view(m)
+	s.hub.publish("message", messageEvent{Message: v, Unread: s.hist.unreadOf(p.ID)})
+	writeJSON(w, http.StatusOK, v)
 }
 
 func (s *Sandbox) handleEvents(w http.ResponseWriter, r *http.Request) {

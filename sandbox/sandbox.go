@@ -79,6 +79,10 @@ type Options struct {
 	SendInterval, SendJitter time.Duration
 	// LoginTimeout bounds the wait for the bot's first login (default 60s).
 	LoginTimeout time.Duration
+	// Public allows a listen address other than loopback. Anyone who can
+	// reach it and holds the URL (with its token) plays every part,
+	// director included.
+	Public bool
 }
 
 // Sandbox is a running sandbox. Create it with Start; stop it with Close.
@@ -97,9 +101,11 @@ type Sandbox struct {
 	hist *history
 	hub  *hub
 
-	ln  net.Listener
-	srv *http.Server
-	url string
+	ln    net.Listener
+	srv   *http.Server
+	base  string // http://host:port/
+	token string // per-run secret every API call carries
+	hosts hostRule
 
 	digest cron.Schedule // nil: no digest_cron
 
@@ -183,12 +189,15 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	if o.LoginTimeout <= 0 {
 		o.LoginTimeout = 60 * time.Second
 	}
+	if err := checkAddr(o.Addr, o.Public); err != nil {
+		return nil, err
+	}
 	cfg, err := config.Load(o.ConfigPath)
 	if err != nil {
 		return nil, err
 	}
-	if err := os.MkdirAll(o.DataDir, 0o755); err != nil {
-		return nil, fmt.Errorf("sandbox: data folder %s: %w", o.DataDir, err)
+	if err := prepareDataDir(o.DataDir, cfg); err != nil {
+		return nil, err
 	}
 	isolate(cfg, o.DataDir)
 	// The simulator is new on every run, so a hot-login file from the last
@@ -225,7 +234,11 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	if err != nil {
 		return nil, fmt.Errorf("sandbox: 无法监听 %s（端口被占用？可用 -addr 换一个）/ cannot listen: %w", o.Addr, err)
 	}
-	s.url = "http://" + s.ln.Addr().String() + "/"
+	s.base = "http://" + s.ln.Addr().String() + "/"
+	s.hosts = newHostRule(s.ln.Addr())
+	if s.token, err = newToken(); err != nil {
+		return nil, err
+	}
 	defer func() {
 		if err != nil {
 			s.ln.Close()
@@ -252,6 +265,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 		Transport:    s.sim.Transport(),
 		QRWriter:     io.Discard,
 		NoCron:       true,
+		Sandbox:      true,
 		SendInterval: o.SendInterval,
 		SendJitter:   o.SendJitter,
 	})
@@ -291,8 +305,15 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	}()
 
 	now := s.clock.Now()
-	fmt.Fprintf(o.Out, "督导机器人沙盒已启动 / sandbox running: %s\n", s.url)
-	fmt.Fprintf(o.Out, "  模拟微信已登录，联系人 %d 个；数据目录 %s（与正式数据库分开）\n", len(s.people), o.DataDir)
+	fmt.Fprintf(o.Out, "督导机器人沙盒已启动 / sandbox running: %s\n", s.URL())
+	fmt.Fprintln(o.Out, "  请用上面的完整网址打开（含本次运行的访问令牌 token）/ open the full URL: it carries this run's token")
+	if o.Public {
+		fmt.Fprintf(o.Out, "  警告：网页在 %s 上对网络开放，任何拿到上述网址的人都能以主任身份操作沙盒 / WARNING: listening beyond loopback; anyone with the URL plays the director\n", o.Addr)
+	}
+	// prepareDataDir refused a folder holding production data, and the
+	// app refused any path outside it: the separation is checked, not
+	// assumed.
+	fmt.Fprintf(o.Out, "  模拟微信已登录，联系人 %d 个；数据目录 %s（沙盒专用，与正式数据库分开）\n", len(s.people), o.DataDir)
 	if restored {
 		fmt.Fprintf(o.Out, "  模拟时间沿用上次：%s（删除数据目录即可从头开始）\n", fmtTime(now, s.loc))
 	} else {
@@ -370,8 +391,16 @@ func (s *Sandbox) waitOnline(ctx context.Context) error {
 	return nil
 }
 
-// URL is the web page's address, e.g. http://127.0.0.1:8080/.
-func (s *Sandbox) URL() string { return s.url }
+// URL is the web page's address with this run's token, e.g.
+// http://127.0.0.1:8080/?token=3f…; the page reads the token from it.
+func (s *Sandbox) URL() string { return s.base + "?token=" + s.token }
+
+// Base is the web server's address without the token,
+// e.g. http://127.0.0.1:8080/.
+func (s *Sandbox) Base() string { return s.base }
+
+// Token is this run's API token (header X-Sandbox-Token or query token).
+func (s *Sandbox) Token() string { return s.token }
 
 // Sim is the simulator (tests inspect what the bot sent).
 func (s *Sandbox) Sim() *wxsim.Server { return s.sim }
@@ -438,7 +467,7 @@ func (s *Sandbox) initialTime() (time.Time, bool) {
 func (s *Sandbox) saveClock() {
 	b, _ := json.Marshal(savedClock{Now: s.clock.Now(), Speed: s.Speed()})
 	tmp := s.clockFile() + ".tmp"
-	if err := os.WriteFile(tmp, b, 0o644); err == nil {
+	if err := os.WriteFile(tmp, b, 0o600); err == nil {
 		if err := os.Rename(tmp, s.clockFile()); err != nil {
 			s.o.Logger.Warn("saving the simulated time", slog.Any("err", err))
 		}

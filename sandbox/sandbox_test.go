@@ -4,12 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"io"
-	"mime/multipart"
 	"net/http"
+	"net/url"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"dudaobot/sandbox"
 )
 
 type contact struct {
@@ -58,8 +60,15 @@ func (c compliance) cell(unit, stage string) string {
 }
 
 type client struct {
-	t    *testing.T
-	base string
+	t     *testing.T
+	base  string
+	token string
+}
+
+// newClient calls the sandbox's API the way its page does: with the run's
+// token and, for POSTs, a JSON body.
+func newClient(t *testing.T, s *sandbox.Sandbox) client {
+	return client{t, s.Base(), s.Token()}
 }
 
 func (c client) do(method, path, ctype string, body io.Reader, wantStatus int, out any) *http.Response {
@@ -71,6 +80,7 @@ func (c client) do(method, path, ctype string, body io.Reader, wantStatus int, o
 	if ctype != "" {
 		req.Header.Set("Content-Type", ctype)
 	}
+	req.Header.Set("X-Sandbox-Token", c.token)
 	resp, err := http.DefaultClient.Do(req)
 	if err != nil {
 		c.t.Fatalf("%s %s: %v", method, path, err)
@@ -102,13 +112,26 @@ func (c client) postJSON(path string, in any, want int, out any) {
 
 func (c client) upload(contactID, name string, data []byte) message {
 	c.t.Helper()
-	var body bytes.Buffer
-	mw := multipart.NewWriter(&body)
-	fw, _ := mw.CreateFormFile("file", name)
-	fw.Write(data)
-	mw.Close()
+	req, err := http.NewRequest("POST", c.base+"api/contacts/"+contactID+"/file", bytes.NewReader(data))
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	req.Header.Set("Content-Type", "application/octet-stream")
+	req.Header.Set("X-File-Name", url.PathEscape(name))
+	req.Header.Set("X-Sandbox-Token", c.token)
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		c.t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		c.t.Fatalf("upload %s: status %d: %s", name, resp.StatusCode, b)
+	}
 	var m message
-	c.do("POST", "api/contacts/"+contactID+"/file", mw.FormDataContentType(), &body, http.StatusOK, &m)
+	if err := json.Unmarshal(b, &m); err != nil {
+		c.t.Fatalf("upload %s: %v in %s", name, err, b)
+	}
 	return m
 }
 
@@ -140,8 +163,8 @@ func TestAPI(t *testing.T) {
 			s.Close()
 		}
 	})
-	c := client{t, s.URL()}
-	events := subscribe(t, s.URL())
+	c := newClient(t, s)
+	events := subscribe(t, s)
 
 	// The page and its assets are served from the binary.
 	for _, p := range []string{"", "app.js", "style.css"} {
@@ -318,7 +341,7 @@ func TestAPI(t *testing.T) {
 	}
 	s2 := startSandbox(t, dataDir)
 	defer s2.Close()
-	c2 := client{t, s2.URL()}
+	c2 := newClient(t, s2)
 	c2.get("api/clock", &clk)
 	if clk.Date != "2027-03-02" || clk.Time < before.Time {
 		t.Errorf("restarted clock %+v, want the saved %s %s", clk, before.Date, before.Time)

@@ -219,7 +219,7 @@ func (s *Store) Calendar(ctx context.Context, year int, loc *time.Location) (rul
 	// Every command that shows a deadline reads this row: plain SQL with a
 	// prepared statement (s.hot), about half the CPU of gorm's Take.
 	var r yearRow
-	err := s.hot.WithContext(ctx).Raw(calendarSQL, year).Row().Scan(&r.Year, &r.SelfAssessmentDue, &r.InspectionStart,
+	err := s.hotScanRow(ctx, calendarSQL, []any{year}, &r.Year, &r.SelfAssessmentDue, &r.InspectionStart,
 		&r.InspectionEnd, &r.FeedbackDays, &r.RectificationPlanDays, &r.InspectionEndOverride)
 	if errors.Is(err, sql.ErrNoRows) {
 		err = ErrNotFound

@@ -3,6 +3,7 @@ package storage_test
 import (
 	"bytes"
 	"context"
+	"errors"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -122,5 +123,23 @@ func TestSQLLoggerOmitsValues(t *testing.T) {
 	}
 	if !strings.Contains(logs, "VALUES (?)") {
 		t.Errorf("the logged statement lost its placeholder:\n%s", logs)
+	}
+}
+
+// TestCalendarCancelledContextNoPanic: the first calendar read of a store
+// with an already cancelled context (a shutdown racing a reminder sweep)
+// returns the context's error; through gorm's prepared Row it panicked with
+// a nil pointer in database/sql.
+func TestCalendarCancelledContextNoPanic(t *testing.T) {
+	s := newSQLiteDB(t, clock.NewFake(t0)).open(t)
+	seed(t, s)
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	_, err := s.Calendar(ctx, 2027, shanghai)
+	if !errors.Is(err, context.Canceled) {
+		t.Fatalf("Calendar with a cancelled context: %v, want context.Canceled", err)
+	}
+	if _, err := s.Calendar(context.Background(), 2027, shanghai); err != nil {
+		t.Fatalf("Calendar afterwards: %v", err)
 	}
 }

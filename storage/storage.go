@@ -17,6 +17,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -339,6 +340,28 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	}
 	defer s.gate.unlock()
 	return s.db.WithContext(ctx).Transaction(fn)
+}
+
+// hotScanRow scans the first row of a prepared query into dest
+// (sql.ErrNoRows if none). It goes through Rows, not Row: when preparing
+// fails (a cancelled context, a closed database) gorm's prepared Row is an
+// empty sql.Row whose Scan panics, while Rows returns the error.
+func (s *Store) hotScanRow(ctx context.Context, query string, args []any, dest ...any) error {
+	rows, err := s.hot.WithContext(ctx).Raw(query, args...).Rows()
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	if !rows.Next() {
+		if err := rows.Err(); err != nil {
+			return err
+		}
+		return sql.ErrNoRows
+	}
+	if err := rows.Scan(dest...); err != nil {
+		return err
+	}
+	return rows.Close()
 }
 
 // ns converts a time to its stored form; the zero time is 0.

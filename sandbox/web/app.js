@@ -21,6 +21,16 @@ const state = {
   lastDate: "",
 };
 
+// The run's token, from the URL the sandbox printed (…/?token=…). Every API
+// call carries it; the server refuses calls without it.
+const TOKEN = new URLSearchParams(location.search).get("token") || "";
+
+// withToken adds the token to an API address that the browser fetches by
+// itself (the event stream, a download link).
+function withToken(url) {
+  return url + (url.includes("?") ? "&" : "?") + "token=" + encodeURIComponent(TOKEN);
+}
+
 // ---------- helpers ----------
 
 function el(tag, attrs = {}, ...children) {
@@ -36,12 +46,17 @@ function el(tag, attrs = {}, ...children) {
   return e;
 }
 
+// api calls the sandbox's API. POST bodies are JSON ({} when there is
+// nothing to say); a File is sent as its raw bytes, its name in X-File-Name.
 async function api(method, url, body) {
-  const opts = { method, headers: {} };
-  if (body instanceof FormData) opts.body = body;
-  else if (body !== undefined) {
+  const opts = { method, headers: { "X-Sandbox-Token": TOKEN } };
+  if (body instanceof File) {
+    opts.headers["Content-Type"] = "application/octet-stream";
+    opts.headers["X-File-Name"] = encodeURIComponent(body.name);
+    opts.body = body;
+  } else if (method !== "GET") {
     opts.headers["Content-Type"] = "application/json";
-    opts.body = JSON.stringify(body);
+    opts.body = JSON.stringify(body === undefined ? {} : body);
   }
   const res = await fetch(url, opts);
   let data = null;
@@ -187,7 +202,7 @@ function messageNode(m) {
       el("span", {}, el("div", { class: "fname", text: m.fileName || m.kind }), el("div", { class: "fsize", text: humanSize(m.size) + (m.url ? " · 点击下载" : "") })),
     ];
     const card = m.url
-      ? el("a", { class: "file-card", href: m.url, download: m.fileName || true }, ...inner)
+      ? el("a", { class: "file-card", href: withToken(m.url), download: m.fileName || true }, ...inner)
       : el("span", { class: "file-card" }, ...inner);
     body = el("div", { class: "bubble" }, card);
   }
@@ -248,10 +263,8 @@ async function uploadFiles(files) {
       el("div", { class: "meta", text: "上传中" }));
     $("#messages").append(tmp);
     scrollDown(true);
-    const fd = new FormData();
-    fd.append("file", f, f.name);
     try {
-      const m = await api("POST", `/api/contacts/${encodeURIComponent(id)}/file`, fd);
+      const m = await api("POST", `/api/contacts/${encodeURIComponent(id)}/file`, f);
       tmp.remove();
       addMessage(m);
     } catch (e) {
@@ -356,7 +369,7 @@ const refreshCompliance = debounce(refreshComplianceNow, 300);
 
 function connect() {
   let opened = false;
-  const es = new EventSource("/api/events");
+  const es = new EventSource(withToken("/api/events"));
   es.addEventListener("open", () => {
     if (opened) resync(); // a reconnect: catch up on what was missed
     opened = true;
@@ -455,6 +468,10 @@ function autosize() {
 
 async function main() {
   wire();
+  if (!TOKEN) {
+    showError("网址缺少访问令牌（token）。请使用沙盒启动时在终端显示的完整网址打开本页。");
+    return;
+  }
   try {
     const info = await api("GET", "/api/info");
     $("#office-name").textContent = info.office + " · " + info.year + " 年度 · 模拟微信（数据目录 " + info.dataDir + "）";
