@@ -16,7 +16,8 @@ import (
 func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	fs, cfgPath := newFlags("sandbox")
 	addr := fs.String("addr", sandbox.DefaultAddr, "网页监听地址 / web page address")
-	data := fs.String("data", sandbox.DefaultDataDir, "沙盒数据目录（与正式数据分开） / sandbox data folder")
+	data := fs.String("data", sandbox.DefaultDataDir, "沙盒专用数据目录：由沙盒新建并标记，不能是正式数据目录 / sandbox data folder (created and marked by the sandbox; never a production folder)")
+	public := fs.Bool("public", false, "允许在非本机地址上提供网页（任何拿到网址的人都能扮演主任） / allow a non-loopback -addr (anyone with the URL plays the director)")
 	start := fs.String("start", "", "模拟时钟起点，如 2027-01-10 或 2027-02-27T09:30（默认沿用上次，首次为 1 月 10 日 09:00） / simulated start time")
 	speed := fs.Float64("speed", 1, fmt.Sprintf("时钟倍速 1…%d / clock multiplier", sandbox.MaxSpeed))
 	verbose := fs.Bool("v", false, "输出机器人的详细日志 / verbose bot logs")
@@ -35,6 +36,7 @@ func cmdSandbox(ctx context.Context, args []string, stdout, stderr io.Writer) er
 		DataDir:    *data,
 		ConfigPath: *cfgPath,
 		Speed:      *speed,
+		Public:     *public,
 		Out:        stdout,
 		Logger:     slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level})),
 	}
