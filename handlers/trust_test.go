@@ -28,7 +28,7 @@ func deliverFeedbackToCzj(t *testing.T, h *handlerstest.Harness) {
 // limit): what the bot did with it before, and what it answers now.
 type trustCase struct {
 	name  string
-	from  string   // "director" or a unit key
+	from  string // "director" or a unit key
 	setup func(t *testing.T, h *handlerstest.Harness)
 	in    []string // texts sent in order; "@file:NAME" sends a file
 	old   string   // the old behaviour, in one line
@@ -211,7 +211,7 @@ func TestTrustCases(t *testing.T) {
 		},
 		{
 			name: "rate_limit", from: "czj",
-			in: append(append(strings.Split(strings.Repeat("状态\n", 22), "\n")[:22], "@file:自查.docx"), "状态"),
+			in:  append(append(strings.Split(strings.Repeat("状态\n", 22), "\n")[:22], "@file:自查.docx"), "状态"),
 			old: "120条“状态”产生120条回复，挤占队列和本人的每日上限",
 			check: func(t *testing.T, h *handlerstest.Harness, out []rules.Outgoing) {
 				if len(out) != 20+1+1 { // 20 answers, one warning, the receipt
