@@ -4,9 +4,14 @@
 // sends anything itself, never imports the WeChat client, gorm or cron, and
 // reads the time only from the injected clock.
 //
-// The menu lives in routes.go. A message goes through the middleware in a
-// fixed order (recover → log → dedupe → identify → authorise) and then to the
-// handler of its command word. The first three run on the adapter's sync
+// The menu lives in routes.go. A command word counts only with a boundary
+// (router.go: the whole message, or a space, colon or new line before its
+// argument, or an argument that parses exactly); prose that merely starts
+// with a command word is answered with its usage. A message goes through the
+// middleware in a fixed order (recover → log → dedupe → identify → rate
+// limit → authorise) and then to the handler of its command word. Wide or
+// irreversible actions (下发, 反馈, 督导结束, 整改期限, a text plan) store a
+// preview as pending state and run on 确认 (confirm.go). The first three run on the adapter's sync
 // goroutine inside Accept, so that a message is durably recorded before the
 // adapter moves its sync position; the rest runs on a per-sender worker, in
 // arrival order. Handlers return errors; reply.go turns them into polite
