@@ -370,7 +370,7 @@ func (d *Dispatcher) deliverFeedback(ctx context.Context, r *Request, unit rules
 	due := rules.RectificationPlanDeadline(cal, r.At).DueDate
 	now := d.clock.Now()
 	prefix := msgKey("feedback", r)
-	notice := fmt.Sprintf("【书面反馈意见】%s：督导办已向贵单位送达书面反馈意见（文件《%s》）。请根据反馈意见制定整改方案，于%s前报送：直接发送文件，或发送“整改方案 文字内容”。收到请回复“收到”。",
+	notice := fmt.Sprintf("【书面反馈意见】%s：督导办已向贵单位送达书面反馈意见（文件《%s》）。请根据反馈意见制定整改方案，于%s前报送：直接发送文件，或发送“整改方案 方案全文”。收到请回复“收到”。",
 		unit.Name, doc.Name, due.Chinese())
 	var outs []rules.Outgoing
 	var who []string
