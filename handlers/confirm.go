@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"log/slog"
 	"strings"
 	"time"
 	"unicode/utf8"
@@ -80,7 +81,10 @@ func (d *Dispatcher) confirm(ctx context.Context, r *Request) error {
 		return err // kept: 确认 again retries it
 	}
 	if derr := d.deleteState(ctx, confirmKey(r.ID.Remark)); derr != nil {
-		return derr
+		// The action is done and its answer queued: saying otherwise
+		// would be untrue. The stale preview still expires after 10 minutes.
+		d.log.Error("pending confirmation not cleared", slog.String("remark", r.ID.Remark),
+			slog.String("kind", p.Kind), slog.Any("err", derr))
 	}
 	return err
 }

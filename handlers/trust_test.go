@@ -303,3 +303,66 @@ func inputs(in []string) string {
 	}
 	return strings.Join(parts, " ⏎ ")
 }
+
+// Ensure the command boundary: the whole word, or a space, colon,
+// full-width space or new line before the argument, or an argument that
+// parses exactly; anything else is prose and gets the command's usage.
+func TestCommandBoundary(t *testing.T) {
+	for _, tc := range []struct {
+		from, in, want string // want: the reply's prefix
+	}{
+		{"czj", "状态", "县财政局 2027年"},
+		{"czj", "状态？", "县财政局 2027年"},
+		{"czj", "状态吗", "您的消息以“状态”开头，但不是命令，未执行。如需使用该命令，请只发送“状态”。"},
+		{"czj", "收到了，谢谢", "您的消息以“收到”开头，但不是命令"},
+		{"czj", "收到 谢谢", "目前没有需要确认的通知"},
+		{"czj", "收到。", "目前没有需要确认的通知"},
+		{"czj", "帮助一下", "您的消息以“帮助”开头，但不是命令"},
+		{"czj", "撤回吧", "您的消息以“撤回”开头，但不是命令"},
+		{"czj", "确认一下截止时间", "您的消息以“确认”开头，但不是命令"},
+		{"dir", "查询财政局", "县财政局 2027年"},
+		{"dir", "查询，财政局", "县财政局 2027年"},
+		{"dir", "查询一下财政局的情况", "您的消息以“查询”开头，但不是命令，未执行。如需使用该命令，请发送“查询 单位”"},
+		{"dir", "未交自查", "未交名单"},
+		{"dir", "催办全部", "已向"},
+		{"dir", "督导结束4月30日", "即将登记：实地督导于2027年4月30日结束"},
+		{"dir", "整改期限，财政局，6月30日", "即将设定县财政局的整改完成期限为2027年6月30日"},
+		{"dir", "下发：明天上午九点开会", "即将向28个单位"},
+		{"dir", "下发\n明天上午九点开会", "即将向28个单位"},
+		{"dir", "下发\u3000明天上午九点开会", "即将向28个单位"},
+		{"dir", "下发，明天上午九点开会", "您的消息未下发（不是命令格式）"},
+		{"dir", "下发 通知内容", "“通知内容”是帮助中的示意，未下发"},
+		{"dir", "反馈意见什么时候发", "您的消息以“反馈”开头，但不是命令"},
+	} {
+		t.Run(tc.in, func(t *testing.T) {
+			h := handlerstest.New(t)
+			h.At(2027, time.March, 3, 9, 0)
+			from := h.Director()
+			if tc.from != "dir" {
+				from = h.Official(tc.from)
+			}
+			h.Text(from, tc.in)
+			got := only(h.Drain(), from.Remark)
+			if len(got) != 1 || !strings.HasPrefix(got[0].Text, tc.want) {
+				t.Errorf("%q →\n%s\nwant a reply starting %q", tc.in, texts(got), tc.want)
+			}
+		})
+	}
+}
+
+// Ensure a date without a year means the cycle's year whenever that is
+// current or ahead, for 整改期限 too, and a past date is refused naming it.
+func TestDateYearIsTheCycles(t *testing.T) {
+	h := handlerstest.New(t)
+	dir := h.Director()
+	h.At(2026, time.December, 20, 10, 0)
+	h.Text(dir, "整改期限 财政 1月15日")
+	if got := one(t, h.Drain()); !strings.HasPrefix(got, "即将设定县财政局的整改完成期限为2027年1月15日") {
+		t.Errorf("December 整改期限 1月15日 → %s", got)
+	}
+	h.At(2027, time.May, 20, 10, 0)
+	h.Text(dir, "整改期限 财政 1月15日")
+	if got := one(t, h.Drain()); got != "整改期限2027年1月15日已经过去，请核对后重新发送。" {
+		t.Errorf("past 整改期限 → %s", got)
+	}
+}
