@@ -90,25 +90,25 @@ func tempDirNoCleanup() (string, error) {
 // overviewSQL is the hand-written overview: one row per (unit, stage) with
 // the same answer UnitYears gives — each stage's first and last time and
 // version count, the unit's first feedback delivery and its rectification
-// due date.
+// due date; withdrawn versions (version <= 0) excluded like the store does.
 const overviewSQL = `SELECT u.unit_key, s.stage, MIN(s.received_at), MAX(s.received_at), MAX(s.version),
   (SELECT MIN(f.delivered_at) FROM feedback_deliveries f WHERE f.year = ? AND f.unit_key = u.unit_key),
   (SELECT r.due FROM rectification_dues r WHERE r.year = ? AND r.unit_key = u.unit_key)
-FROM units u LEFT JOIN submissions s ON s.unit_key = u.unit_key AND s.year = ?
+FROM units u LEFT JOIN submissions s ON s.unit_key = u.unit_key AND s.year = ? AND s.version > 0
 GROUP BY u.sort_order, u.unit_key, s.stage ORDER BY u.sort_order, u.unit_key, s.stage`
 
 // oneUnitSQL is overviewSQL for one unit.
 const oneUnitSQL = `SELECT s.stage, MIN(s.received_at), MAX(s.received_at), MAX(s.version),
   (SELECT MIN(f.delivered_at) FROM feedback_deliveries f WHERE f.year = ? AND f.unit_key = ?),
   (SELECT r.due FROM rectification_dues r WHERE r.year = ? AND r.unit_key = ?)
-FROM submissions s WHERE s.year = ? AND s.unit_key = ? GROUP BY s.stage`
+FROM submissions s WHERE s.year = ? AND s.unit_key = ? AND s.version > 0 GROUP BY s.stage`
 
 // unitRowsSQL is one unit's versions with every column Submissions returns.
 const unitRowsSQL = `SELECT id, unit_key, stage, version, official, original_name, stored_path, size, sha256, received_at, on_time, is_text
-FROM submissions WHERE year = ? AND unit_key = ? ORDER BY stage, version`
+FROM submissions WHERE year = ? AND unit_key = ? AND version > 0 ORDER BY stage, version`
 
 const yearRowsSQL = `SELECT id, unit_key, stage, version, official, original_name, stored_path, size, sha256, received_at, on_time, is_text
-FROM submissions WHERE year = ? ORDER BY unit_key, stage, version`
+FROM submissions WHERE year = ? AND version > 0 ORDER BY unit_key, stage, version`
 
 func scanAll(b *testing.B, rows *sql.Rows, err error, cols int) int {
 	b.Helper()
