@@ -57,6 +57,7 @@ func TestRefusalsThroughWeChat(t *testing.T) {
 		expectGolden(t, h, directorName, "refusal_stranger")
 		h.Say(directorName, "导出")
 		h.Say(directorName, "下发 明天放假")
+		h.Say(directorName, "确认")
 		h.Settle()
 		if msgs := h.Messages(directorName); len(msgs) != 1 {
 			t.Fatalf("impostor got %d messages, want the one refusal: %+v", len(msgs), msgs)
@@ -83,6 +84,10 @@ func TestRefusalsThroughWeChat(t *testing.T) {
 			h.SendFile(czj, "自查报告.docx", append([]byte("MZ\x90\x00\x03\x00\x00\x00\x04\x00"), make([]byte, 200)...))
 		}, "", "文件《自查报告.docx》的内容与其类型（.docx）不符"},
 		{"voice message", czj, func() { h.SendOther(czj, 34) }, "refusal_unsupported", ""},
+		{"director uses 撤回", dir, func() { h.Say(dir, "撤回") }, "", "“撤回”供各责任单位联系人使用"},
+		{"official confirms nothing pending", czj, func() { h.Say(czj, "确认") }, "", "目前没有需要确认的操作。"},
+		{"official cancels nothing pending", czj, func() { h.Say(czj, "取消") }, "", "目前没有需要确认的操作。"},
+		{"official withdraws with nothing sent", czj, func() { h.Say(czj, "撤回") }, "", "贵单位目前没有可撤回的材料。"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			tc.send()

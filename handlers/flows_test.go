@@ -27,7 +27,7 @@ func TestPlanInTwoMessages(t *testing.T) {
 	h.Text(dir, "确认")
 	h.Drain()
 	h.Text(czj, "整改方案")
-	if got := one(t, h.Drain()); !strings.Contains(got, "请在10分钟内直接发送整改方案的文字内容") {
+	if got := one(t, h.Drain()); !strings.Contains(got, "请在10分钟内直接发送整改方案全文（不少于50字") {
 		t.Errorf("bare 整改方案 → %s", got)
 	}
 	h.At(2027, time.May, 2, 9, 5)

@@ -204,7 +204,7 @@ func (d *Dispatcher) textPlan(ctx context.Context, r *Request) error {
 	if err := d.putState(ctx, awaitKey(r.ID.Remark), awaiting{Kind: "plan", At: r.At}); err != nil {
 		return err
 	}
-	return d.reply(ctx, r, "好的，请在10分钟内直接发送整改方案的文字内容；也可以直接发送整改方案文件。")
+	return d.reply(ctx, r, "好的，请在10分钟内直接发送整改方案全文（不少于50字，发送后回复“确认”）；也可以直接发送整改方案文件。")
 }
 
 // planOpen refuses a plan before the unit's feedback was delivered.

@@ -48,6 +48,9 @@ func (d *Dispatcher) limit(next Handler) Handler {
 		case rateJustMuted:
 			d.log.Warn("sender rate-limited", slog.String("remark", r.ID.Remark), slog.String("msg_id", r.In.Key.MsgID),
 				slog.Int("limit", rateLimit), slog.Duration("window", rateWindow))
+			if r.ID.Role == rules.RoleStranger {
+				return nil // strangers hear once a day, from refuseStranger
+			}
 			return d.reply(ctx, r, textTooFast)
 		case rateMuted:
 			d.log.Info("ignored: rate-limited", slog.String("remark", r.ID.Remark), slog.String("msg_id", r.In.Key.MsgID))
