@@ -15,6 +15,7 @@ import (
 	"dudaobot/app"
 	"dudaobot/clock"
 	"dudaobot/config"
+	"dudaobot/rules"
 )
 
 const usage = `dudaobot — 履行教育职责督导评价机器人 / education-duty supervision bot
@@ -64,7 +65,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
-	fmt.Fprintln(stderr, "dudaobot "+cmd+": "+oneLine(err))
+	fmt.Fprintln(stderr, "dudaobot "+cmd+": "+rules.ScrubSecrets(oneLine(err)))
 	var verr *config.ValidationError
 	if errors.As(err, &verr) {
 		for _, p := range verr.Problems {

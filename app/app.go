@@ -76,6 +76,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	// Every part logs through it: no WeChat session secret reaches a log.
+	o.Logger = ScrubLogger(o.Logger)
 	cfg := o.Config
 	core, err := openCore(ctx, cfg, o.Clock, o.Logger, o.Sandbox)
 	if err != nil {

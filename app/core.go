@@ -47,6 +47,7 @@ func openCore(ctx context.Context, cfg *config.Config, clk clock.Clock, log *slo
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	log = ScrubLogger(log)
 	driver, dsn, err := cfg.DatabaseDSN()
 	if err != nil {
 		return nil, fmt.Errorf("app: database: %w", err)

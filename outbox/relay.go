@@ -285,7 +285,7 @@ func (r *Relay) deliver(ctx context.Context, m rules.Outgoing) (outcome, error) 
 	attempt := attemptOf(m)
 	if attempt >= r.o.MaxAttempts {
 		log.Error("giving up", slog.Int("attempts", attempt), slog.String("err", sendErr.Error()))
-		if err := r.o.Store.MarkDead(ctx, m.ID, sendErr.Error()); err != nil {
+		if err := r.o.Store.MarkDead(ctx, m.ID, rules.ScrubSecrets(sendErr.Error())); err != nil {
 			return outcomeFailed, fmt.Errorf("outbox: mark dead id=%d: %w", m.ID, err)
 		}
 		if m.Kind != "alert" {
@@ -297,7 +297,7 @@ func (r *Relay) deliver(ctx context.Context, m rules.Outgoing) (outcome, error) 
 	}
 	next := r.lastSend.Add(Backoff(attempt, r.o.Rand()))
 	log.Info("send failed, will retry", slog.Int("attempt", attempt), slog.Time("next_try", next), slog.String("err", sendErr.Error()))
-	if err := r.o.Store.MarkRetry(ctx, m.ID, next, sendErr.Error()); err != nil {
+	if err := r.o.Store.MarkRetry(ctx, m.ID, next, rules.ScrubSecrets(sendErr.Error())); err != nil {
 		return outcomeFailed, fmt.Errorf("outbox: mark retry id=%d: %w", m.ID, err)
 	}
 	return outcomeFailed, nil

@@ -183,6 +183,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
 	}
+	o.Logger = app.ScrubLogger(o.Logger)
 	if o.SendInterval <= 0 && o.SendJitter <= 0 {
 		o.SendInterval, o.SendJitter = 300*time.Millisecond, 100*time.Millisecond
 	}

@@ -534,3 +534,21 @@ func syncKeyJSON(v int64) map[string]any {
 }
 
 func (s *Server) String() string { return fmt.Sprintf("wxsim.Server(%s)", s.url) }
+
+// SessionSecrets returns the current session's secrets as the client holds
+// them (sid, skey, pass_ticket, webwx_data_ticket, webwx_auth_ticket, uin),
+// for tests that check none of them leaks into logs or the database. Empty
+// if no session is valid.
+func (s *Server) SessionSecrets() map[string]string {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	se := s.current
+	if se == nil || se.invalid != 0 {
+		return nil
+	}
+	return map[string]string{
+		"sid": se.sid, "skey": se.skey, "pass_ticket": se.passTicket,
+		"webwx_data_ticket": se.dataTicket, "webwx_auth_ticket": se.authTicket,
+		"uin": fmt.Sprint(s.opts.SelfUin),
+	}
+}
