@@ -11,6 +11,10 @@ type Unit struct {
 	Officials []Official
 	Backup    *Official // optional backup official; receives escalations
 	SortOrder int       // order of the roster in config.yaml
+	// Stages are the stages of AllStages the config says this unit takes
+	// part in; nil means every stage. StageFeedback in it means the unit
+	// may be inspected (受检) and so gets feedback; see StageApplies.
+	Stages []Stage
 }
 
 // Official is a person who answers for a unit in chat. Identity is the WeChat
@@ -164,4 +168,12 @@ type UnitYear struct {
 	FeedbackAt time.Time
 	// RectificationDue is the completion date the director set (zero: none).
 	RectificationDue Date
+	// NotApplicable holds the stages this unit does not owe this year
+	// (NotApplicableStages: the config's stages and the year's inspected
+	// set). nil: every stage applies.
+	NotApplicable map[Stage]bool
 }
+
+// Applies reports whether the unit owes (or, for feedback, is owed) stage s
+// this year.
+func (u UnitYear) Applies(s Stage) bool { return !u.NotApplicable[s] }

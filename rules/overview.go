@@ -10,6 +10,9 @@ type StageCounts struct {
 	Open    int // owed, deadline not passed
 	Overdue int // owed, deadline passed
 	NotOpen int
+	// NotApplicable counts units the stage does not apply to this year
+	// (不适用): never counted as owing it.
+	NotApplicable int
 	// Missing lists the keys of units that owe this stage now (open or
 	// overdue), in roster order.
 	Missing []string
@@ -35,6 +38,8 @@ func Overview(c Calendar, units []UnitYear, now time.Time) []StageCounts {
 			case StatusOverdue:
 				sc.Overdue++
 				sc.Missing = append(sc.Missing, u.UnitKey)
+			case StatusNotApplicable:
+				sc.NotApplicable++
 			default:
 				sc.NotOpen++
 			}

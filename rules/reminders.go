@@ -85,7 +85,29 @@ const (
 	ReminderEscalate = "escalate" // overdue ≥ EscalateAfterDays: the backup is told too
 	ReminderAck      = "ack"      // broadcast/feedback not acknowledged
 	ReminderOffice   = "office"   // the office's own feedback deadline (to the directors)
+	// ReminderStopped: the last overdue reminder of a (unit, stage) went out
+	// and the unit still owes it; the directors are told once (Slot
+	// SlotStopped) that automatic chasing has stopped.
+	ReminderStopped = "stopped"
+	// ReminderWeekly: the directors' weekly list of the units whose
+	// reminders have stopped and that still owe (UnitKey "", Stage
+	// StageEscalationList, Slot WeekSlot).
+	ReminderWeekly = "weekly"
 )
+
+// SlotStopped is the Slot of the one ReminderStopped record of a (unit, stage).
+const SlotStopped = "stopped"
+
+// StageEscalationList is the pseudo-stage of the weekly escalation list's
+// records. It is not a submission stage.
+const StageEscalationList Stage = "escalation_list"
+
+// WeekSlot names the ISO week of d ("week:2027-W10"), the Slot of that
+// week's escalation list.
+func WeekSlot(d Date) string {
+	y, w := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).ISOWeek()
+	return fmt.Sprintf("week:%04d-W%02d", y, w)
+}
 
 // StageAck is the pseudo-stage of acknowledgement reminders in
 // ReminderRecord (Slot "ack:<broadcast id>"). It is not a submission stage.
@@ -320,6 +342,11 @@ func PlanReminders(in ReminderInput) ReminderPlan {
 	messagedToday := map[string]bool{} // unit key ("" = office) → got a reminder today
 	for _, r := range in.Recorded {
 		recorded[keyOf(r)] = true
+		// Notices to the directors about units do not count as the unit's
+		// reminder of the day.
+		if r.Kind == ReminderStopped || r.Kind == ReminderWeekly {
+			continue
+		}
 		if !r.Missed && !r.At.IsZero() && DateOf(r.At, loc) == today {
 			messagedToday[r.UnitKey] = true
 		}
@@ -358,10 +385,13 @@ func PlanReminders(in ReminderInput) ReminderPlan {
 		if uy.UnitKey == "" {
 			uy.UnitKey = u.Key
 		}
-		if uy.FeedbackAt.IsZero() {
+		if uy.FeedbackAt.IsZero() && uy.Applies(StageFeedback) {
 			noFeedback = append(noFeedback, u.Key)
 		}
 		for si, st := range UnitStages {
+			if !uy.Applies(st) {
+				continue
+			}
 			d := DeadlineFor(c, uy, st)
 			if !d.Open || !uy.FirstSubmitted[st].IsZero() || now.Before(d.Opens) {
 				continue
@@ -526,6 +556,7 @@ func PlanReminders(in ReminderInput) ReminderPlan {
 			plan.Missed = append(plan.Missed, r)
 		}
 	}
+	planStopped(&plan, in, years)
 	return plan
 }
 
@@ -794,7 +825,11 @@ func (d Digest) body(withEsc bool) string {
 			continue
 		}
 		shown = true
-		fmt.Fprintf(&b, "%s：按时%d，逾期提交%d，未到期未交%d，已逾期未交%d\n", sc.Stage.Label(), sc.OnTime, sc.Late, sc.Open, sc.Overdue)
+		fmt.Fprintf(&b, "%s：按时%d，逾期提交%d，未到期未交%d，已逾期未交%d", sc.Stage.Label(), sc.OnTime, sc.Late, sc.Open, sc.Overdue)
+		if sc.NotApplicable > 0 {
+			fmt.Fprintf(&b, "，不适用%d", sc.NotApplicable)
+		}
+		b.WriteString("\n")
 		if len(sc.Missing) > 0 {
 			var parts []string
 			for _, k := range sc.Missing {

@@ -14,6 +14,9 @@ const (
 	StatusOnTime                    // 按时提交
 	StatusLate                      // 逾期提交: submitted after the deadline
 	StatusOverdue                   // 已逾期: not submitted and the deadline has passed
+	// StatusNotApplicable (不适用): the stage does not apply to this unit
+	// this year (UnitYear.NotApplicable); neither owed nor submitted.
+	StatusNotApplicable
 )
 
 // Label is the kind's short Chinese name.
@@ -27,6 +30,8 @@ func (k StatusKind) Label() string {
 		return "逾期提交"
 	case StatusOverdue:
 		return "已逾期"
+	case StatusNotApplicable:
+		return "不适用"
 	}
 	return "未开始"
 }
@@ -164,13 +169,18 @@ func Evaluate(d Deadline, first time.Time, loc *time.Location, now time.Time) St
 	return st
 }
 
-// StageStatusOf evaluates one stage of one unit.
+// StageStatusOf evaluates one stage of one unit. A stage that does not
+// apply to the unit this year is StatusNotApplicable unless something was
+// received for it anyway (that is shown as received: it is true).
 func StageStatusOf(c Calendar, u UnitYear, s Stage, now time.Time) StageStatus {
 	var first time.Time
 	if s == StageFeedback {
 		first = u.FeedbackAt
 	} else {
 		first = u.FirstSubmitted[s]
+	}
+	if !u.Applies(s) && first.IsZero() {
+		return StageStatus{Stage: s, Kind: StatusNotApplicable, Deadline: Deadline{Stage: s}}
 	}
 	st := Evaluate(DeadlineFor(c, u, s), first, c.Location, now)
 	if s == StageFeedback {
@@ -206,6 +216,8 @@ func (s StageStatus) Text() string {
 		return fmt.Sprintf("未提交（剩%d天）", s.Days)
 	case StatusOverdue:
 		return fmt.Sprintf("已逾期%d天", max(s.Days, 1))
+	case StatusNotApplicable:
+		return "不适用"
 	}
 	return "未开始"
 }
@@ -222,6 +234,9 @@ func (s StageStatus) Text() string {
 func SubmissionCandidates(c Calendar, u UnitYear, now time.Time) []Stage {
 	order := []Stage{StageSelfAssessment, StageRectificationPlan, StageRectificationDone}
 	opened := func(s Stage) bool {
+		if !u.Applies(s) {
+			return false
+		}
 		d := DeadlineFor(c, u, s)
 		return d.Open && !now.Before(d.Opens)
 	}

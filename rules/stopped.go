@@ -1,0 +1,146 @@
+package rules
+
+import (
+	"fmt"
+	"strings"
+	"time"
+)
+
+// stoppedItem is one (unit, stage) whose overdue reminders are used up
+// while the unit still owes the stage.
+type stoppedItem struct {
+	unit  Unit
+	stage Stage
+	days  int // days overdue now
+}
+
+// planStopped adds to plan what follows the last overdue reminder, so that
+// a unit is never dropped silently:
+//
+//   - once the last overdue reminder of a (unit, stage) is recorded (sent,
+//     or missed while the bot was down) and the stage is still owed, the
+//     directors are told once 「已停止提醒：X单位 自查自评报告 逾期N天」
+//     (one record per (unit, stage), Slot SlotStopped, so restarts never
+//     repeat it);
+//   - from the next week on, the week's first sweep at or after Monday's
+//     slot sends the directors one list of every such unit that still owes
+//     (one record per ISO week), until it submits.
+func planStopped(plan *ReminderPlan, in ReminderInput, years map[string]UnitYear) {
+	c, p, now := in.Calendar, in.Policy, in.Now
+	if p.OverdueMax <= 0 || len(in.Directors) == 0 {
+		return
+	}
+	loc := c.Location
+	done := make(map[string]ReminderRecord, len(in.Recorded)+len(plan.Writes))
+	for _, r := range in.Recorded {
+		done[r.Key()] = r
+	}
+	for _, w := range plan.Writes {
+		done[w.Record.Key()] = w.Record
+	}
+	today := DateOf(now, loc)
+	monday := today.AddDays(-((int(time.Date(today.Year, today.Month, today.Day, 12, 0, 0, 0, time.UTC).Weekday()) + 6) % 7))
+	weekAt := p.Effective(p.SlotTime.On(monday, loc), loc)
+	every := max(p.OverdueEveryDays, 1)
+
+	var stops, listed []stoppedItem
+	var stopRecs []ReminderRecord
+	for _, u := range in.Units {
+		uy := years[u.Key]
+		if uy.UnitKey == "" {
+			uy.UnitKey = u.Key
+		}
+		for _, st := range UnitStages {
+			ss := StageStatusOf(c, uy, st, now)
+			if ss.Kind != StatusOverdue {
+				continue
+			}
+			last := ss.Deadline.DueDate.AddDays(p.OverdueMax * every)
+			lastRec := ReminderRecord{Year: c.Year, UnitKey: u.Key, Stage: st, Slot: SlotName(last, p.SlotTime)}
+			if _, ok := done[lastRec.Key()]; !ok {
+				continue
+			}
+			item := stoppedItem{unit: u, stage: st, days: max(ss.Days, 1)}
+			stopRec := ReminderRecord{Year: c.Year, UnitKey: u.Key, Stage: st, Slot: SlotStopped, Kind: ReminderStopped}
+			if r, ok := done[stopRec.Key()]; ok {
+				if r.At.Before(weekAt) {
+					listed = append(listed, item)
+				}
+				continue
+			}
+			stopRec.At = now
+			stops = append(stops, item)
+			stopRecs = append(stopRecs, stopRec)
+		}
+	}
+	if len(stops) > 0 {
+		outs := stoppedNotice(c, p, in.Directors, stops, stopRecs[0], now)
+		for i, r := range stopRecs {
+			w := ReminderWrite{Record: r}
+			if i == 0 {
+				w.Outs = outs
+				plan.Messages = append(plan.Messages, outs...)
+			}
+			plan.Writes = append(plan.Writes, w)
+		}
+	}
+	weekRec := ReminderRecord{Year: c.Year, Stage: StageEscalationList, Slot: WeekSlot(monday), Kind: ReminderWeekly}
+	if _, ok := done[weekRec.Key()]; len(listed) > 0 && !ok && !now.Before(weekAt) {
+		weekRec.At = now
+		outs := weeklyList(c, in.Directors, listed, monday, weekRec.Slot, now)
+		plan.Writes = append(plan.Writes, ReminderWrite{Record: weekRec, Outs: outs})
+		plan.Messages = append(plan.Messages, outs...)
+	}
+}
+
+func directorOuts(ds []Director, key func(remark string) string, text string, now time.Time) []Outgoing {
+	var outs []Outgoing
+	for _, d := range ds {
+		if d.WeChatRemark == "" {
+			continue
+		}
+		outs = append(outs, Outgoing{
+			Key:       key(d.WeChatRemark),
+			Kind:      "escalation",
+			To:        Recipient{Remark: d.WeChatRemark},
+			Text:      text,
+			Status:    OutboxPending,
+			NextTry:   now,
+			CreatedAt: now,
+		})
+	}
+	return outs
+}
+
+// stoppedNotice tells the directors that chasing stopped for these items.
+func stoppedNotice(c Calendar, p ReminderPolicy, ds []Director, items []stoppedItem, first ReminderRecord, now time.Time) []Outgoing {
+	var b strings.Builder
+	if len(items) == 1 {
+		it := items[0]
+		fmt.Fprintf(&b, "【督导提醒】已停止提醒：%s %s 逾期%d天\n", it.unit.Name, it.stage.Label(), it.days)
+		fmt.Fprintf(&b, "该单位已收到全部%d次逾期提醒，仍未报送，机器人不再自动提醒。", p.OverdueMax)
+	} else {
+		fmt.Fprintf(&b, "【督导提醒】已停止提醒（%d项）：\n", len(items))
+		for i, it := range items {
+			fmt.Fprintf(&b, "%d. %s %s 逾期%d天\n", i+1, it.unit.Name, it.stage.Label(), it.days)
+		}
+		fmt.Fprintf(&b, "以上单位已收到全部%d次逾期提醒，仍未报送，机器人不再自动提醒。", p.OverdueMax)
+	}
+	b.WriteString("此后每周一的督办清单会列出尚未报送的单位，直至报送。建议您直接联系督促。")
+	return directorOuts(ds, func(remark string) string {
+		return fmt.Sprintf("stopped:%s:%s", first.Key(), remark)
+	}, b.String(), now)
+}
+
+// weeklyList is the directors' weekly escalation list.
+func weeklyList(c Calendar, ds []Director, items []stoppedItem, monday Date, slot string, now time.Time) []Outgoing {
+	var b strings.Builder
+	fmt.Fprintf(&b, "【督办清单】%s当周\n以下单位已停止自动提醒，仍未报送（%d项）：\n", monday.Chinese(), len(items))
+	for i, it := range items {
+		fmt.Fprintf(&b, "%d. %s %s 已逾期%d天\n", i+1, it.unit.Name, it.stage.Label(), it.days)
+	}
+	b.WriteString("请直接联系上述单位督促报送；报送后自动移出清单。")
+	return directorOuts(ds, func(remark string) string {
+		return fmt.Sprintf("weekly:%d:%s:%s", c.Year, slot, remark)
+	}, b.String(), now)
+}
