@@ -45,7 +45,7 @@ func cmdCheck(_ context.Context, args []string, w io.Writer) error {
 		if u.Backup != nil {
 			remarks = append(remarks, u.Backup.WeChatRemark+"（备用）")
 		}
-		fmt.Fprintf(w, "%s　备注：%s\n", line, strings.Join(remarks, "、"))
+		fmt.Fprintf(w, "%s　备注：%s　阶段：%s\n", line, strings.Join(remarks, "、"), stagesText(u.Stages))
 	}
 	c := cfg.Calendar()
 	fb := rules.FeedbackDeadline(c)
@@ -64,6 +64,26 @@ func cmdCheck(_ context.Context, args []string, w io.Writer) error {
 	}
 	fmt.Fprintf(w, "指标体系：一级 %d 项，二级 %d 项，三级 %d 项\n", n[1], n[2], n[3])
 	return nil
+}
+
+// stagesText is a unit's configured stages for check: 「全部」, 「不参加评价」
+// or the stage names (feedback written as 受检 because that is what it means
+// for the unit).
+func stagesText(stages []rules.Stage) string {
+	switch {
+	case stages == nil:
+		return "全部（受检单位由主任每年确定）"
+	case len(stages) == 0:
+		return "不参加评价（无需报送）"
+	}
+	names := make([]string, len(stages))
+	for i, s := range stages {
+		names[i] = s.Label()
+		if s == rules.StageFeedback {
+			names[i] = "书面反馈意见（受检）"
+		}
+	}
+	return strings.Join(names, "、")
 }
 
 func cmdStatus(ctx context.Context, args []string, w io.Writer) error {

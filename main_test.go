@@ -35,6 +35,10 @@ func TestCheckShippedConfig(t *testing.T) {
 			t.Errorf("check output lacks unit %s", u)
 		}
 	}
+	if !strings.Contains(got, "县人民政府教育督导委员会办公室　备注：督导-督导办、督导-督导办-备（备用）　阶段：不参加评价（无需报送）\n") ||
+		strings.Count(got, "阶段：全部（受检单位由主任每年确定）\n") != 27 {
+		t.Errorf("check output does not show the per-unit stages (office not evaluated, 27 units all stages):\n%s", got)
+	}
 	for _, want := range []string{"责任单位 28 个", "自查自评报告：2027年3月1日 24:00 前", "即 2027年5月14日 前", "一级 6 项，二级 15 项，三级 30 项"} {
 		if !strings.Contains(got, want) {
 			t.Errorf("check output lacks %q", want)

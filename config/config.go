@@ -27,6 +27,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -163,6 +164,37 @@ type Unit struct {
 	Duties    string   `yaml:"duties"`
 	Officials []Person `yaml:"officials"`
 	Backup    *Person  `yaml:"backup"` // optional
+	// Evaluated false: the unit is not evaluated and owes nothing (the
+	// office's own unit). Inspected false: the unit reports its
+	// self-assessment but is never inspected, so gets no feedback and has
+	// nothing to rectify. Stages lists the stages explicitly instead. All
+	// three unset: every stage applies.
+	Evaluated *bool    `yaml:"evaluated"`
+	Inspected *bool    `yaml:"inspected"`
+	Stages    []string `yaml:"stages"`
+}
+
+// UnitStages are the stages a unit's entry says apply (nil: every stage).
+// Call it on a validated config: an unknown stage name is dropped.
+func (u Unit) UnitStages() []rules.Stage {
+	switch {
+	case u.Evaluated != nil && !*u.Evaluated:
+		return []rules.Stage{}
+	case u.Stages != nil:
+		var out []rules.Stage
+		for _, s := range rules.AllStages {
+			if slices.Contains(u.Stages, string(s)) {
+				out = append(out, s)
+			}
+		}
+		if out == nil {
+			out = []rules.Stage{}
+		}
+		return out
+	case u.Inspected != nil && !*u.Inspected:
+		return []rules.Stage{rules.StageSelfAssessment}
+	}
+	return nil
 }
 
 // KnownFileTypes are the file extensions allowed_types may list.
@@ -330,6 +362,7 @@ func (c *Config) Units() []rules.Unit {
 			Aliases:   append([]string(nil), u.Aliases...),
 			Duties:    strings.TrimRight(u.Duties, "\n"),
 			SortOrder: i + 1,
+			Stages:    u.UnitStages(),
 		}
 		for _, o := range u.Officials {
 			ru.Officials = append(ru.Officials, rules.Official{Name: o.Name, WeChatRemark: o.WeChatRemark, UnitKey: u.Key})

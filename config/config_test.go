@@ -62,6 +62,15 @@ func TestShippedConfig(t *testing.T) {
 	if last := units[len(units)-1]; last.Key != "ddb" || !strings.HasSuffix(c.Office.Name, last.Name) {
 		t.Errorf("last unit = %s %s, want the office (ddb, %s)", last.Key, last.Name, c.Office.Name)
 	}
+	for _, u := range units {
+		if u.Key == "ddb" {
+			if u.Stages == nil || len(u.Stages) != 0 {
+				t.Errorf("the office's own unit: Stages = %v, want none (evaluated: false)", u.Stages)
+			}
+		} else if u.Stages != nil {
+			t.Errorf("%s: Stages = %v, want nil (every stage)", u.Name, u.Stages)
+		}
+	}
 	bb, rsj := byName["县委编办"], byName["县人社局"]
 	if bb.Duties != rsj.Duties {
 		t.Errorf("县委编办 and 县人社局 duties differ:\n%s\n---\n%s", bb.Duties, rsj.Duties)
@@ -433,5 +442,42 @@ func TestLoadMissingFile(t *testing.T) {
 	_, err := config.Load(filepath.Join(t.TempDir(), "nope.yaml"))
 	if !errors.Is(err, os.ErrNotExist) {
 		t.Errorf("Load(missing) = %v, want an os.ErrNotExist error", err)
+	}
+}
+
+// TestUnitStages: evaluated, inspected and stages as the rules see them.
+func TestUnitStages(t *testing.T) {
+	base, err := os.ReadFile("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	SA, FB, RP := rules.StageSelfAssessment, rules.StageFeedback, rules.StageRectificationPlan
+	for _, tc := range []struct {
+		extra string
+		want  []rules.Stage
+	}{
+		{"", nil},
+		{"    evaluated: true\n", nil},
+		{"    inspected: true\n", nil},
+		{"    evaluated: false\n", []rules.Stage{}},
+		{"    inspected: false\n", []rules.Stage{SA}},
+		{"    stages: [self_assessment]\n", []rules.Stage{SA}},
+		{"    stages: [rectification_plan, self_assessment, feedback]\n", []rules.Stage{SA, FB, RP}},
+		{"    stages: []\n", []rules.Stage{}},
+		{"    inspected: false\n    stages: [self_assessment]\n", []rules.Stage{SA}},
+	} {
+		data := strings.Replace(string(base), "    officials:\n      - name: 官员乙", tc.extra+"    officials:\n      - name: 官员乙", 1)
+		c, err := config.Parse([]byte(data))
+		if err != nil {
+			t.Errorf("%q: %v", tc.extra, err)
+			continue
+		}
+		got := c.Units()[1].Stages
+		if (got == nil) != (tc.want == nil) || !reflect.DeepEqual([]rules.Stage(append([]rules.Stage{}, got...)), append([]rules.Stage{}, tc.want...)) {
+			t.Errorf("%q: Stages = %#v, want %#v", tc.extra, got, tc.want)
+		}
+		if c.Units()[0].Stages != nil {
+			t.Errorf("%q: the other unit changed: %v", tc.extra, c.Units()[0].Stages)
+		}
 	}
 }

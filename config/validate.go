@@ -7,6 +7,8 @@ import (
 	"slices"
 	"strings"
 	"time"
+
+	"dudaobot/rules"
 )
 
 // Problem is one thing wrong in the file: its YAML path and what is wrong,
@@ -310,6 +312,58 @@ func (c *Config) validateRoster(k *checker) {
 		if u.Backup != nil {
 			k.required(up+".backup.name", u.Backup.Name)
 			k.required(up+".backup.wechat_remark", u.Backup.WeChatRemark)
+		}
+		validateUnitStages(k, up, u)
+	}
+}
+
+// stageNames lists the names units[].stages may use.
+func stageNames() string {
+	names := make([]string, len(rules.AllStages))
+	for i, s := range rules.AllStages {
+		names[i] = string(s)
+	}
+	return strings.Join(names, " ")
+}
+
+// validateUnitStages checks evaluated, inspected and stages of one unit:
+// known stage names, none twice, rectification only with feedback, and no
+// two settings that say opposite things.
+func validateUnitStages(k *checker, up string, u Unit) {
+	seen := map[string]bool{}
+	for j, name := range u.Stages {
+		sp := fmt.Sprintf("%s.stages[%d]", up, j)
+		switch {
+		case !slices.Contains(rules.AllStages, rules.Stage(name)):
+			k.add(sp, fmt.Sprintf("未知的阶段 %q（可选：%s）", name, stageNames()),
+				fmt.Sprintf("unknown stage %q (known: %s)", name, stageNames()))
+		case seen[name]:
+			k.add(sp, fmt.Sprintf("阶段 %q 重复", name), fmt.Sprintf("stage %q is listed twice", name))
+		}
+		seen[name] = true
+	}
+	fb := string(rules.StageFeedback)
+	if !seen[fb] && (seen[string(rules.StageRectificationPlan)] || seen[string(rules.StageRectificationDone)]) {
+		k.add(up+".stages", "列出了整改阶段却没有 feedback：整改方案和整改完成情况都以收到书面反馈意见为前提",
+			"lists a rectification stage without feedback: rectification follows the written feedback")
+	}
+	notEvaluated := u.Evaluated != nil && !*u.Evaluated
+	switch {
+	case notEvaluated && len(u.Stages) > 0:
+		k.add(up+".evaluated", "evaluated: false 表示本单位不参加评价，不能同时列出 stages",
+			"evaluated: false means the unit owes nothing; it contradicts a non-empty stages list")
+	case notEvaluated && u.Inspected != nil && *u.Inspected:
+		k.add(up+".evaluated", "evaluated: false 表示本单位不参加评价，不能同时写 inspected: true",
+			"evaluated: false means the unit owes nothing; it contradicts inspected: true")
+	}
+	if u.Inspected != nil && u.Stages != nil {
+		if !*u.Inspected && seen[fb] {
+			k.add(up+".inspected", "inspected: false 表示本单位不受检、不接收反馈，但 stages 中列有 feedback",
+				"inspected: false means no feedback, but stages lists feedback")
+		}
+		if *u.Inspected && !seen[fb] {
+			k.add(up+".inspected", "inspected: true 表示本单位受检，但 stages 中没有 feedback",
+				"inspected: true means the unit is inspected, but stages does not list feedback")
 		}
 	}
 }
