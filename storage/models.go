@@ -16,6 +16,9 @@ type unitRow struct {
 	Aliases   string // JSON array
 	Duties    string
 	SortOrder int `gorm:"not null;index:ix_units_order"`
+	// Stages are the config's stages for the unit (encodeStages): "" every
+	// stage, "none" none, else comma-separated stage names.
+	Stages string
 }
 
 func (unitRow) TableName() string { return "units" }
@@ -51,6 +54,9 @@ type yearRow struct {
 	FeedbackDays          int
 	RectificationPlanDays int
 	InspectionEndOverride string // "" = none; set by 督导结束
+	// InspectedUnits is the year's 受检单位 as the director marked them:
+	// comma-separated unit keys; "" = not marked yet (every unit counts).
+	InspectedUnits string
 }
 
 func (yearRow) TableName() string { return "years" }

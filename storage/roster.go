@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"strings"
 	"time"
 
 	"dudaobot/rules"
@@ -45,10 +46,10 @@ func (s *Store) SyncRoster(ctx context.Context, units []rules.Unit, directors []
 			if order == 0 {
 				order = i + 1
 			}
-			row := unitRow{UnitKey: u.Key, Name: u.Name, Aliases: string(aliases), Duties: u.Duties, SortOrder: order}
+			row := unitRow{UnitKey: u.Key, Name: u.Name, Aliases: string(aliases), Duties: u.Duties, SortOrder: order, Stages: encodeStages(u.Stages)}
 			if err := tx.Clauses(clause.OnConflict{
 				Columns:   []clause.Column{{Name: "unit_key"}},
-				DoUpdates: clause.AssignmentColumns([]string{"name", "aliases", "duties", "sort_order"}),
+				DoUpdates: clause.AssignmentColumns([]string{"name", "aliases", "duties", "sort_order", "stages"}),
 			}).Create(&row).Error; err != nil {
 				return err
 			}
@@ -104,7 +105,7 @@ func (s *Store) Units(ctx context.Context) ([]rules.Unit, error) {
 	}
 	out := make([]rules.Unit, 0, len(urows))
 	for _, r := range urows {
-		u := rules.Unit{Key: r.UnitKey, Name: r.Name, Duties: r.Duties, SortOrder: r.SortOrder}
+		u := rules.Unit{Key: r.UnitKey, Name: r.Name, Duties: r.Duties, SortOrder: r.SortOrder, Stages: decodeStages(r.Stages)}
 		if r.Aliases != "" {
 			if err := json.Unmarshal([]byte(r.Aliases), &u.Aliases); err != nil {
 				return nil, fmt.Errorf("storage: units: aliases of %s: %w", r.UnitKey, err)
@@ -195,6 +196,7 @@ func (s *Store) EnsureYear(ctx context.Context, c rules.Calendar) error {
 			return err
 		}
 		want.InspectionEndOverride = cur.InspectionEndOverride
+		want.InspectedUnits = cur.InspectedUnits
 		if cur == want {
 			return nil
 		}
@@ -261,6 +263,93 @@ func (s *Store) SetInspectionEnd(ctx context.Context, year int, d rules.Date, ac
 		return s.audit(tx, actor, "inspection_end", year, "", d.String())
 	})
 	return wrap(fmt.Sprintf("set inspection end %d", year), err)
+}
+
+// SetInspected records the director's 受检单位 for the year: the units
+// inspected this year (feedback and rectification apply only to them). It
+// replaces the previous set; the audit row names the old and the new set.
+// ErrNotFound if the year or a unit is unknown.
+func (s *Store) SetInspected(ctx context.Context, year int, unitKeys []string, actor string) error {
+	op := fmt.Sprintf("set inspected %d", year)
+	if len(unitKeys) == 0 {
+		return fmt.Errorf("storage: %s: empty set", op)
+	}
+	err := s.tx(ctx, func(tx *gorm.DB) error {
+		var n int64
+		if err := tx.Model(&unitRow{}).Where("unit_key IN ?", unitKeys).Count(&n).Error; err != nil {
+			return err
+		}
+		if int(n) != len(unitKeys) {
+			return fmt.Errorf("%d of %d units not on the roster: %w", len(unitKeys)-int(n), len(unitKeys), ErrNotFound)
+		}
+		var cur yearRow
+		if err := tx.Select("inspected_units").Take(&cur, "year = ?", year).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return fmt.Errorf("year %d: %w", year, ErrNotFound)
+			}
+			return err
+		}
+		next := strings.Join(unitKeys, ",")
+		if err := tx.Model(&yearRow{}).Where("year = ?", year).Update("inspected_units", next).Error; err != nil {
+			return err
+		}
+		return s.audit(tx, actor, "inspected", year, "", fmt.Sprintf("from=[%s] to=[%s]", cur.InspectedUnits, next))
+	})
+	return wrap(op, err)
+}
+
+// Inspected returns the year's inspected set (Marked false until the
+// director named it). ErrNotFound if the year is unknown.
+func (s *Store) Inspected(ctx context.Context, year int) (rules.Inspected, error) {
+	var r yearRow
+	err := s.db.WithContext(ctx).Select("inspected_units").Take(&r, "year = ?", year).Error
+	if errors.Is(err, gorm.ErrRecordNotFound) {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return rules.Inspected{}, wrap(fmt.Sprintf("inspected %d", year), err)
+	}
+	return decodeInspected(r.InspectedUnits), nil
+}
+
+func decodeInspected(v string) rules.Inspected {
+	if v == "" {
+		return rules.Inspected{}
+	}
+	return rules.NewInspected(strings.Split(v, ","))
+}
+
+// encodeStages stores rules.Unit.Stages: nil (every stage) as "", an
+// empty list as "none", else the names joined by commas.
+func encodeStages(st []rules.Stage) string {
+	switch {
+	case st == nil:
+		return ""
+	case len(st) == 0:
+		return stagesNone
+	}
+	names := make([]string, len(st))
+	for i, x := range st {
+		names[i] = string(x)
+	}
+	return strings.Join(names, ",")
+}
+
+const stagesNone = "none"
+
+func decodeStages(v string) []rules.Stage {
+	switch v {
+	case "":
+		return nil
+	case stagesNone:
+		return []rules.Stage{}
+	}
+	parts := strings.Split(v, ",")
+	out := make([]rules.Stage, len(parts))
+	for i, p := range parts {
+		out[i] = rules.Stage(p)
+	}
+	return out
 }
 
 // audit appends one audit row inside tx.
