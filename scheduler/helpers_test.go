@@ -20,6 +20,10 @@ import (
 	"dudaobot/storage/storagetest"
 )
 
+// evaluatedUnits is the number of shipped units that owe anything: 28 less
+// the office's own unit (evaluated: false), each with one official.
+const evaluatedUnits = 27
+
 // loadConfig loads the shipped config.yaml (28 units, 1 director).
 func loadConfig(t testing.TB) *config.Config {
 	t.Helper()

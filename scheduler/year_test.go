@@ -59,8 +59,8 @@ func script(w *world) []event {
 		default:
 			fb = day(5, 3+i%12, 15, 0)
 		}
-		if fb.IsZero() {
-			continue
+		if fb.IsZero() || !rules.StageApplies(u, rules.Inspected{}, rules.StageFeedback) {
+			continue // the office's own unit is not evaluated: no feedback to itself
 		}
 		add(fb, "feedback", func(w *world) {
 			_, err := w.st.RecordFeedback(ctx, rules.FeedbackDelivery{
@@ -101,6 +101,18 @@ func script(w *world) []event {
 			}
 		}
 	}
+	// On the last inspection day the director names the inspected units:
+	// two units that never get feedback were not inspected, so the office's
+	// own feedback reminders leave them out and they owe no plan.
+	add(day(4, 30, 16, 0), "inspected", func(w *world) {
+		var keys []string
+		for i, u := range units {
+			if i != 4 && i != 9 && rules.StageApplies(u, rules.Inspected{}, rules.StageFeedback) {
+				keys = append(keys, u.Key)
+			}
+		}
+		w.must(w.st.SetInspected(ctx, 2027, keys, "督导办主任"))
+	})
 	// A notice to all units on 10 March; half acknowledge at once, a quarter
 	// after the 48-hour reminder, the rest never.
 	add(day(3, 10, 9, 0), "broadcast", func(w *world) {
@@ -334,8 +346,8 @@ func TestYearRestartWithQueuedReminders(t *testing.T) {
 	w.drain()
 	all := w.tr.all()
 	checkNoDuplicates(t, all)
-	if n := len(kinds(all, "reminder")); n != 28 {
-		t.Errorf("sent %d reminders, want 28", n)
+	if n := len(kinds(all, "reminder")); n != evaluatedUnits {
+		t.Errorf("sent %d reminders, want %d", n, evaluatedUnits)
 	}
 }
 
