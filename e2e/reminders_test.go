@@ -17,7 +17,13 @@ const reminderPrefix = "【督导提醒】"
 func TestRemindersStopAfterSubmission(t *testing.T) {
 	t.Parallel()
 	h := apptest.Start(t, apptest.At(time.Date(2027, time.February, 22, 10, 0, 0, 0, shanghai(t))))
-	units := h.Cfg.Units()
+	// The office's own unit owes nothing (evaluated: false): it is never reminded.
+	var units []rules.Unit
+	for _, u := range h.Cfg.Units() {
+		if rules.StageApplies(u, rules.Inspected{}, rules.StageSelfAssessment) {
+			units = append(units, u)
+		}
+	}
 	czj := h.Official("czj")
 
 	// 22 February 10:00, seven days before 1 March.
@@ -32,6 +38,9 @@ func TestRemindersStopAfterSubmission(t *testing.T) {
 	h.Settle()
 	if n := remindersTo(h, units, ""); n != len(units) {
 		t.Fatalf("after two sweeps of one slot: %d reminders, want %d (one per unit)", n, len(units))
+	}
+	if n := countPrefix(h.Messages(h.Official("ddb")), ""); n != 0 {
+		t.Errorf("the office's own unit got %d reminders; it is not evaluated", n)
 	}
 	if n := countPrefix(h.Messages(h.Director()), ""); n != 0 {
 		t.Errorf("the director got %d messages from the sweep before any deadline", n)

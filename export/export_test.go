@@ -62,6 +62,16 @@ func TestWriteLedger(t *testing.T) {
 	add("czj", time.Date(2027, 3, 5, 10, 0, 0, 0, loc), false, "县财政局自查自评报告（修订）.docx", sha2)
 	add("gaj", time.Date(2027, 3, 3, 10, 0, 0, 0, loc), false, "公安局报告.docx", sha1)
 
+	var keys []string // every unit but 县公安局 was inspected
+	for _, u := range cfg.Units() {
+		if u.Key != "gaj" && u.Key != "ddb" {
+			keys = append(keys, u.Key)
+		}
+	}
+	if err := st.SetInspected(ctx, 2027, keys, "督导办主任"); err != nil {
+		t.Fatal(err)
+	}
+
 	var buf bytes.Buffer
 	l := &export.Ledger{Store: st, Clock: clk, Location: loc}
 	if err := l.WriteLedger(ctx, 2027, &buf); err != nil {
@@ -112,6 +122,28 @@ func TestWriteLedger(t *testing.T) {
 	// Feedback (the office's obligation) is overdue on 20 May: due 14 May.
 	if got, want := cell(byName["县财政局"], 5), "已逾期6天"; got != want {
 		t.Errorf("feedback status=%q, want %q", got, want)
+	}
+
+	// Stages that do not apply read 不适用, never 未提交 or 已逾期: the office's
+	// own unit owes nothing; a unit not inspected gets no feedback and owes
+	// no plan. Each stage has three columns from column 2 on.
+	for _, tc := range []struct {
+		unit string
+		want []string // status per stage, in AllStages order
+	}{
+		{"县人民政府教育督导委员会办公室", []string{"不适用", "不适用", "不适用", "不适用"}},
+		{"县公安局", []string{"逾期2天提交", "不适用", "不适用", "不适用"}},
+		{"县财政局", []string{"按时提交", "已逾期6天", "未开始", "未开始"}},
+	} {
+		r := byName[tc.unit]
+		for i, want := range tc.want {
+			if got := cell(r, 2+3*i); got != want {
+				t.Errorf("%s %s status=%q, want %q", tc.unit, rules.AllStages[i].Label(), got, want)
+			}
+			if tc.want[i] == "不适用" && cell(r, 3+3*i) != "" {
+				t.Errorf("%s %s: a due date %q for a stage that does not apply", tc.unit, rules.AllStages[i].Label(), cell(r, 3+3*i))
+			}
+		}
 	}
 
 	subs, err := f.GetRows(export.SheetSubmissions)

@@ -54,6 +54,9 @@ func (d *Dispatcher) overview(ctx context.Context, r *Request) error {
 	for _, sc := range rules.Overview(v.cal, v.units, now) {
 		fmt.Fprintf(&b, "\n%s：按时%d，逾期提交%d，未交%d（其中已逾期%d），未开始%d",
 			stageLabel(sc.Stage), sc.OnTime, sc.Late, sc.Open+sc.Overdue, sc.Overdue, sc.NotOpen)
+		if sc.NotApplicable > 0 {
+			fmt.Fprintf(&b, "，不适用%d", sc.NotApplicable)
+		}
 		if len(sc.Missing) > 0 {
 			names := make([]string, len(sc.Missing))
 			for i, k := range sc.Missing {
@@ -334,6 +337,9 @@ func (d *Dispatcher) feedback(ctx context.Context, r *Request) error {
 	}
 	unit, err := d.resolveUnit(strings.Join(r.Args, ""))
 	if err != nil {
+		return err
+	}
+	if err := d.requireFeedbackApplies(ctx, unit); err != nil {
 		return err
 	}
 	held, ok, err := d.takeHeld(ctx, r)

@@ -21,6 +21,8 @@ import (
 type Store interface {
 	Calendar(ctx context.Context, year int, loc *time.Location) (rules.Calendar, error)
 	SetInspectionEnd(ctx context.Context, year int, d rules.Date, actor string) error
+	SetInspected(ctx context.Context, year int, unitKeys []string, actor string) error
+	Inspected(ctx context.Context, year int) (rules.Inspected, error)
 
 	UnitYears(ctx context.Context, year int) ([]rules.UnitYear, error)
 	UnitYear(ctx context.Context, year int, unitKey string) (rules.UnitYear, error)

@@ -293,8 +293,12 @@ func (d *Dispatcher) unitReport(ctx context.Context, unit rules.Unit, full bool)
 	var b strings.Builder
 	fmt.Fprintf(&b, "%s %d年督导评价情况（截至%s）\n", unit.Name, d.year, fmtTime(now, d.loc))
 	var owed []string
+	applies := 0
 	for i, st := range rules.UnitStatus(cal, uy, now) {
 		fmt.Fprintf(&b, "%d. %s\n", i+1, statusLine(st, cal))
+		if st.Kind != rules.StatusNotApplicable {
+			applies++
+		}
 		if st.Kind.Missing() && st.Stage != rules.StageFeedback {
 			owed = append(owed, st.Stage.Label()+"（截止"+st.Deadline.DueDate.Chinese()+"）")
 		}
@@ -316,9 +320,12 @@ func (d *Dispatcher) unitReport(ctx context.Context, unit rules.Unit, full bool)
 			}
 		}
 	}
-	if len(owed) == 0 {
+	switch {
+	case applies == 0:
+		b.WriteString("本单位不参加本年度督导评价，无需报送材料。")
+	case len(owed) == 0:
 		b.WriteString("目前没有待报送的材料。")
-	} else {
+	default:
 		b.WriteString("尚需报送：" + strings.Join(owed, "、") + "。")
 	}
 	return b.String(), nil

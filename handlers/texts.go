@@ -38,6 +38,7 @@ const helpDirector = `您好，主任。可用命令：
 · 下发 文字：向全部单位下发通知；只发“下发”后再发文件则下发文件
 · 确认 / 取消：下发、反馈、督导结束、整改期限均先预览，10分钟内回复“确认”才执行
 · 未回复：最近一次下发后尚未回复“收到”的单位
+· 受检单位 [单位…]：查看或登记今年的受检单位（书面反馈意见只送受检单位）
 · 导出：导出年度督导台账（Excel）`
 
 // fmtTime formats an instant as 2027年2月20日 10:15 in the zone.
@@ -68,15 +69,25 @@ func short12(sha string) string {
 	return sha
 }
 
-// statusLine describes one stage of one unit for 状态 and 查询.
+// statusLine describes one stage of one unit for 状态 and 查询. Every line
+// must be true on the day it is shown: a date promised by the office that
+// has passed is said to be missed, never promised again.
 func statusLine(st rules.StageStatus, cal rules.Calendar) string {
 	var b strings.Builder
 	d := st.Deadline
+	if st.Kind == rules.StatusNotApplicable {
+		if st.Stage == rules.StageFeedback {
+			return "书面反馈意见：不适用（本单位今年不是受检单位）"
+		}
+		return st.Stage.Label() + "：不适用"
+	}
 	if st.Stage == rules.StageFeedback {
 		// The office's own obligation, seen from the unit.
 		switch {
 		case st.Kind.Submitted():
 			return "书面反馈意见：督导办已于" + fmtTime(st.SubmittedAt, cal.Location) + "送达"
+		case st.Kind == rules.StatusOverdue:
+			return "书面反馈意见：督导办尚未送达（应于" + d.DueDate.Chinese() + "前）"
 		case d.Open:
 			return "书面反馈意见：督导办将于" + d.DueDate.Chinese() + "前送达"
 		}

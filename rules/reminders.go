@@ -715,7 +715,11 @@ func officeMessages(c Calendar, ds []Director, units map[string]*Unit, items []R
 			fmt.Fprintf(&b, "%d. %s\n", j+1, stageLine(it, c))
 			fmt.Fprintf(&b, "   尚未反馈的单位（%d个）：%s\n", len(it.Pending), unitNames(units, it.Pending))
 		}
-		b.WriteString("请按期向上述单位送达书面反馈意见。\n")
+		if items[len(items)-1].Overdue {
+			b.WriteString("已过期限，请尽快向上述单位送达书面反馈意见。\n")
+		} else {
+			b.WriteString("请按期向上述单位送达书面反馈意见。\n")
+		}
 		if catchup {
 			b.WriteString("（系统恢复运行后补发）\n")
 		}

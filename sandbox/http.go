@@ -430,7 +430,7 @@ func (s *Sandbox) handleSetClock(w http.ResponseWriter, r *http.Request) {
 
 type complianceCell struct {
 	Stage string `json:"stage"`
-	Kind  string `json:"kind"` // not_open | open | on_time | late | overdue
+	Kind  string `json:"kind"` // not_open | open | on_time | late | overdue | not_applicable
 	Text  string `json:"text"`
 	Due   string `json:"due,omitempty"` // 3月1日
 }
@@ -448,6 +448,8 @@ type complianceCount struct {
 	Open    int    `json:"open"`
 	Overdue int    `json:"overdue"`
 	NotOpen int    `json:"notOpen"`
+	// NotApplicable counts units the stage does not apply to (不适用).
+	NotApplicable int `json:"notApplicable"`
 }
 
 func kindName(k rules.StatusKind) string {
@@ -460,6 +462,8 @@ func kindName(k rules.StatusKind) string {
 		return "late"
 	case rules.StatusOverdue:
 		return "overdue"
+	case rules.StatusNotApplicable:
+		return "not_applicable"
 	}
 	return "not_open"
 }
@@ -518,6 +522,7 @@ func (s *Sandbox) handleCompliance(w http.ResponseWriter, r *http.Request) {
 	for _, sc := range rules.Overview(cal, uys, now) {
 		out.Counts = append(out.Counts, complianceCount{
 			Stage: string(sc.Stage), OnTime: sc.OnTime, Late: sc.Late, Open: sc.Open, Overdue: sc.Overdue, NotOpen: sc.NotOpen,
+			NotApplicable: sc.NotApplicable,
 		})
 	}
 	writeJSON(w, http.StatusOK, out)

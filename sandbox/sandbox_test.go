@@ -232,6 +232,12 @@ func TestAPI(t *testing.T) {
 	if len(table.Units) != 28 || table.cell("czj", "self_assessment") != "on_time" || table.cell("xwb", "self_assessment") != "open" {
 		t.Fatalf("compliance: %d units, czj %q, xwb %q", len(table.Units), table.cell("czj", "self_assessment"), table.cell("xwb", "self_assessment"))
 	}
+	// The office's own unit is not evaluated: its cells are 不适用, not owed.
+	for _, st := range []string{"self_assessment", "feedback", "rectification_plan", "rectification_done"} {
+		if got := table.cell("ddb", st); got != "not_applicable" {
+			t.Errorf("compliance: ddb %s = %q, want not_applicable", st, got)
+		}
+	}
 
 	// The director: 总览 names 县财政局 as on time; 导出 sends the ledger.
 	c.postJSON("api/contacts/"+dir.ID+"/text", map[string]string{"text": "总览"}, http.StatusOK, nil)

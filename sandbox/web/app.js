@@ -353,7 +353,7 @@ async function refreshComplianceNow() {
     const tr = el("tr", { "data-unit": u.key }, el("th", { text: u.name }));
     for (const c of u.cells) {
       tr.append(el("td", { class: "k-" + c.kind, "data-stage": c.stage, "data-kind": c.kind, title: c.due ? "截止 " + c.due : "" },
-        c.text, c.due && c.kind !== "on_time" && c.kind !== "late" && c.kind !== "not_open" ? el("span", { class: "due", text: "截止" + c.due }) : null));
+        c.text, c.due && c.kind !== "on_time" && c.kind !== "late" && c.kind !== "not_open" && c.kind !== "not_applicable" ? el("span", { class: "due", text: "截止" + c.due }) : null));
     }
     return tr;
   });
@@ -361,7 +361,8 @@ async function refreshComplianceNow() {
   const counts = $("#compliance-counts");
   counts.replaceChildren(...d.counts.map((c) => el("div", { "data-stage": c.stage },
     (STAGE_SHORT[c.stage] || c.stage) + "：按时 " + c.onTime + " · 逾期提交 " + c.late + " · 未交 " + (c.open + c.overdue) +
-    (c.overdue ? "（已逾期 " + c.overdue + "）" : "") + " · 未开始 " + c.notOpen)));
+    (c.overdue ? "（已逾期 " + c.overdue + "）" : "") + " · 未开始 " + c.notOpen +
+    (c.notApplicable ? " · 不适用 " + c.notApplicable : ""))));
 }
 const refreshCompliance = debounce(refreshComplianceNow, 300);
 
