@@ -25,12 +25,13 @@ const (
 	confirmInspectionEnd    = "inspection_end"
 	confirmRectificationDue = "rectification_due"
 	confirmPlan             = "plan"
+	confirmInspected        = "inspected" // 受检单位 (handlers/inspected.go)
 )
 
 // actionNames name a pending action in the answers to 确认 and 取消.
 var actionNames = map[string]string{
 	confirmBroadcast: "下发通知", confirmFeedback: "送达书面反馈意见", confirmInspectionEnd: "登记督导结束日期",
-	confirmRectificationDue: "设定整改期限", confirmPlan: "报送整改方案",
+	confirmRectificationDue: "设定整改期限", confirmPlan: "报送整改方案", confirmInspected: "登记受检单位",
 }
 
 // pendingConfirm is an irreversible or wide action shown as a preview and
@@ -44,6 +45,8 @@ type pendingConfirm struct {
 	File *stored   `json:"file,omitempty"`
 	Unit string    `json:"unit,omitempty"`
 	Date string    `json:"date,omitempty"` // rules.Date.String()
+	// Units are the unit keys of a 受检单位 set, roster order.
+	Units []string `json:"units,omitempty"`
 }
 
 func confirmKey(remark string) string { return "handlers:confirm:" + remark }
@@ -134,6 +137,8 @@ func (d *Dispatcher) runConfirmed(ctx context.Context, r *Request, p pendingConf
 			return userErr(ErrForbidden, "整改方案由各责任单位联系人报送。")
 		}
 		return d.storeTextPlan(ctx, r, p.Text, p.At)
+	case confirmInspected:
+		return d.setInspected(ctx, r, p.Units)
 	}
 	return fmt.Errorf("handlers: unknown pending action %q", p.Kind)
 }

@@ -4,19 +4,9 @@ import (
 	"context"
 	"fmt"
 	"strings"
-	"time"
 
 	"dudaobot/rules"
 )
-
-// inspectedKey holds a director's 受检单位 preview until 确认 or 取消.
-func inspectedKey(remark string) string { return "handlers:inspected:" + remark }
-
-// pendingInspected is a previewed inspected set waiting for 确认.
-type pendingInspected struct {
-	Units []string  `json:"units"` // unit keys, roster order
-	At    time.Time `json:"at"`
-}
 
 // inspected is 受检单位 [单位 …]. Alone it lists this year's set. With
 // names it resolves each one (unknown or ambiguous names are refused by
@@ -56,7 +46,7 @@ func (d *Dispatcher) inspected(ctx context.Context, r *Request) error {
 		return userErr(ErrBadInput, strings.Join(problems, "\n")+"\n受检单位尚未登记，请改正后重新发送。")
 	}
 	var in, out []rules.Unit
-	p := pendingInspected{At: r.At}
+	p := pendingConfirm{Kind: confirmInspected}
 	for _, u := range d.o.Units {
 		switch {
 		case chosen[u.Key]:
@@ -66,16 +56,12 @@ func (d *Dispatcher) inspected(ctx context.Context, r *Request) error {
 			out = append(out, u)
 		}
 	}
-	if err := d.putState(ctx, inspectedKey(r.ID.Remark), p); err != nil {
-		return err
-	}
 	var b strings.Builder
 	fmt.Fprintf(&b, "将把以下%d个单位登记为%d年受检单位：%s。", len(in), d.year, unitNames(in))
 	if len(out) > 0 {
 		fmt.Fprintf(&b, "\n其余%d个单位今年不受检，书面反馈意见和整改均为“不适用”，不再提醒：%s。", len(out), unitNames(out))
 	}
-	b.WriteString("\n10分钟内有效。回复“确认”登记 / “取消”放弃")
-	return d.reply(ctx, r, b.String())
+	return d.ask(ctx, r, p, b.String())
 }
 
 // listInspected answers 受检单位 alone.
@@ -106,60 +92,20 @@ func (d *Dispatcher) listInspected(ctx context.Context, r *Request) error {
 	return d.reply(ctx, r, b.String())
 }
 
-// confirmInspected runs a pending 受检单位 on 确认. handled is false when
-// the sender has none, so a general 确认 can go on to other pending actions.
-func (d *Dispatcher) confirmInspected(ctx context.Context, r *Request) (handled bool, err error) {
-	var p pendingInspected
-	ok, err := d.getState(ctx, inspectedKey(r.ID.Remark), &p)
-	if err != nil || !ok {
-		return false, err
-	}
-	if r.At.Sub(p.At) > pairWindow {
-		if err := d.deleteState(ctx, inspectedKey(r.ID.Remark)); err != nil {
-			return true, err
+// setInspected stores a confirmed 受检单位 set (audited).
+func (d *Dispatcher) setInspected(ctx context.Context, r *Request, keys []string) error {
+	if err := d.store.SetInspected(ctx, d.year, keys, r.ID.Remark); err != nil {
+		if d.isNotFound(err) {
+			return userErr(ErrBadInput, "名单中有单位已不在名册中，受检单位未登记。请重新发送“受检单位 ……”。")
 		}
-		return true, d.reply(ctx, r, "受检单位的预览已超过10分钟未确认，已失效，未登记。如仍需登记，请重新发送“受检单位 ……”。")
-	}
-	// Stored before the pending state is cleared: a crash in between
-	// re-runs 确认, and storing the same set again changes nothing.
-	if err := d.store.SetInspected(ctx, d.year, p.Units, r.ID.Remark); err != nil {
-		return true, fmt.Errorf("handlers: set inspected: %w", err)
-	}
-	if err := d.deleteState(ctx, inspectedKey(r.ID.Remark)); err != nil {
-		return true, err
+		return fmt.Errorf("handlers: set inspected: %w", err)
 	}
 	var names []string
-	for _, k := range p.Units {
+	for _, k := range keys {
 		names = append(names, d.unitName(k))
 	}
-	return true, d.reply(ctx, r, fmt.Sprintf("已登记%d年受检单位%d个：%s。未列入的单位，书面反馈意见和整改显示“不适用”，不再提醒。",
-		d.year, len(p.Units), strings.Join(names, "、")))
-}
-
-// cancelInspected drops a pending 受检单位 on 取消.
-func (d *Dispatcher) cancelInspected(ctx context.Context, r *Request) (handled bool, err error) {
-	var p pendingInspected
-	ok, err := d.getState(ctx, inspectedKey(r.ID.Remark), &p)
-	if err != nil || !ok {
-		return false, err
-	}
-	if err := d.deleteState(ctx, inspectedKey(r.ID.Remark)); err != nil {
-		return true, err
-	}
-	return true, d.reply(ctx, r, "已取消，受检单位未登记。")
-}
-
-// confirmWord is 确认 / 取消 for the pending actions kept in this file.
-func (d *Dispatcher) confirmWord(ctx context.Context, r *Request) error {
-	run := d.confirmInspected
-	if r.Word == "取消" {
-		run = d.cancelInspected
-	}
-	handled, err := run(ctx, r)
-	if err != nil || handled {
-		return err
-	}
-	return d.reply(ctx, r, "目前没有需要确认的操作。")
+	return d.reply(ctx, r, fmt.Sprintf("已登记%d年受检单位%d个：%s。未列入的单位，书面反馈意见和整改显示“不适用”，不再提醒。",
+		d.year, len(keys), strings.Join(names, "、")))
 }
 
 // requireFeedbackApplies refuses 反馈 to a unit that is not inspected this
@@ -178,4 +124,3 @@ func (d *Dispatcher) requireFeedbackApplies(ctx context.Context, unit rules.Unit
 	return userErr(ErrBadInput, unit.Name+"不在今年的受检单位名单中，书面反馈意见不适用，未送达。"+
 		"如该单位已受检，请先发送“受检单位 ……”把它列入。")
 }
-

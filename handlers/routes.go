@@ -43,8 +43,6 @@ func (d *Dispatcher) routes() *Router {
 	m.Handle("未回复", Directors, d.unacknowledged)    // units without 收到
 	m.Handle("导出", Directors, d.export)             // the Excel ledger as a file
 	m.Handle("受检单位", Directors, d.inspected)        // [单位 …]: this year's inspected units (preview, 确认)
-	m.Handle("确认", Directors, d.confirmWord)        // runs a pending 受检单位
-	m.Handle("取消", Directors, d.confirmWord)
 
 	// Answers to a preview (下发, 反馈, 督导结束, 整改期限, 整改方案 text).
 	m.Handle("确认", Members, d.confirm)
