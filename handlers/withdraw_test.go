@@ -109,8 +109,12 @@ func TestWithdrawAndConfirmOnlyOwn(t *testing.T) {
 		h.Text(off, "取消")
 		h.Text(off, "撤回")
 		out := only(h.Drain(), off.Remark)
+		what := " 自查自评报告（第1版）《"
+		if !rules.StageApplies(u, rules.Inspected{}, rules.StageSelfAssessment) {
+			what = " 补充材料《" // the office's own unit owes no report: its file is supporting material
+		}
 		if len(out) != 3 || out[0].Text != "目前没有需要确认的操作。" || out[1].Text != "目前没有需要确认的操作。" ||
-			!strings.Contains(out[2].Text, "已撤回："+u.Name+" 自查自评报告（第1版）《"+u.Name+"自查.pdf》") {
+			!strings.Contains(out[2].Text, "已撤回："+u.Name+what+u.Name+"自查.pdf》") {
 			t.Fatalf("%s: %s", u.Key, texts(out))
 		}
 		// Every other unit still has its file.
