@@ -172,3 +172,28 @@ func TestConfirmSurvivesRestart(t *testing.T) {
 		t.Errorf("second 确认 → %s", got)
 	}
 }
+
+// Ensure 撤回 of a file still waiting for its 1/2 answer also drops the
+// question: a later 「1」 files nothing.
+func TestWithdrawPendingChoice(t *testing.T) {
+	h := handlerstest.New(t)
+	ctx := context.Background()
+	czj := h.Official("czj")
+	h.At(2027, time.May, 10, 9, 0) // self-assessment still owed, feedback just delivered
+	deliverFeedbackToCzj(t, h)
+	h.File(czj, "材料.docx", handlerstest.Docx("x"))
+	if got := one(t, h.Drain()); !strings.Contains(got, "请回复 1 自查自评报告 / 2 整改方案") {
+		t.Fatalf("choice question: %s", got)
+	}
+	h.Text(czj, "撤回")
+	if got := one(t, h.Drain()); !strings.HasPrefix(got, "已撤回：县财政局 补充材料《材料.docx》") {
+		t.Fatalf("撤回 → %s", got)
+	}
+	h.Text(czj, "1")
+	if got := one(t, h.Drain()); !strings.Contains(got, "您可以") {
+		t.Errorf("「1」 after 撤回 → %s", got)
+	}
+	if subs, _ := h.Store.Submissions(ctx, 2027, "czj"); len(subs) != 0 {
+		t.Fatalf("filed after 撤回: %+v", subs)
+	}
+}
