@@ -86,22 +86,23 @@ func New(ctx context.Context, o Options) (*App, error) {
 	a := &App{Core: core, o: o, statusCh: make(chan bot.Status, 16)}
 	a.mailer = o.Mailer
 	if a.mailer == nil && cfg.SMTP.Enabled() {
-		a.mailer = SMTPMailer{cfg.SMTP}
+		a.mailer = SMTPMailer{C: cfg.SMTP}
 	}
 	loc := cfg.Location()
 	a.Dispatcher, err = handlers.New(handlers.Options{
-		Store:        core.Store,
-		Files:        core.Files,
-		Ledger:       core.Ledger(),
-		Clock:        o.Clock,
-		Logger:       o.Logger.With("component", "handlers"),
-		Calendar:     cfg.Calendar(),
-		Units:        cfg.Units(),
-		Directors:    cfg.Directors(),
-		MaxFileBytes: cfg.WeChat.MaxFileBytes(),
-		AllowedTypes: cfg.WeChat.AllowedTypes,
-		Groups:       cfg.WeChat.Groups,
-		ErrNotFound:  storage.ErrNotFound,
+		Store:          core.Store,
+		Files:          core.Files,
+		Ledger:         core.Ledger(),
+		Clock:          o.Clock,
+		Logger:         o.Logger.With("component", "handlers"),
+		Calendar:       cfg.Calendar(),
+		Units:          cfg.Units(),
+		Directors:      cfg.Directors(),
+		MaxFileBytes:   cfg.WeChat.MaxFileBytes(),
+		UnitDailyBytes: cfg.Files.UnitDailyBytes,
+		AllowedTypes:   cfg.WeChat.AllowedTypes,
+		Groups:         cfg.WeChat.Groups,
+		ErrNotFound:    storage.ErrNotFound,
 	})
 	if err != nil {
 		core.Close()

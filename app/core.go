@@ -67,7 +67,7 @@ func openCore(ctx context.Context, cfg *config.Config, clk clock.Clock, log *slo
 		st.Close()
 		return nil, err
 	}
-	files, err := docstore.Open(cfg.FilesDir)
+	files, err := docstore.OpenWith(cfg.FilesDir, docstore.Options{MinFreeBytes: cfg.Files.MinFreeBytes})
 	if err != nil {
 		st.Close()
 		return nil, fmt.Errorf("app: open files_dir %s: %w", cfg.FilesDir, err)

@@ -45,6 +45,7 @@ type Config struct {
 	Database   Database  `yaml:"database"`
 	FilesDir   string    `yaml:"files_dir"`
 	BackupsDir string    `yaml:"backups_dir"`
+	Files      Files     `yaml:"files"`
 	WeChat     WeChat    `yaml:"wechat"`
 	SMTP       SMTP      `yaml:"smtp"`
 	Office     Office    `yaml:"office"`
@@ -59,6 +60,18 @@ type Database struct {
 	Path   string `yaml:"path"`    // sqlite file, relative to the working directory
 	DSN    string `yaml:"dsn"`     // postgres DSN written in the file…
 	DSNEnv string `yaml:"dsn_env"` // …or the name of the environment variable holding it
+}
+
+// Files is the `files` section: limits on what received documents may take
+// of the disk.
+type Files struct {
+	// UnitDailyBytes bounds the bytes one unit's people may store per day
+	// (calendar day in the configured zone).
+	UnitDailyBytes int64 `yaml:"unit_daily_bytes"`
+	// MinFreeBytes is the free space kept on the files_dir disk: below it
+	// files are refused, so the database (same disk, usually) keeps room
+	// and text commands keep working.
+	MinFreeBytes int64 `yaml:"min_free_bytes"`
 }
 
 // WeChat is the `wechat` section.
@@ -208,6 +221,7 @@ func Default() Config {
 		Database:   Database{Driver: "sqlite", Path: "data/dudao.db"},
 		FilesDir:   "data/files",
 		BackupsDir: "data/backups",
+		Files:      Files{UnitDailyBytes: 200 << 20, MinFreeBytes: 1 << 30},
 		WeChat: WeChat{
 			HotLoginFile:      "data/hotlogin.json",
 			Groups:            []string{},

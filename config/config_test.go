@@ -315,6 +315,10 @@ func TestValidateInline(t *testing.T) {
 		{"max file 201", func(c *config.Config) { c.WeChat.MaxFileMB = 201 },
 			"wechat.max_file_mb: 必须在 1 到 200 之间（现为 201） / must be between 1 and 200 (got 201)"},
 		{"inspection one day", func(c *config.Config) { c.Cycle.InspectionEnd = c.Cycle.InspectionStart }, ""},
+		{"unit daily below one file", func(c *config.Config) { c.Files.UnitDailyBytes = 1 << 20 },
+			"files.unit_daily_bytes: 不能小于单个文件上限 wechat.max_file_mb（52428800 字节，现为 1048576） / must be at least wechat.max_file_mb (52428800 bytes; got 1048576)"},
+		{"min free negative", func(c *config.Config) { c.Files.MinFreeBytes = -1 },
+			"files.min_free_bytes: 不能为负数（现为 -1） / must not be negative (got -1)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -101,6 +101,7 @@ func (c *Config) Validate() error {
 	k.required("files_dir", c.FilesDir)
 	k.required("backups_dir", c.BackupsDir)
 	c.validateWeChat(k)
+	c.validateFiles(k)
 	c.validateSMTP(k)
 	k.required("office.name", c.Office.Name)
 	if len(c.Office.Directors) == 0 {
@@ -167,6 +168,18 @@ func (c *Config) validateWeChat(k *checker) {
 		}
 	}
 	k.nonNegativeDuration("wechat.outage_alert_after", w.OutageAlertAfter)
+}
+
+func (c *Config) validateFiles(k *checker) {
+	f := c.Files
+	if mf := c.WeChat.MaxFileMB; mf >= 1 && mf <= 200 && f.UnitDailyBytes < c.WeChat.MaxFileBytes() {
+		k.add("files.unit_daily_bytes", fmt.Sprintf("不能小于单个文件上限 wechat.max_file_mb（%d 字节，现为 %d）", c.WeChat.MaxFileBytes(), f.UnitDailyBytes),
+			fmt.Sprintf("must be at least wechat.max_file_mb (%d bytes; got %d)", c.WeChat.MaxFileBytes(), f.UnitDailyBytes))
+	}
+	if f.MinFreeBytes < 0 {
+		k.add("files.min_free_bytes", fmt.Sprintf("不能为负数（现为 %d）", f.MinFreeBytes),
+			fmt.Sprintf("must not be negative (got %d)", f.MinFreeBytes))
+	}
 }
 
 func (c *Config) validateSMTP(k *checker) {

@@ -57,10 +57,16 @@ func checkContent(f *os.File, n int64, ext string) error {
 			return bad("no OLE header")
 		}
 	case "docx", "xlsx":
+		if err := checkZipDirectory(f, n); err != nil {
+			return err
+		}
 		if !zipHas(f, n, "[Content_Types].xml") {
 			return bad("not an Office Open XML package")
 		}
 	case "ofd":
+		if err := checkZipDirectory(f, n); err != nil {
+			return err
+		}
 		if !zipHas(f, n, "OFD.xml") {
 			return bad("not an OFD package")
 		}

@@ -28,6 +28,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"syscall"
 )
 
 // Errors returned by Put; compare with errors.Is.
@@ -39,7 +40,20 @@ var (
 	ErrBadContent = errors.New("docstore: content does not match file type")
 	// ErrBadType means the extension is not an accepted document type.
 	ErrBadType = errors.New("docstore: file type not accepted")
+	// ErrQuota means the content exceeded PutOptions.QuotaLeft, the
+	// sender's allowance for the day.
+	ErrQuota = errors.New("docstore: daily quota exceeded")
+	// ErrDiskFull means the disk had less free space than
+	// Options.MinFreeBytes before or after the write, or the write failed
+	// with ENOSPC. Nothing was stored.
+	ErrDiskFull = errors.New("docstore: disk full")
 )
+
+// Options configures OpenWith.
+type Options struct {
+	// MinFreeBytes is the free space Put leaves on the disk (0: none).
+	MinFreeBytes int64
+}
 
 // DefaultMaxSize applies when PutOptions.MaxSize is not positive.
 const DefaultMaxSize int64 = 50 << 20
@@ -54,13 +68,18 @@ type Store struct {
 	dir  string // absolute
 	root *os.Root
 
+	minFree int64
+
 	mu       sync.Mutex
 	inFlight map[string]bool // temp names being written; CleanTemp spares them
 }
 
 // Open opens (creating it if needed) the store at dir and removes temp files
 // left by a crash.
-func Open(dir string) (*Store, error) {
+func Open(dir string) (*Store, error) { return OpenWith(dir, Options{}) }
+
+// OpenWith is Open with limits.
+func OpenWith(dir string, o Options) (*Store, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
@@ -78,7 +97,7 @@ func Open(dir string) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("docstore: open %s: %w", dir, err)
 	}
-	s := &Store{dir: abs, root: root, inFlight: map[string]bool{}}
+	s := &Store{dir: abs, root: root, inFlight: map[string]bool{}, minFree: o.MinFreeBytes}
 	if _, err := s.CleanTemp(); err != nil {
 		_ = root.Close()
 		return nil, err
@@ -100,6 +119,10 @@ type PutOptions struct {
 	// MaxSize is the largest accepted size in bytes (DefaultMaxSize if
 	// not positive). One byte more and Put fails with ErrTooLarge.
 	MaxSize int64
+	// Quota turns on QuotaLeft: the bytes the sender may still store
+	// today. Content beyond it (but within MaxSize) fails with ErrQuota.
+	Quota     bool
+	QuotaLeft int64
 }
 
 // Blob is a stored document.
@@ -120,6 +143,18 @@ func (s *Store) Put(ctx context.Context, r io.Reader, o PutOptions) (Blob, error
 	if max <= 0 {
 		max = DefaultMaxSize
 	}
+	quotaCut := false
+	if o.Quota {
+		if o.QuotaLeft <= 0 {
+			return Blob{}, fmt.Errorf("%w: nothing left today", ErrQuota)
+		}
+		if o.QuotaLeft < max {
+			max, quotaCut = o.QuotaLeft, true
+		}
+	}
+	if err := s.checkFree(); err != nil {
+		return Blob{}, err
+	}
 	name, f, err := s.createTemp()
 	if err != nil {
 		return Blob{}, err
@@ -139,17 +174,31 @@ func (s *Store) Put(ctx context.Context, r io.Reader, o PutOptions) (Blob, error
 
 	h := sha256.New()
 	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, r}, max+1))
+	if errors.Is(err, syscall.ENOSPC) {
+		return Blob{}, fmt.Errorf("%w: write: %w", ErrDiskFull, err)
+	}
 	if err != nil {
 		return Blob{}, fmt.Errorf("docstore: put: write: %w", err)
 	}
 	if n > max {
+		if quotaCut {
+			return Blob{}, fmt.Errorf("%w: more than the %d bytes left today", ErrQuota, max)
+		}
 		return Blob{}, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
 	}
 	if err := checkContent(f, n, o.Ext); err != nil {
 		return Blob{}, err
 	}
 	if err := f.Sync(); err != nil {
+		if errors.Is(err, syscall.ENOSPC) {
+			return Blob{}, fmt.Errorf("%w: sync: %w", ErrDiskFull, err)
+		}
 		return Blob{}, fmt.Errorf("docstore: put: sync: %w", err)
+	}
+	// The file is written: if it took the disk below the reserve, it goes
+	// (the reserve is the database's room to keep working).
+	if err := s.checkFree(); err != nil {
+		return Blob{}, err
 	}
 	if err := f.Close(); err != nil {
 		return Blob{}, fmt.Errorf("docstore: put: close: %w", err)
@@ -183,6 +232,22 @@ func (s *Store) Put(ctx context.Context, r io.Reader, o PutOptions) (Blob, error
 		return Blob{}, err
 	}
 	return b, nil
+}
+
+// checkFree fails with ErrDiskFull when the disk holding the store has less
+// than minFree bytes available to this process.
+func (s *Store) checkFree() error {
+	if s.minFree <= 0 {
+		return nil
+	}
+	var st syscall.Statfs_t
+	if err := syscall.Statfs(s.dir, &st); err != nil {
+		return fmt.Errorf("docstore: put: free space: %w", err)
+	}
+	if free := uint64(st.Bavail) * uint64(st.Bsize); free < uint64(s.minFree) {
+		return fmt.Errorf("%w: %d bytes free, %d kept in reserve", ErrDiskFull, free, s.minFree)
+	}
+	return nil
 }
 
 // PutBytes is Put for content already in memory.

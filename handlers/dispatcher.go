@@ -83,10 +83,13 @@ type Options struct {
 	Units     []rules.Unit
 	Directors []rules.Director
 
-	MaxFileBytes int64    // files larger than this are refused (0: no limit)
-	AllowedTypes []string // extensions without dot, e.g. docx, pdf
-	Groups       []string // group chats handled; messages from other groups are ignored
-	BotName      string   // the bot's own nickname, to drop an @mention
+	MaxFileBytes int64 // files larger than this are refused (0: no limit)
+	// UnitDailyBytes bounds the bytes a unit's people store per day (0: no
+	// limit); see files.go.
+	UnitDailyBytes int64
+	AllowedTypes   []string // extensions without dot, e.g. docx, pdf
+	Groups         []string // group chats handled; messages from other groups are ignored
+	BotName        string   // the bot's own nickname, to drop an @mention
 
 	// ErrNotFound is the Store's not-found sentinel (storage.ErrNotFound),
 	// so that an unknown binding code is told apart from a database

@@ -31,6 +31,14 @@ func (d *Dispatcher) receive(ctx context.Context, r *Request) (stored, error) {
 	if d.o.MaxFileBytes > 0 && f.Size > d.o.MaxFileBytes {
 		return stored{}, d.tooLarge(f.Size)
 	}
+	po := docstore.PutOptions{MaxSize: d.o.MaxFileBytes}
+	used, err := d.quotaOptions(ctx, r, &po)
+	if err != nil {
+		return stored{}, err
+	}
+	if po.Quota && f.Size > po.QuotaLeft {
+		return stored{}, d.overQuota(used)
+	}
 	if f.Open == nil {
 		return stored{}, userErr(ErrFileRefused, textDownload)
 	}
@@ -55,9 +63,17 @@ func (d *Dispatcher) receive(ctx context.Context, r *Request) (stored, error) {
 		src = br
 	}
 	tr := &trackReader{r: src}
-	blob, err := d.files.Put(ctx, tr, docstore.PutOptions{Ext: ext, MaxSize: d.o.MaxFileBytes})
+	po.Ext = ext
+	blob, err := d.files.Put(ctx, tr, po)
 	switch {
 	case err == nil:
+	case errors.Is(err, docstore.ErrQuota):
+		return stored{}, d.overQuota(used)
+	case errors.Is(err, docstore.ErrDiskFull):
+		return stored{}, d.diskFull(ctx, r, err)
+	case errors.Is(err, docstore.ErrArchiveTooLarge):
+		d.log.Warn("file refused: archive too large", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", err))
+		return stored{}, archiveTooLarge(name)
 	case errors.Is(err, docstore.ErrTooLarge):
 		return stored{}, d.tooLarge(0)
 	case errors.Is(err, docstore.ErrBadType):
