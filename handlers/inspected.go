@@ -61,6 +61,27 @@ func (d *Dispatcher) inspected(ctx context.Context, r *Request) error {
 	if len(out) > 0 {
 		fmt.Fprintf(&b, "\n其余%d个单位今年不受检，书面反馈意见和整改均为“不适用”，不再提醒：%s。", len(out), unitNames(out))
 	}
+	// A unit left out that already had its feedback would silently stop
+	// owing its plan: say so before 确认.
+	if len(out) > 0 {
+		uys, err := d.store.UnitYears(ctx, d.year)
+		if err != nil {
+			return fmt.Errorf("handlers: unit years: %w", err)
+		}
+		delivered := map[string]bool{}
+		for _, uy := range uys {
+			delivered[uy.UnitKey] = !uy.FeedbackAt.IsZero()
+		}
+		var had []rules.Unit
+		for _, u := range out {
+			if delivered[u.Key] {
+				had = append(had, u)
+			}
+		}
+		if len(had) > 0 {
+			fmt.Fprintf(&b, "\n注意：已向%s送达书面反馈意见，未列入后其整改方案不再要求、不再提醒。", unitNames(had))
+		}
+	}
 	return d.ask(ctx, r, p, b.String())
 }
 

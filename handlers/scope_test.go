@@ -7,6 +7,7 @@ import (
 	"time"
 
 	"dudaobot/handlers/handlerstest"
+	"dudaobot/rules"
 )
 
 // The office's own unit is not evaluated. Before, its 状态 on 20 May said
@@ -83,6 +84,7 @@ func TestInspectedUnits(t *testing.T) {
 	}
 	h.Text(dir, "受检单位 "+everyoneBut("gaj", "mzj"))
 	golden(t, "inspected_preview", one(t, h.Drain()))
+
 	if in, err := h.Store.Inspected(context.Background(), 2027); err != nil || in.Marked {
 		t.Fatalf("stored before 确认: %+v %v", in, err)
 	}
@@ -148,4 +150,25 @@ func contains(list []string, s string) bool {
 		}
 	}
 	return false
+}
+
+// Leaving out a unit that already had its feedback is said in the preview:
+// its plan would stop being owed.
+func TestInspectedWarnsDeliveredFeedback(t *testing.T) {
+	h := handlerstest.New(t)
+	dir := h.Director()
+	h.At(2027, time.May, 5, 10, 0)
+	if _, err := h.Store.RecordFeedback(context.Background(), rules.FeedbackDelivery{Year: 2027, UnitKey: "mzj",
+		DeliveredAt: h.Clock.Now(), Director: dir.Remark, OriginalName: "民政局反馈.pdf", StoredPath: "x/y.pdf", SHA256: "00", Size: 1}, nil); err != nil {
+		t.Fatal(err)
+	}
+	h.Text(dir, "受检单位 财政 公安")
+	got := one(t, h.Drain())
+	if !strings.Contains(got, "注意：已向县民政局送达书面反馈意见，未列入后其整改方案不再要求、不再提醒。") {
+		t.Errorf("preview does not warn about 县民政局's delivered feedback:\n%s", got)
+	}
+	h.Text(dir, "受检单位 财政 公安 民政")
+	if got := one(t, h.Drain()); strings.Contains(got, "注意") {
+		t.Errorf("warning although 县民政局 is listed:\n%s", got)
+	}
 }

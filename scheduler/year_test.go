@@ -322,6 +322,8 @@ func testYearSimulation(t *testing.T, driver string) {
 		"2027-02-28 08:00 sweep":    true, // quiet morning
 		"2027-03-04 10:00 sweep":    true, // right after the escalation sweep and its sends
 		"2027-05-12 15:00 feedback": true, // a feedback was just recorded
+		"2027-03-06 10:00 sweep":    true, // right after the 已停止提醒 notice was queued
+		"2027-03-08 10:00 sweep":    true, // right after the first weekly escalation list
 	})
 	checkNoDuplicates(t, restarted)
 	if r := render(t, restarted); r != got {
