@@ -92,6 +92,13 @@ func TestStatusAndExport(t *testing.T) {
 		!strings.HasPrefix(lines[1], "单位") || !strings.HasPrefix(lines[2], "县财政局") {
 		t.Errorf("status output=\n%s", out.String())
 	}
+	out.Reset()
+	if code := run([]string{"status", "-config", p, "-unit", "督导办"}, &out, &errb); code != 0 {
+		t.Fatalf("status exit=%d: %s", code, errb.String())
+	}
+	if row := strings.Split(strings.TrimSpace(out.String()), "\n"); len(row) != 3 || strings.Count(row[2], "不适用") != 4 {
+		t.Errorf("status of the office's own unit (not evaluated) should read 不适用 four times:\n%s", out.String())
+	}
 	xlsx := filepath.Join(dir, "ledger.xlsx")
 	out.Reset()
 	if code := run([]string{"export", "-config", p, "-o", xlsx}, &out, &errb); code != 0 {
