@@ -41,6 +41,9 @@ type Options struct {
 	Mailer Mailer
 	// BotOptions adjusts the WeChat client (tests shorten timeouts).
 	BotOptions func(*bot.Options)
+	// HandlerOptions adjusts the conversations (load tests turn flood
+	// control off).
+	HandlerOptions func(*handlers.Options)
 	// Sandbox says the bot plays in the sandbox: every data path must lie
 	// in a folder carrying SandboxMarker and the database must be SQLite.
 	// Without it, data paths in such a folder are refused.
@@ -89,7 +92,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		a.mailer = SMTPMailer{C: cfg.SMTP}
 	}
 	loc := cfg.Location()
-	a.Dispatcher, err = handlers.New(handlers.Options{
+	ho := handlers.Options{
 		Store:          core.Store,
 		Files:          core.Files,
 		Ledger:         core.Ledger(),
@@ -103,7 +106,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 		AllowedTypes:   cfg.WeChat.AllowedTypes,
 		Groups:         cfg.WeChat.Groups,
 		ErrNotFound:    storage.ErrNotFound,
-	})
+	}
+	if o.HandlerOptions != nil {
+		o.HandlerOptions(&ho)
+	}
+	a.Dispatcher, err = handlers.New(ho)
 	if err != nil {
 		core.Close()
 		return nil, fmt.Errorf("app: %w", err)

@@ -99,7 +99,16 @@ type Options struct {
 	// Synchronous runs every message to completion inside Accept, on the
 	// caller's goroutine. Tests use it; production leaves it false.
 	Synchronous bool
+
+	// RateLimit is how many texts one sender may send in a minute before
+	// flood control silences them for a minute (ratelimit.go). 0 means
+	// DefaultRateLimit; a negative value turns flood control off, for load
+	// tests that count one answer per message.
+	RateLimit int
 }
+
+// DefaultRateLimit is Options.RateLimit when it is 0.
+const DefaultRateLimit = 20
 
 // ErrStopped is returned by Accept after Stop.
 var ErrStopped = errors.New("handlers: dispatcher stopped")
@@ -157,6 +166,9 @@ func New(o Options) (*Dispatcher, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.RateLimit == 0 {
+		o.RateLimit = DefaultRateLimit
 	}
 	if o.Calendar.Location == nil {
 		o.Calendar.Location = time.Local

@@ -8,14 +8,14 @@ import (
 	"dudaobot/rules"
 )
 
-// One sender may give at most rateLimit commands in any rateWindow; the
-// next one gets textTooFast once, and the sender's texts are then ignored
-// (recorded and marked handled, never answered) for rateWindow. Files and
-// images never count and are never ignored: a submission is stored and
-// receipted whatever the rate, because losing one is worse than a busy
-// queue. Group chatter the bot does not answer does not count either.
+// One sender may give at most Options.RateLimit (20) commands in any
+// rateWindow; the next one gets textTooFast once, and the sender's texts
+// are then ignored (recorded and marked handled, never answered) for
+// rateWindow. Files and images never count and are never ignored: a
+// submission is stored and receipted whatever the rate, because losing one
+// is worse than a busy queue. Group chatter the bot does not answer does
+// not count either.
 const (
-	rateLimit   = 20
 	rateWindow  = time.Minute
 	textTooFast = "操作过于频繁，请稍后再试。"
 )
@@ -39,6 +39,8 @@ const (
 func (d *Dispatcher) limit(next Handler) Handler {
 	return func(ctx context.Context, r *Request) error {
 		switch {
+		case d.o.RateLimit < 0:
+			return next(ctx, r)
 		case r.In.Kind == rules.MsgFile || r.In.Kind == rules.MsgImage:
 			return next(ctx, r)
 		case r.In.Group != "" && (r.Word == OnOther || r.Word == OnUnknown && !r.Mentioned):
@@ -47,7 +49,7 @@ func (d *Dispatcher) limit(next Handler) Handler {
 		switch d.admit(r.sender, r.At) {
 		case rateJustMuted:
 			d.log.Warn("sender rate-limited", slog.String("remark", r.ID.Remark), slog.String("msg_id", r.In.Key.MsgID),
-				slog.Int("limit", rateLimit), slog.Duration("window", rateWindow))
+				slog.Int("limit", d.o.RateLimit), slog.Duration("window", rateWindow))
 			if r.ID.Role == rules.RoleStranger {
 				return nil // strangers hear once a day, from refuseStranger
 			}
@@ -85,7 +87,7 @@ func (d *Dispatcher) admit(sender string, at time.Time) rateVerdict {
 		i++
 	}
 	s.times = append(s.times[i:], at)
-	if len(s.times) > rateLimit {
+	if len(s.times) > d.o.RateLimit {
 		s.times, s.mutedUntil = nil, at.Add(rateWindow)
 		return rateJustMuted
 	}

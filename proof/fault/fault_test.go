@@ -25,6 +25,7 @@ import (
 
 	"dudaobot/app"
 	"dudaobot/bot"
+	"dudaobot/handlers"
 	"dudaobot/proof/harness"
 	"dudaobot/wxsim"
 )
@@ -83,6 +84,9 @@ func startWorld(t *testing.T) (*world, func()) {
 	a, err := app.New(ctx, app.Options{
 		Config: env.Config, Logger: log, Transport: sim.Transport(), QRWriter: &lockedBuffer{},
 		SendInterval: time.Millisecond,
+		// Flood control would silence the burst's senders by design (the
+		// handlers tests prove it); this test counts one answer per message.
+		HandlerOptions: func(o *handlers.Options) { o.RateLimit = -1 },
 		BotOptions: func(o *bot.Options) {
 			o.RequestTimeout = 2 * time.Second
 			o.LongPollTimeout = 3 * time.Second
