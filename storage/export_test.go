@@ -33,7 +33,7 @@ func BulkSubmissions(ctx context.Context, s *Store, subs []rules.Submission) err
 
 // ExplainUnitYears returns SQLite's query plan for the overview query.
 func ExplainUnitYears(ctx context.Context, s *Store, year int) (string, error) {
-	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN QUERY PLAN "+unitYearSQL+"ORDER BY u.sort_order, u.unit_key, s.stage", year, year, year, year).Rows()
+	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN QUERY PLAN "+unitYearSQL+"ORDER BY u.sort_order, u.unit_key, s.stage", year, year, year).Rows()
 	if err != nil {
 		return "", err
 	}

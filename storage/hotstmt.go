@@ -24,6 +24,8 @@ type hotStmts struct {
 	unitYears, unitYearOne *sql.Stmt
 	// submissions and unitSubmissions list versions (ledger, 查询, 状态).
 	submissions, unitSubmissions *sql.Stmt
+	// inspected reads the year's 受检单位 for unitYears.
+	inspected *sql.Stmt
 }
 
 func (s *Store) prepareHot(ctx context.Context) error {
@@ -38,6 +40,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		{&s.hotStmts.enqueue, enqueueSQL}, {&s.hotStmts.recordInbound, recordInboundSQL}, {&s.hotStmts.markHandled, markHandledSQL},
 		{&s.hotStmts.unitYears, unitYearSQL + unitYearOrder}, {&s.hotStmts.unitYearOne, unitYearOneSQL + unitYearOrder},
 		{&s.hotStmts.submissions, submissionsSQL + submissionsOrder}, {&s.hotStmts.unitSubmissions, unitSubmissionsSQL + submissionsOrder},
+		{&s.hotStmts.inspected, inspectedSQL},
 	} {
 		if *p.dst, err = sqlDB.PrepareContext(ctx, s.bindvars(p.q)); err != nil {
 			s.closeHot()
@@ -48,7 +51,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 }
 
 func (s *Store) closeHot() {
-	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.unitYears, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions} {
+	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.unitYears, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions, s.hotStmts.inspected} {
 		if st != nil {
 			_ = st.Close()
 		}
