@@ -22,6 +22,7 @@ type indicatorNode struct {
 	Title      string          `yaml:"title"`
 	Text       string          `yaml:"text"`
 	Thresholds []string        `yaml:"thresholds"`
+	Keywords   []string        `yaml:"keywords"`
 	Children   []indicatorNode `yaml:"children"`
 }
 
@@ -64,6 +65,9 @@ func parseIndicators(data []byte) ([]rules.Indicator, error) {
 			} else if len(n.Children) == 0 {
 				return fmt.Errorf("config: indicators.yaml: indicator %q: level %d has no children", n.Code, level)
 			}
+			if level == 3 && len(n.Keywords) < 2 {
+				return fmt.Errorf("config: indicators.yaml: indicator %q: needs at least 2 keywords", n.Code)
+			}
 			if text == "" {
 				return fmt.Errorf("config: indicators.yaml: indicator %q has no text", n.Code)
 			}
@@ -73,6 +77,7 @@ func parseIndicators(data []byte) ([]rules.Indicator, error) {
 				ParentCode: parent,
 				Text:       text,
 				Thresholds: append([]string{}, n.Thresholds...),
+				Keywords:   append([]string{}, n.Keywords...),
 				Order:      len(out) + 1,
 			})
 			if err := walk(n.Children, level+1, n.Code); err != nil {

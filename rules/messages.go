@@ -120,7 +120,10 @@ type Indicator struct {
 	ParentCode string
 	Text       string // title (levels 1–2) or full text (level 3)
 	Thresholds []string
-	Order      int
+	// Keywords are the terms a report that covers this third-level
+	// indicator uses (see rules.CheckReport).
+	Keywords []string
+	Order    int
 }
 
 // InboundRecord is a stored inbound message (known senders only).
