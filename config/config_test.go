@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -483,5 +484,38 @@ func TestUnitStages(t *testing.T) {
 		if c.Units()[0].Stages != nil {
 			t.Errorf("%q: the other unit changed: %v", tc.extra, c.Units()[0].Stages)
 		}
+	}
+}
+
+// TestIndicatorKeywords: every third-level indicator has keywords for the
+// report check, and the reviewed examples are there.
+func TestIndicatorKeywords(t *testing.T) {
+	var c *config.Config
+	inds, err := c.Indicators()
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, ind := range inds {
+		if ind.Level != 3 {
+			if len(ind.Keywords) > 0 {
+				t.Errorf("%s: keywords on a level-%d indicator", ind.Code, ind.Level)
+			}
+			continue
+		}
+		n++
+		if len(ind.Keywords) < 2 {
+			t.Errorf("%s: keywords %v, want at least 2", ind.Code, ind.Keywords)
+		}
+		if ind.Code == "13" {
+			for _, k := range []string{"地方教育附加", "职业教育", "30%"} {
+				if !slices.Contains(ind.Keywords, k) {
+					t.Errorf("13: keywords %v lack %s", ind.Keywords, k)
+				}
+			}
+		}
+	}
+	if n != 30 {
+		t.Errorf("%d third-level indicators, want 30", n)
 	}
 }

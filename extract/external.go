@@ -83,9 +83,20 @@ func (e *Extractor) pdf(ctx context.Context, p string) (Result, error) {
 	return Result{Text: strings.ReplaceAll(text, "\f", "\n"), Pages: pages, Truncated: out.over}, nil
 }
 
-// office converts with LibreOffice to UTF-8 text in a private temp dir
-// (its profile included), then reads at most MaxText of the result.
+// office converts with LibreOffice to UTF-8 text in a private temp dir,
+// then reads at most MaxText of the result. The profile lives in its own
+// private temp dir, kept for the Extractor's life (see Close).
 func (e *Extractor) office(ctx context.Context, p, ext string) (Result, error) {
+	select {
+	case e.officeSlot <- struct{}{}:
+		defer func() { <-e.officeSlot }()
+	case <-ctx.Done():
+		return Result{}, ctx.Err()
+	}
+	profile, err := e.officeProfile()
+	if err != nil {
+		return Result{}, err
+	}
 	dir, err := os.MkdirTemp("", "extract-office-")
 	if err != nil {
 		return Result{}, fmt.Errorf("temp dir: %w", err)
@@ -100,7 +111,7 @@ func (e *Extractor) office(ctx context.Context, p, ext string) (Result, error) {
 		filter = "csv:Text - txt - csv (StarCalc):44,34,76"
 	}
 	err = e.run(ctx, dir, io.Discard, e.soffice, "--headless", "--norestore", "--nologo", "--nolockcheck",
-		"-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
+		"-env:UserInstallation=file://"+profile,
 		"--convert-to", filter, "--outdir", filepath.Join(dir, "out"), in)
 	if err != nil {
 		return Result{}, err
@@ -120,6 +131,31 @@ func (e *Extractor) office(ctx context.Context, p, ext string) (Result, error) {
 	}
 	text := strings.TrimPrefix(out.text(), "\uFEFF")
 	return Result{Text: text, Pages: strings.Count(text, "\f"), Truncated: out.over}, nil
+}
+
+// officeProfile returns the LibreOffice profile dir, made on first use
+// (under the office semaphore).
+func (e *Extractor) officeProfile() (string, error) {
+	if e.profile == "" {
+		dir, err := os.MkdirTemp("", "extract-profile-")
+		if err != nil {
+			return "", fmt.Errorf("profile dir: %w", err)
+		}
+		e.profile = dir
+	}
+	return e.profile, nil
+}
+
+// Close removes the LibreOffice profile.
+func (e *Extractor) Close() error {
+	e.officeSlot <- struct{}{}
+	defer func() { <-e.officeSlot }()
+	if e.profile == "" {
+		return nil
+	}
+	err := os.RemoveAll(e.profile)
+	e.profile = ""
+	return err
 }
 
 // plain reads a UTF-8 text file (a plan sent as chat text).
@@ -155,4 +191,3 @@ func copyFile(src, dst string) error {
 	}
 	return nil
 }
-

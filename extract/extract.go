@@ -27,11 +27,12 @@ var (
 
 // Defaults of Options.
 const (
-	DefaultMaxText = 2 << 20
-	DefaultTimeout = 20 * time.Second
+	DefaultMaxText       = 2 << 20
+	DefaultTimeout       = 20 * time.Second
+	DefaultOfficeTimeout = 60 * time.Second
 	// maxXMLBytes bounds the decompressed XML read from one package: a
-	// 200-page report's document.xml is a few MB.
-	maxXMLBytes = 64 << 20
+	// 200-page report's document.xml is about 10 MB.
+	maxXMLBytes = 32 << 20
 	// maxXMLDepth bounds element nesting; Word nests tables a few levels.
 	maxXMLDepth = 256
 )
@@ -40,6 +41,9 @@ const (
 type Options struct {
 	MaxText int           // cap on extracted text, bytes (default 2 MB); longer text is cut, not an error
 	Timeout time.Duration // per-file deadline (default 20 s)
+	// OfficeTimeout is LibreOffice's deadline (default 60 s): it starts a
+	// whole office suite, and its first run builds a profile.
+	OfficeTimeout time.Duration
 	// PDFToText and Soffice are the converter commands; "" looks them up
 	// on PATH, "-" disables the converter.
 	PDFToText string
@@ -55,16 +59,24 @@ type Result struct {
 
 // Extractor extracts text. It is safe for concurrent use.
 type Extractor struct {
-	maxText   int
-	timeout   time.Duration
-	pdftotext string
-	soffice   string
-	isolate   []string // command prefix that cuts the converter off the network; nil if none works
+	maxText       int
+	timeout       time.Duration
+	officeTimeout time.Duration
+	// officeSlot admits one LibreOffice run at a time: runs share a profile
+	// (building one costs most of a conversion) and LibreOffice locks it.
+	officeSlot chan struct{}
+	profile    string // LibreOffice profile dir; guarded by officeSlot
+	pdftotext  string
+	soffice    string
+	isolate    []string // command prefix that cuts the converter off the network; nil if none works
 }
 
 // New looks up the converters and how to isolate them.
 func New(o Options) *Extractor {
-	e := &Extractor{maxText: o.MaxText, timeout: o.Timeout}
+	e := &Extractor{maxText: o.MaxText, timeout: o.Timeout, officeTimeout: o.OfficeTimeout, officeSlot: make(chan struct{}, 1)}
+	if e.officeTimeout <= 0 {
+		e.officeTimeout = DefaultOfficeTimeout
+	}
 	if e.maxText <= 0 {
 		e.maxText = DefaultMaxText
 	}
@@ -150,7 +162,11 @@ func (e *Extractor) Extract(ctx context.Context, path, ext string) (Result, erro
 	if !e.Supports(ext) {
 		return Result{}, fmt.Errorf("%w: .%s", ErrUnsupported, ext)
 	}
-	ctx, cancel := context.WithTimeout(ctx, e.timeout)
+	timeout := e.timeout
+	if ext != "docx" && ext != "xlsx" && ext != "txt" && ext != "pdf" {
+		timeout = e.officeTimeout
+	}
+	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	var (
 		r   Result
@@ -175,4 +191,19 @@ func (e *Extractor) Extract(ctx context.Context, path, ext string) (Result, erro
 		return Result{}, fmt.Errorf("extract: .%s: %w", ext, err)
 	}
 	return r, nil
+}
+
+// Reason says in a few Chinese words why a file's text was not read, for
+// 「内容未自动检查（…）」.
+func Reason(err error) string {
+	switch {
+	case errors.Is(err, ErrUnsupported):
+		return "格式暂不支持"
+	case errors.Is(err, ErrLimit):
+		return "文件结构异常或内容过大"
+	case errors.Is(err, context.DeadlineExceeded):
+		return "读取超时"
+	default:
+		return "文件无法读取"
+	}
 }

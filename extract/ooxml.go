@@ -89,6 +89,11 @@ func (l *limitedReader) Read(p []byte) (int, error) {
 }
 
 func (x xmlPart) walk(f *zip.File, fn func(tok xml.Token, stack []string) bool) error {
+	// archive/zip holds an entry to its declared size, so a declared size
+	// over the budget is refused before inflating anything.
+	if f.UncompressedSize64 > uint64(*x.budget) {
+		return fmt.Errorf("%w: %s inflates to %d MB", ErrLimit, f.Name, f.UncompressedSize64>>20)
+	}
 	rc, err := f.Open()
 	if err != nil {
 		return fmt.Errorf("%w: %s: %w", ErrBroken, f.Name, err)

@@ -2,6 +2,7 @@ package rules
 
 import (
 	"fmt"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -40,6 +41,10 @@ type ReportCheck struct {
 	OtherCount  int
 	CycleYear   int
 	YearNamed   bool // names the cycle year or the year before
+	// MainYear is the year the report names most often (「2025年」), 0 if
+	// none: last year's report names the cycle's year-before once, in its
+	// date, and its own year throughout.
+	MainYear int
 }
 
 // UnreadReport is the check of a file whose text could not be read.
@@ -61,6 +66,9 @@ func CheckReport(text string, pages int, unit Unit, roster []Unit, inds []Indica
 			c.MissingParts = append(c.MissingParts, p)
 		}
 	}
+	// PDF text breaks lines mid-word and spaces digits from 年: terms are
+	// looked for in the text without whitespace.
+	flat := strings.Join(strings.Fields(text), "")
 	for _, ind := range inds {
 		if ind.Level != 3 {
 			continue
@@ -68,7 +76,7 @@ func CheckReport(text string, pages int, unit Unit, roster []Unit, inds []Indica
 		c.Indicators++
 		hits := 0
 		for _, k := range ind.Keywords {
-			if strings.Contains(text, k) {
+			if strings.Contains(flat, k) {
 				hits++
 			}
 		}
@@ -78,14 +86,15 @@ func CheckReport(text string, pages int, unit Unit, roster []Unit, inds []Indica
 			c.Uncovered = append(c.Uncovered, ind.Code)
 		}
 	}
-	counts := unitMentions(text, roster)
+	counts := unitMentions(flat, roster)
 	c.OwnMentions = counts[unit.Key]
 	for _, u := range roster {
 		if u.Key != unit.Key && counts[u.Key] > c.OwnMentions && counts[u.Key] > c.OtherCount {
 			c.OtherUnit, c.OtherCount = u.Name, counts[u.Key]
 		}
 	}
-	c.YearNamed = namesYear(text, cycleYear) || namesYear(text, cycleYear-1)
+	c.YearNamed = namesYear(flat, cycleYear) || namesYear(flat, cycleYear-1)
+	c.MainYear = mainYear(flat)
 	return c
 }
 
@@ -204,6 +213,30 @@ func namesYear(text string, y int) bool {
 	}
 }
 
+var yearRe = regexp.MustCompile(`(?:^|[^0-9])((?:19|20)[0-9]{2})\s*年`)
+
+// mainYear is the year most often written as 「YYYY年」; ties go to the
+// later year.
+func mainYear(text string) int {
+	counts := map[int]int{}
+	best, bestN := 0, 0
+	for _, m := range yearRe.FindAllStringSubmatch(text, -1) {
+		y, _ := strconv.Atoi(m[1])
+		counts[y]++
+		if n := counts[y]; n > bestN || (n == bestN && y > best) {
+			best, bestN = y, n
+		}
+	}
+	return best
+}
+
+// OldYear reports whether the report looks like an earlier cycle's: it
+// names neither the cycle's year nor the year before, or writes mostly
+// about an earlier year.
+func (c ReportCheck) OldYear() bool {
+	return !c.YearNamed || (c.MainYear != 0 && c.MainYear < c.CycleYear-1)
+}
+
 // Problems lists what is wrong, shortest first as people read it: the
 // parts, then whose report it is, then the year, then the size.
 func (c ReportCheck) Problems() []string {
@@ -220,8 +253,11 @@ func (c ReportCheck) Problems() []string {
 	} else if c.OwnMentions == 0 {
 		out = append(out, "未提及本单位名称")
 	}
-	if !c.YearNamed {
+	switch {
+	case !c.YearNamed:
 		out = append(out, fmt.Sprintf("未提及%d年或%d年，请确认不是往年的报告", c.CycleYear-1, c.CycleYear))
+	case c.OldYear():
+		out = append(out, fmt.Sprintf("主要写的是%d年，请确认不是往年的报告", c.MainYear))
 	}
 	if c.Chars < ShortReportChars {
 		out = append(out, fmt.Sprintf("篇幅较短（%d字）", c.Chars))
@@ -284,10 +320,13 @@ func (c ReportCheck) Detail() string {
 	if c.OtherUnit != "" {
 		fmt.Fprintf(&b, "其他单位：%s出现%d次，多于本单位\n", c.OtherUnit, c.OtherCount)
 	}
-	if c.YearNamed {
-		fmt.Fprintf(&b, "年度：提及%d年或%d年\n", c.CycleYear-1, c.CycleYear)
-	} else {
+	switch {
+	case !c.YearNamed:
 		fmt.Fprintf(&b, "年度：未提及%d年或%d年\n", c.CycleYear-1, c.CycleYear)
+	case c.OldYear():
+		fmt.Fprintf(&b, "年度：主要写的是%d年\n", c.MainYear)
+	default:
+		fmt.Fprintf(&b, "年度：提及%d年或%d年\n", c.CycleYear-1, c.CycleYear)
 	}
 	fmt.Fprintf(&b, "篇幅：%d字", c.Chars)
 	if c.Pages > 0 {
