@@ -327,6 +327,21 @@ func (c *Config) validateRoster(k *checker) {
 			k.required(up+".backup.wechat_remark", u.Backup.WeChatRemark)
 		}
 		validateUnitStages(k, up, u)
+		c.validateOfficeUnit(k, up, u)
+	}
+}
+
+// validateOfficeUnit: the unit that is the office itself (its name is
+// office.name, or office.name with the county in front) runs the
+// evaluation and must not owe itself a report or feedback.
+func (c *Config) validateOfficeUnit(k *checker, up string, u Unit) {
+	office, name := strings.TrimSpace(c.Office.Name), strings.TrimSpace(u.Name)
+	if office == "" || name == "" || !strings.HasSuffix(office, name) {
+		return
+	}
+	if u.Evaluated == nil || *u.Evaluated {
+		k.add(up+".evaluated", fmt.Sprintf("%s 就是督导办本身（office.name），请写 evaluated: false：督导办不向自己报送自查自评报告，也不给自己书面反馈意见", name),
+			fmt.Sprintf("%s is the office itself (office.name); set evaluated: false: the office owes itself no report and no feedback", name))
 	}
 }
 

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"dudaobot/proof/harness"
+	"dudaobot/rules"
 	"dudaobot/wxsim"
 )
 
@@ -76,9 +77,13 @@ func TestKillDuringReminderSweep(t *testing.T) {
 	})
 	sim, _ := harness.Sim(t, env.Config, wxsim.Options{LongPollHold: 2 * time.Second})
 
-	// Who must get a reminder: every official of every unit.
+	// Who must get a reminder: every official of every unit that owes the
+	// self-assessment (the office's own unit is not evaluated).
 	want := map[string]string{} // remark → unit key
 	for _, u := range env.Config.Units() {
+		if !rules.StageApplies(u, rules.Inspected{}, rules.StageSelfAssessment) {
+			continue
+		}
 		for _, o := range u.Officials {
 			want[o.WeChatRemark] = u.Key
 		}
@@ -241,8 +246,12 @@ func TestKillDuringReminderSweep(t *testing.T) {
 	}
 	units := env.Config.Units()
 	for _, u := range units {
-		if recorded[u.Key] != 1 {
-			t.Errorf("unit %s has %d reminder rows, want 1", u.Key, recorded[u.Key])
+		wantRows := 1
+		if !rules.StageApplies(u, rules.Inspected{}, rules.StageSelfAssessment) {
+			wantRows = 0 // owes nothing: never reminded
+		}
+		if recorded[u.Key] != wantRows {
+			t.Errorf("unit %s has %d reminder rows, want %d", u.Key, recorded[u.Key], wantRows)
 		}
 	}
 	var dupKeys int
