@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"dudaobot/docstore"
 	"dudaobot/handlers"
 	"dudaobot/handlers/handlerstest"
 	"dudaobot/rules"
@@ -314,6 +315,42 @@ func TestRecover(t *testing.T) {
 	}
 	if out := h.Drain(); len(out) != 0 {
 		t.Fatalf("second recover queued %d", len(out))
+	}
+}
+
+// Ensure Recover does not ask for a file again when the process died after
+// its submission was committed (with its receipt, in the same transaction)
+// but before the inbox row was marked handled: the official would get both
+// a receipt and 「因系统重启未能登记，请重新发送」 for one file. Seen in the
+// crash test (proof/crash TestKillWhileFilesArrive, receipted_and_resend).
+func TestRecoverFileAlreadyFiled(t *testing.T) {
+	h := handlerstest.New(t)
+	ctx := context.Background()
+	h.At(2027, time.February, 20, 9, 0)
+	now := h.Clock.Now()
+	czj := h.Official("czj")
+	filed := rules.InboundKey{Sender: czj.Remark, MsgID: "9101", CreateTime: now.Unix()}
+	lost := rules.InboundKey{Sender: czj.Remark, MsgID: "9102", CreateTime: now.Unix() + 60}
+	if _, err := h.Store.RecordInbound(ctx, filed, rules.MsgFile, "自查报告 (终稿).pdf", now); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := h.Store.RecordInbound(ctx, lost, rules.MsgFile, "自查报告 (终稿).pdf", now.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	sub := rules.Submission{Year: 2027, UnitKey: "czj", Stage: rules.StageSelfAssessment, Official: czj.Remark,
+		OriginalName: docstore.SanitizeName("自查报告 (终稿).pdf"), StoredPath: "ab/cd.pdf", Size: 10, SHA256: strings.Repeat("ab", 32), ReceivedAt: now}
+	if _, err := h.Store.AddSubmission(ctx, sub, czj.Remark, nil); err != nil {
+		t.Fatal(err)
+	}
+	if err := h.D.Recover(ctx); err != nil {
+		t.Fatal(err)
+	}
+	out := h.Drain()
+	if len(out) != 1 || !strings.Contains(out[0].Text, "09:01") || !strings.Contains(out[0].Text, "请重新发送") {
+		t.Fatalf("recover: want one resend request, for the file that was not filed (09:01):\n%s", texts(out))
+	}
+	if left, err := h.Store.UnhandledInbound(ctx); err != nil || len(left) != 0 {
+		t.Fatalf("unhandled after recover: %v %v", left, err)
 	}
 }
 

@@ -21,6 +21,9 @@ func (d *Dispatcher) file(ctx context.Context, r *Request) error {
 		if name == "" {
 			name = "文件"
 		}
+		if filed, err := d.filedBeforeCrash(ctx, r, name); err != nil || filed {
+			return err // filed: its receipt was queued with the row
+		}
 		return d.reply(ctx, r, fmt.Sprintf("抱歉，您在%s发送的《%s》因系统重启未能登记，请重新发送一次。",
 			fmtTime(r.At, d.loc), clip(name, 40)))
 	}
@@ -35,6 +38,24 @@ func (d *Dispatcher) file(ctx context.Context, r *Request) error {
 		}
 	}
 	return d.submitFile(ctx, r, doc)
+}
+
+// filedBeforeCrash reports whether a recovered file message was filed
+// before the process died: the submission row (and its receipt, queued in
+// the same transaction) committed, the inbox row not yet marked handled.
+// Asking for that file again would contradict the receipt.
+func (d *Dispatcher) filedBeforeCrash(ctx context.Context, r *Request, name string) (bool, error) {
+	if r.ID.UnitKey == "" {
+		return false, nil
+	}
+	subs, err := d.store.Submissions(ctx, d.year, r.ID.UnitKey)
+	if err != nil {
+		return false, fmt.Errorf("handlers: submissions %s: %w", r.ID.UnitKey, err)
+	}
+	clean := docstore.SanitizeName(name)
+	return slices.ContainsFunc(subs, func(s rules.Submission) bool {
+		return s.Official == r.ID.Remark && s.OriginalName == clean && s.ReceivedAt.Equal(r.At)
+	}), nil
 }
 
 // submitFile files an official's document under the stage the calendar

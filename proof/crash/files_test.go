@@ -41,7 +41,7 @@ type sentFile struct {
 //     the row's SHA-256 (equal to the bytes the official sent) and size;
 //   - every row has its blob; no temp file is left; integrity_check is ok;
 //   - every file sent got a receipt or a request to resend it; none is
-//     silently lost;
+//     silently lost, and none got both;
 //   - a receipt sent twice is only ever the message in flight at a kill
 //     (sent, then killed before MarkSent), at most one per kill.
 func TestKillWhileFilesArrive(t *testing.T) {
@@ -248,6 +248,11 @@ func TestKillWhileFilesArrive(t *testing.T) {
 	}
 	t.Logf("outcomes: %d receipted, %d asked to resend (%d of them also receipted), %d generic download failures",
 		len(rec), len(res), both, genTotal)
+	if both > 0 {
+		// The row and its receipt committed, the inbox row not yet marked
+		// handled: the recovery must see the row, not ask again.
+		t.Errorf("%d files got a receipt and also a request to resend them", both)
+	}
 
 	if ic, err := harness.IntegrityCheck(db); err != nil || ic != "ok" {
 		t.Errorf("integrity_check = %q, %v", ic, err)
