@@ -78,14 +78,23 @@ func TestKillDuringReminderSweep(t *testing.T) {
 	sim, _ := harness.Sim(t, env.Config, wxsim.Options{LongPollHold: 2 * time.Second})
 
 	// Who must get a reminder: every official of every unit that owes the
-	// self-assessment (the office's own unit is not evaluated).
-	want := map[string]string{} // remark → unit key
+	// self-assessment.
+	// Units the self-assessment does not apply to (the office itself,
+	// evaluated: false) owe nothing and must hear nothing.
+	want := map[string]string{}   // remark → unit key
+	exempt := map[string]string{} // remark → unit key
+	due := 0                      // reminder rows: one per unit that owes the report
 	for _, u := range env.Config.Units() {
-		if !rules.StageApplies(u, rules.Inspected{}, rules.StageSelfAssessment) {
-			continue
+		applies := rules.StageApplies(u, rules.Inspected{}, rules.StageSelfAssessment)
+		if applies {
+			due++
 		}
 		for _, o := range u.Officials {
-			want[o.WeChatRemark] = u.Key
+			if applies {
+				want[o.WeChatRemark] = u.Key
+			} else {
+				exempt[o.WeChatRemark] = u.Key
+			}
 		}
 	}
 
@@ -119,20 +128,20 @@ func TestKillDuringReminderSweep(t *testing.T) {
 		p.Kill()
 		kills = append(kills, point)
 		after := count()
-		if after > before && after < len(want) {
+		if after > before && after < due {
 			midSweep++
 		}
-		t.Logf("kill %d at %s: reminder rows %d -> %d of %d", len(kills), point, before, after, len(want))
+		t.Logf("kill %d at %s: reminder rows %d -> %d of %d", len(kills), point, before, after, due)
 		before = max(after, 0)
 		run++
 		p = harness.Start(t, bin, env, sim.URL(), run)
 	}
 	for midSweep < minMidSweep {
-		if before >= len(want) {
+		if before >= due {
 			t.Fatalf("the sweep completed after %d kills, %d of them inside it (want %d): the targets leave too little room",
 				len(kills), midSweep, minMidSweep)
 		}
-		target := before + 1 + rng.Intn(max(1, (len(want)-before)/16))
+		target := before + 1 + rng.Intn(max(1, (due-before)/16))
 		ctx, cancel := p.UntilExit(guard)
 		reached := harness.WaitFor(ctx, func() bool { return count() >= target })
 		cancel()
@@ -246,12 +255,14 @@ func TestKillDuringReminderSweep(t *testing.T) {
 	}
 	units := env.Config.Units()
 	for _, u := range units {
-		wantRows := 1
-		if !rules.StageApplies(u, rules.Inspected{}, rules.StageSelfAssessment) {
-			wantRows = 0 // owes nothing: never reminded
+		owes := rules.StageApplies(u, rules.Inspected{}, rules.StageSelfAssessment)
+		if w := map[bool]int{true: 1, false: 0}[owes]; recorded[u.Key] != w {
+			t.Errorf("unit %s has %d reminder rows, want %d", u.Key, recorded[u.Key], w)
 		}
-		if recorded[u.Key] != wantRows {
-			t.Errorf("unit %s has %d reminder rows, want %d", u.Key, recorded[u.Key], wantRows)
+	}
+	for r := range exempt {
+		if len(per[r]) > 0 {
+			t.Errorf("%s (self-assessment not applicable) got reminders %v", r, per[r])
 		}
 	}
 	var dupKeys int
