@@ -148,6 +148,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Jitter:    jitter,
 		DailyCap:  cfg.WeChat.DailyCapPerPerson,
 		Directors: directorRemarks,
+		Truth: outbox.StoreTruth{
+			Store: core.Store, Location: loc, Policy: cfg.ReminderPolicy(), Year: cfg.Calendar().Year,
+		},
+		Quiet: cfg.ReminderPolicy(),
 	})
 	specs := scheduler.Specs{
 		Sweep:  cfg.Reminders.SweepCron,

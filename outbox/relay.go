@@ -67,6 +67,22 @@ type Store interface {
 	MarkRetry(ctx context.Context, id int64, nextTry time.Time, errText string) error
 	MarkDead(ctx context.Context, id int64, errText string) error
 	SentSince(ctx context.Context, to rules.Recipient, since time.Time) (int, error)
+	// Hold puts a claimed row back until a time without counting an attempt.
+	Hold(ctx context.Context, id int64, until time.Time, reason string) error
+	// Supersede ends a row unsent: what it asserted no longer holds.
+	Supersede(ctx context.Context, id int64, reason string) error
+	// Retext records the text (and assertions) a row is sent with.
+	Retext(ctx context.Context, id int64, text string, asserts []rules.Obligation) error
+}
+
+// Truth re-checks, just before the send, a message that asserts something
+// (Outgoing.Rechecked): a reminder whose unit has since submitted must not
+// go out, and a digest must describe the moment it is read.
+type Truth interface {
+	// Recheck returns m as it may be sent at now — unchanged, or its text
+	// rebuilt for what still holds — or ok=false when nothing it asserts
+	// holds any more (the row is then superseded, never sent).
+	Recheck(ctx context.Context, m rules.Outgoing, now time.Time) (out rules.Outgoing, ok bool, err error)
 }
 
 // DueChecker is optional for a Store (*storage.Store has it): with it the
@@ -101,6 +117,13 @@ type Options struct {
 	Poll time.Duration
 	// Directors' remarks get an alert when a row goes dead.
 	Directors []string
+	// Truth re-checks what bulk messages assert (nil: sent as queued).
+	Truth Truth
+	// Quiet gives the quiet hours (reminders.quiet_start/quiet_end, in
+	// Location): a message due inside them is held to their end unless it
+	// answers someone who wrote within rules.ReplyFresh. The zero policy
+	// has no quiet hours.
+	Quiet rules.ReminderPolicy
 	// Sleep waits d or until ctx is done. Tests inject one that advances a
 	// fake clock; default a real timer.
 	Sleep func(ctx context.Context, d time.Duration) error
@@ -244,14 +267,59 @@ type outcome int
 
 const (
 	outcomeSent outcome = iota
-	outcomeHeld         // held back by the daily cap
+	outcomeHeld         // held back by quiet hours or the daily cap
+	outcomeSuperseded   // what it asserted no longer holds: never sent
 	outcomeFailed
 )
 
-// deliver sends one claimed row and records the outcome.
+// quietExempt: a reply queued within ReplyFresh answers someone who just
+// wrote, and they are waiting for it, so quiet hours do not hold it.
+func quietExempt(m rules.Outgoing, now time.Time) bool {
+	return rules.LaneOf(m.Kind) == rules.LaneReply && !m.CreatedAt.IsZero() && now.Sub(m.CreatedAt) <= rules.ReplyFresh
+}
+
+// deliver sends one claimed row and records the outcome. In order: quiet
+// hours (held, not an attempt), the send-time truth (superseded or
+// rebuilt), the daily cap, the send.
 func (r *Relay) deliver(ctx context.Context, m rules.Outgoing) (outcome, error) {
 	log := r.o.Logger.With(slog.Int64("id", m.ID), slog.String("key", m.Key), slog.String("kind", m.Kind))
 	now := r.o.Clock.Now()
+	if !quietExempt(m, now) {
+		if end, quiet := r.o.Quiet.QuietUntil(now, r.o.Location); quiet {
+			log.Info("quiet hours, held", slog.Time("next_try", end))
+			if err := r.o.Store.Hold(ctx, m.ID, end, "quiet hours"); err != nil {
+				return outcomeFailed, fmt.Errorf("outbox: hold id=%d: %w", m.ID, err)
+			}
+			return outcomeHeld, nil
+		}
+	}
+	if r.o.Truth != nil && m.Rechecked() {
+		checked, ok, err := r.o.Truth.Recheck(ctx, m, now)
+		if err != nil {
+			// The state could not be read: try again later rather than send
+			// something that may no longer be true.
+			next := now.Add(Backoff(attemptOf(m), r.o.Rand()))
+			log.Error("send-time check failed, will retry", slog.Time("next_try", next), slog.String("err", err.Error()))
+			if err := r.o.Store.MarkRetry(ctx, m.ID, next, "send-time check: "+err.Error()); err != nil {
+				return outcomeFailed, fmt.Errorf("outbox: mark retry id=%d: %w", m.ID, err)
+			}
+			return outcomeFailed, nil
+		}
+		if !ok {
+			log.Info("superseded: nothing it asserts still holds")
+			if err := r.o.Store.Supersede(ctx, m.ID, "no longer true at send time"); err != nil {
+				return outcomeFailed, fmt.Errorf("outbox: supersede id=%d: %w", m.ID, err)
+			}
+			return outcomeSuperseded, nil
+		}
+		if checked.Text != m.Text {
+			log.Info("rebuilt at send time for what still holds", slog.Int("asserts", len(checked.Asserts)))
+			if err := r.o.Store.Retext(ctx, m.ID, checked.Text, checked.Asserts); err != nil {
+				return outcomeFailed, fmt.Errorf("outbox: retext id=%d: %w", m.ID, err)
+			}
+		}
+		m = checked
+	}
 	if r.o.DailyCap > 0 && m.Kind != "alert" && (m.To.Remark != "" || m.To.UserName != "" || m.To.Group != "") {
 		y, mo, d := now.In(r.o.Location).Date()
 		dayStart := time.Date(y, mo, d, 0, 0, 0, 0, r.o.Location)

@@ -65,7 +65,50 @@ const (
 	OutboxSending OutboxStatus = "sending" // claimed by the sender, under a lease
 	OutboxSent    OutboxStatus = "sent"
 	OutboxDead    OutboxStatus = "dead" // gave up; the director is told
+	// OutboxSuperseded is never sent: what it asserted stopped being true
+	// before its turn (the unit submitted, acknowledged…), or a newer
+	// reply of the same kind to the same person replaced it.
+	OutboxSuperseded OutboxStatus = "superseded"
 )
+
+// Obligation is one thing a bulk message asserts is still owed, stored
+// with it so the relay can re-check it just before the send:
+//   - a unit stage (self-assessment, plan, completion): UnitKey still owes it;
+//   - StageFeedback: the office still owes UnitKey its written feedback;
+//   - StageAck: UnitKey has not acknowledged (收到) broadcast Broadcast.
+type Obligation struct {
+	Year      int    `json:"y"`
+	UnitKey   string `json:"u"`
+	Stage     Stage  `json:"s"`
+	Broadcast int64  `json:"b,omitempty"`
+}
+
+// Lane is a claim priority of the outbox: the reply lane goes first.
+type Lane int
+
+const (
+	// LaneReply: answers to someone who wrote (receipts, replies,
+	// confirmations and refusals all use kind "reply" or "receipt").
+	LaneReply Lane = 0
+	// LaneBulk: everything the bot sends on its own initiative — reminders,
+	// broadcasts, feedback, digests, and alerts to the directors (an alert
+	// answers no one; round-robin by recipient still gives the director the
+	// first turn among the bulk rows, since it is rarely queued for).
+	LaneBulk Lane = 1
+)
+
+// LaneOf is the lane of a message kind.
+func LaneOf(kind string) Lane {
+	switch kind {
+	case "receipt", "reply":
+		return LaneReply
+	}
+	return LaneBulk
+}
+
+// ReplyFresh is how long after it was queued a reply still answers someone
+// who just wrote: such a reply is sent even in quiet hours.
+const ReplyFresh = 10 * time.Minute
 
 // Outgoing is one message in the persistent outbox. Every message the bot
 // sends goes through it, so a crash never loses a receipt or a reminder.
@@ -84,7 +127,21 @@ type Outgoing struct {
 	CreatedAt time.Time
 	SentAt    time.Time
 	LastError string
+	// Asserts lists what the message says is still owed (reminders, 催办,
+	// acknowledgement reminders). The relay re-checks it before the send:
+	// a message none of whose obligations still holds is superseded, one
+	// where only some hold is rebuilt for those (see RecheckReminder).
+	Asserts []Obligation
+	// ReplaceKey, when set, makes a newer message with the same key
+	// supersede an older one still pending (one queued 状态 answer per
+	// person). Never set on receipts: nothing stored is lost.
+	ReplaceKey string
 }
+
+// Rechecked reports whether the relay must re-check the message at send
+// time: it asserts obligations, or it is a digest (a snapshot re-rendered
+// when it goes out).
+func (m Outgoing) Rechecked() bool { return len(m.Asserts) > 0 || m.Kind == "digest" }
 
 // AuditEntry is one row of the append-only audit trail: every state change,
 // who did it and when.

@@ -204,17 +204,29 @@ func (p ReminderPolicy) Effective(t time.Time, loc *time.Location) time.Time {
 			t = p.SlotTime.On(d.AddDays(add), loc)
 			continue
 		}
-		if p.inQuiet(t) {
-			end := p.QuietEnd.On(d, loc)
-			if !end.After(t) {
-				end = p.QuietEnd.On(d.AddDays(1), loc)
-			}
+		if end, quiet := p.QuietUntil(t, loc); quiet {
 			t = end
 			continue
 		}
 		break
 	}
 	return t
+}
+
+// QuietUntil reports whether t falls in quiet hours and, if so, the instant
+// they end (in loc). The planner moves slots with it and the relay holds
+// queued messages with it: one rule for both.
+func (p ReminderPolicy) QuietUntil(t time.Time, loc *time.Location) (time.Time, bool) {
+	t = t.In(loc)
+	if !p.inQuiet(t) {
+		return time.Time{}, false
+	}
+	d := DateOf(t, loc)
+	end := p.QuietEnd.On(d, loc)
+	if !end.After(t) {
+		end = p.QuietEnd.On(d.AddDays(1), loc)
+	}
+	return end, true
 }
 
 func (p ReminderPolicy) inQuiet(t time.Time) bool {
@@ -662,7 +674,11 @@ func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Out
 	}
 	footer := ""
 	if needFile {
-		footer = "请尽快报送，直接把文件发给我即可。"
+		footer = unitFileFooter
+	}
+	var asserts []Obligation
+	for _, it := range items {
+		asserts = append(asserts, it.obligation(c.Year, u.Key))
 	}
 	var outs []Outgoing
 	for i, o := range u.Officials {
@@ -671,21 +687,39 @@ func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Out
 		}
 		text := body(fmt.Sprintf("【督导提醒】%s：您好！贵单位以下事项尚未完成：", u.Name), footer,
 			ReminderNumber(day, u.Key, fmt.Sprint(i+1)))
-		outs = append(outs, reminderOut(c, o.WeChatRemark, text, now))
+		out := reminderOut(c, o.WeChatRemark, text, now)
+		out.Asserts = asserts
+		outs = append(outs, out)
 	}
 	if escalate && u.Backup != nil && u.Backup.WeChatRemark != "" {
 		var esc []string
+		var escAsserts []Obligation
 		for _, it := range items {
 			if it.Kind == ReminderEscalate {
 				esc = append(esc, stageLine(it, c))
+				escAsserts = append(escAsserts, it.obligation(c.Year, u.Key))
 			}
 		}
 		lines = esc
 		text := body(fmt.Sprintf("【督导提醒】您是%s的备用联系人。贵单位以下材料已逾期，尚未报送：", u.Name),
 			"请协助督促尽快报送，直接把文件发给我即可。", ReminderNumber(day, u.Key, "B"))
-		outs = append(outs, reminderOut(c, u.Backup.WeChatRemark, text, now))
+		out := reminderOut(c, u.Backup.WeChatRemark, text, now)
+		out.Asserts = escAsserts
+		outs = append(outs, out)
 	}
 	return outs
+}
+
+// unitFileFooter closes a unit reminder that asks for a file.
+const unitFileFooter = "请尽快报送，直接把文件发给我即可。"
+
+// obligation is what a reminder item asserts about unitKey.
+func (it ReminderItem) obligation(year int, unitKey string) Obligation {
+	o := Obligation{Year: year, UnitKey: unitKey, Stage: it.Stage}
+	if it.Stage == StageAck && it.Broadcast != nil {
+		o.Broadcast = it.Broadcast.ID
+	}
+	return o
 }
 
 func unitNames(units map[string]*Unit, keys []string) string {
@@ -713,7 +747,7 @@ func officeMessages(c Calendar, ds []Director, units map[string]*Unit, items []R
 		for j, it := range items {
 			catchup = catchup || it.Catchup
 			fmt.Fprintf(&b, "%d. %s\n", j+1, stageLine(it, c))
-			fmt.Fprintf(&b, "   尚未反馈的单位（%d个）：%s\n", len(it.Pending), unitNames(units, it.Pending))
+			fmt.Fprintf(&b, "%s（%d个）：%s\n", officePendingPrefix, len(it.Pending), unitNames(units, it.Pending))
 		}
 		if items[len(items)-1].Overdue {
 			b.WriteString("已过期限，请尽快向上述单位送达书面反馈意见。\n")
@@ -725,10 +759,22 @@ func officeMessages(c Calendar, ds []Director, units map[string]*Unit, items []R
 		}
 		b.WriteString("提醒编号：")
 		b.WriteString(ReminderNumber(day, "", fmt.Sprint(i+1)))
-		outs = append(outs, reminderOut(c, d.WeChatRemark, b.String(), now))
+		out := reminderOut(c, d.WeChatRemark, b.String(), now)
+		// The office owes each pending unit its feedback: one obligation
+		// per unit, so the list shrinks as feedback is delivered.
+		for _, it := range items {
+			for _, k := range it.Pending {
+				out.Asserts = append(out.Asserts, Obligation{Year: c.Year, UnitKey: k, Stage: StageFeedback})
+			}
+		}
+		outs = append(outs, out)
 	}
 	return outs
 }
+
+// officePendingPrefix starts the line under an office item naming the
+// units still without feedback.
+const officePendingPrefix = "   尚未反馈的单位"
 
 func missedAlert(c Calendar, ds []Director, units map[string]*Unit, missed []slot, now time.Time) []Outgoing {
 	var b strings.Builder

@@ -82,3 +82,22 @@ func GroupExec(ctx context.Context, s *Store, sql string) error {
 func ExecLogged(ctx context.Context, s *Store, sql string, args ...any) error {
 	return s.db.WithContext(ctx).Exec(sql, args...).Error
 }
+
+// ExplainClaim returns SQLite's query plan for the claim of pending rows.
+func ExplainClaim(ctx context.Context, s *Store) (string, error) {
+	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN QUERY PLAN SELECT * FROM outbox WHERE status = ? AND next_try <= ? ORDER BY lane, turn, next_try, id LIMIT 1", "pending", 0).Rows()
+	if err != nil {
+		return "", err
+	}
+	defer rows.Close()
+	var b strings.Builder
+	for rows.Next() {
+		var id, parent, notused int
+		var detail string
+		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
+			return "", err
+		}
+		fmt.Fprintf(&b, "%d %d %s\n", id, parent, detail)
+	}
+	return b.String(), rows.Err()
+}

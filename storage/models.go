@@ -3,6 +3,8 @@ package storage
 import (
 	"context"
 	"fmt"
+
+	"dudaobot/rules"
 )
 
 // The gorm models are unexported: they are the schema, not the API. Index
@@ -151,7 +153,7 @@ type inboundRow struct {
 func (inboundRow) TableName() string { return "inbound" }
 
 type outboxRow struct {
-	ID         int64  `gorm:"primaryKey"`
+	ID         int64  `gorm:"primaryKey;index:ix_outbox_claim,priority:5"`
 	Key        string `gorm:"column:key;size:255;not null;uniqueIndex:ux_outbox_key"`
 	Kind       string `gorm:"size:32;not null"`
 	ToRemark   string `gorm:"not null;index:ix_outbox_sent,priority:1"`
@@ -160,13 +162,24 @@ type outboxRow struct {
 	Text       string
 	FilePath   string
 	FileName   string
-	Status     string `gorm:"size:16;not null;index:ix_outbox_due,priority:1;index:ix_outbox_lease,priority:1"`
+	Status     string `gorm:"size:16;not null;index:ix_outbox_lease,priority:1;index:ix_outbox_claim,priority:1"`
 	Attempts   int    `gorm:"not null"`
-	NextTry    int64  `gorm:"not null;index:ix_outbox_due,priority:2"`
+	NextTry    int64  `gorm:"not null;index:ix_outbox_claim,priority:4"`
 	LeaseUntil int64  `gorm:"not null;index:ix_outbox_lease,priority:2"`
 	CreatedAt  int64  `gorm:"not null;autoCreateTime:false"`
 	SentAt     int64  `gorm:"not null;index:ix_outbox_sent,priority:2"`
 	LastError  string
+	// Lane (rules.Lane: 0 replies, 1 bulk) and Turn (1 + the recipient's
+	// unsent rows in that lane when queued) order the claim: replies first,
+	// and within a lane every recipient's first message before anyone's
+	// second. ix_outbox_claim serves that order for the pending rows (it
+	// replaces ix_outbox_due on (status, next_try), dropped by migrate so
+	// the planner never sorts the queue through it).
+	Lane int `gorm:"not null;default:1;index:ix_outbox_claim,priority:2"`
+	Turn int `gorm:"not null;default:1;index:ix_outbox_claim,priority:3"`
+	// Asserts is the JSON of rules.Outgoing.Asserts ("" = none).
+	Asserts    string `gorm:"not null;default:''"`
+	ReplaceKey string `gorm:"not null;default:'';index:ix_outbox_replace,where:replace_key <> ''"`
 }
 
 func (outboxRow) TableName() string { return "outbox" }
@@ -238,8 +251,21 @@ var models = []any{
 // migrate creates or updates the schema. AutoMigrate only adds what is
 // missing, so it is safe at every start.
 func (s *Store) migrate(ctx context.Context) error {
-	if err := s.db.WithContext(ctx).AutoMigrate(models...); err != nil {
+	db := s.db.WithContext(ctx)
+	// A database from before the claim lanes gets the lane column with the
+	// bulk default; its queued replies and receipts are moved to the reply
+	// lane once, right after the column is added.
+	laneAdded := db.Migrator().HasTable(&outboxRow{}) && !db.Migrator().HasColumn(&outboxRow{}, "Lane")
+	if err := db.AutoMigrate(models...); err != nil {
 		return fmt.Errorf("storage: migrate: %w", err)
+	}
+	if err := db.Exec(`DROP INDEX IF EXISTS ix_outbox_due`).Error; err != nil {
+		return fmt.Errorf("storage: migrate: drop ix_outbox_due: %w", err)
+	}
+	if laneAdded {
+		if err := db.Exec(`UPDATE outbox SET lane = ? WHERE kind IN ('receipt', 'reply')`, int(rules.LaneReply)).Error; err != nil {
+			return fmt.Errorf("storage: migrate: outbox lanes: %w", err)
+		}
 	}
 	return nil
 }

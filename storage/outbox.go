@@ -2,8 +2,11 @@ package storage
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"log/slog"
+	"sort"
 	"time"
 
 	"dudaobot/rules"
@@ -24,15 +27,28 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...rules.Outgoing) error {
 
 // enqueueSQL inserts one pending outbox row, skipping a duplicate key.
 // Plain SQL (no model, no RETURNING): this runs for every reply, and gorm's
-// reflection and the returned ID cost more than the insert itself.
+// reflection and the returned ID cost more than the insert itself. The turn
+// is 1 + the recipient's unsent rows in the same lane (found through
+// ix_outbox_sent: unsent rows have sent_at 0), so the claim order gives
+// every recipient of a lane one message before anyone gets a second.
 const enqueueSQL = `INSERT INTO outbox ("key", kind, to_remark, to_user, to_group, text, file_path, file_name,
- status, attempts, next_try, lease_until, created_at, sent_at, last_error)
- VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, 0, '') ON CONFLICT ("key") DO NOTHING`
+ status, attempts, next_try, lease_until, created_at, sent_at, last_error, lane, turn, asserts, replace_key)
+ VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, 0, '', ?,
+ (SELECT COUNT(*) + 1 FROM outbox q WHERE q.to_remark = ? AND q.sent_at = 0 AND q.to_user = ? AND q.to_group = ?
+  AND q.lane = ? AND q.status IN ('pending', 'sending')),
+ ?, ?) ON CONFLICT ("key") DO NOTHING`
+
+// replaceSQL supersedes the pending rows a newer message replaces: same
+// replace key, another key (a re-run of the same message must not drop
+// itself), queued no later than the newer one.
+const replaceSQL = `UPDATE outbox SET status = 'superseded', lease_until = 0, last_error = ?
+ WHERE replace_key = ? AND replace_key <> '' AND status = 'pending' AND "key" <> ? AND created_at <= ?`
 
 // enqueueTx inserts msgs as pending inside tx, skipping duplicate keys with
 // ON CONFLICT DO NOTHING, so a duplicate neither fails nor aborts the
 // caller's transaction. Rows are inserted one by one, in order, so that the
-// outbox ids follow the order of msgs.
+// outbox ids follow the order of msgs. A message with a ReplaceKey first
+// supersedes the older pending rows with that key, in the same transaction.
 func (s *Store) enqueueTx(tx *gorm.DB, msgs []rules.Outgoing) error {
 	now := s.now()
 	for _, m := range msgs {
@@ -42,10 +58,18 @@ func (s *Store) enqueueTx(tx *gorm.DB, msgs []rules.Outgoing) error {
 		if m.To == (rules.Recipient{}) {
 			return fmt.Errorf("outbox message %s has no recipient", m.Key)
 		}
+		if m.ReplaceKey != "" && m.Kind == "receipt" {
+			return fmt.Errorf("outbox message %s: a receipt is never replaced (replace key %q)", m.Key, m.ReplaceKey)
+		}
+		asserts, err := encodeAsserts(m.Asserts)
+		if err != nil {
+			return fmt.Errorf("outbox message %s: %w", m.Key, err)
+		}
 		row := outboxRow{
 			Key: m.Key, Kind: m.Kind, ToRemark: m.To.Remark, ToUser: m.To.UserName, ToGroup: m.To.Group,
 			Text: m.Text, FilePath: m.FilePath, FileName: m.FileName,
 			Status: string(rules.OutboxPending), NextTry: ns(m.NextTry), CreatedAt: ns(m.CreatedAt),
+			Lane: int(rules.LaneOf(m.Kind)), Asserts: asserts, ReplaceKey: m.ReplaceKey,
 		}
 		if row.NextTry == 0 {
 			row.NextTry = ns(now)
@@ -53,12 +77,29 @@ func (s *Store) enqueueTx(tx *gorm.DB, msgs []rules.Outgoing) error {
 		if row.CreatedAt == 0 {
 			row.CreatedAt = ns(now)
 		}
+		if row.ReplaceKey != "" {
+			if err := tx.Exec(replaceSQL, "replaced by "+row.Key, row.ReplaceKey, row.Key, row.CreatedAt).Error; err != nil {
+				return err
+			}
+		}
 		if _, err := execHot(tx, s.hotStmts.enqueue, enqueueSQL, row.Key, row.Kind, row.ToRemark, row.ToUser, row.ToGroup,
-			row.Text, row.FilePath, row.FileName, row.Status, row.NextTry, row.CreatedAt); err != nil {
+			row.Text, row.FilePath, row.FileName, row.Status, row.NextTry, row.CreatedAt, row.Lane,
+			row.ToRemark, row.ToUser, row.ToGroup, row.Lane, row.Asserts, row.ReplaceKey); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+func encodeAsserts(a []rules.Obligation) (string, error) {
+	if len(a) == 0 {
+		return "", nil
+	}
+	b, err := json.Marshal(a)
+	if err != nil {
+		return "", fmt.Errorf("encode asserts: %w", err)
+	}
+	return string(b), nil
 }
 
 // ClaimDue atomically moves up to limit due messages to sending under a
@@ -67,6 +108,11 @@ func (s *Store) enqueueTx(tx *gorm.DB, msgs []rules.Outgoing) error {
 // message is rescued and sent again; it says what it is, so a rare duplicate
 // is harmless). Attempts counts claims, including this one, so a message
 // that crashes the sender every time still reaches the relay's limit.
+//
+// Order: the reply lane before the bulk lane; within a lane by turn (every
+// recipient's first queued message before anyone's second), then NextTry
+// and id. The pending rows are read in that order from ix_outbox_claim, the
+// rescued ones from ix_outbox_lease, and the two short lists are merged.
 //
 // No two claimers get the same row: on SQLite the transaction holds the
 // write lock from its BEGIN IMMEDIATE; on PostgreSQL the rows are selected
@@ -78,13 +124,22 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease ti
 	var rows []outboxRow
 	err := s.tx(ctx, func(tx *gorm.DB) error {
 		n := ns(now)
-		err := tx.Clauses(clause.Locking{Strength: clause.LockingStrengthUpdate, Options: clause.LockingOptionsSkipLocked}).
-			Where("(status = ? AND next_try <= ?) OR (status = ? AND lease_until <= ?)",
-				string(rules.OutboxPending), n, string(rules.OutboxSending), n).
-			Order("next_try, id").Limit(limit).Find(&rows).Error
-		if err != nil || len(rows) == 0 {
+		lock := clause.Locking{Strength: clause.LockingStrengthUpdate, Options: clause.LockingOptionsSkipLocked}
+		var pending, rescued []outboxRow
+		if err := tx.Clauses(lock).Where("status = ? AND next_try <= ?", string(rules.OutboxPending), n).
+			Order("lane, turn, next_try, id").Limit(limit).Find(&pending).Error; err != nil {
 			return err
 		}
+		if err := tx.Clauses(lock).Where("status = ? AND lease_until <= ?", string(rules.OutboxSending), n).
+			Order("lease_until, id").Limit(limit).Find(&rescued).Error; err != nil {
+			return err
+		}
+		rows = append(pending, rescued...)
+		if len(rows) == 0 {
+			return nil
+		}
+		sort.SliceStable(rows, func(i, j int) bool { return claimBefore(rows[i], rows[j]) })
+		rows = rows[:min(limit, len(rows))]
 		ids := make([]int64, len(rows))
 		for i, r := range rows {
 			ids[i] = r.ID
@@ -111,6 +166,19 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease ti
 		out[i] = s.outgoingFromRow(r)
 	}
 	return out, nil
+}
+
+// claimBefore is the claim order: lane, turn, next try, id.
+func claimBefore(a, b outboxRow) bool {
+	switch {
+	case a.Lane != b.Lane:
+		return a.Lane < b.Lane
+	case a.Turn != b.Turn:
+		return a.Turn < b.Turn
+	case a.NextTry != b.NextTry:
+		return a.NextTry < b.NextTry
+	}
+	return a.ID < b.ID
 }
 
 // HasDue reports whether ClaimDue(now) would find a row: pending with
@@ -141,6 +209,33 @@ func (s *Store) MarkRetry(ctx context.Context, id int64, nextTry time.Time, errT
 	return s.setOutbox(ctx, "mark retry", id, map[string]any{
 		"status": string(rules.OutboxPending), "next_try": ns(nextTry), "lease_until": int64(0), "last_error": errText,
 	})
+}
+
+// Hold puts a claimed message back to pending until `until` without
+// counting the claim as an attempt (quiet hours: nothing was tried).
+func (s *Store) Hold(ctx context.Context, id int64, until time.Time, reason string) error {
+	return s.setOutbox(ctx, "hold", id, map[string]any{
+		"status": string(rules.OutboxPending), "next_try": ns(until), "lease_until": int64(0), "last_error": reason,
+		"attempts": gorm.Expr("CASE WHEN attempts > 0 THEN attempts - 1 ELSE 0 END"),
+	})
+}
+
+// Supersede marks a message never to be sent: what it asserted no longer
+// holds. The row stays, with the reason, for the record.
+func (s *Store) Supersede(ctx context.Context, id int64, reason string) error {
+	return s.setOutbox(ctx, "supersede", id, map[string]any{
+		"status": string(rules.OutboxSuperseded), "lease_until": int64(0), "last_error": reason,
+	})
+}
+
+// Retext replaces a claimed message's text and assertions with what will
+// actually be sent (rebuilt at send time), so the row records the truth.
+func (s *Store) Retext(ctx context.Context, id int64, text string, asserts []rules.Obligation) error {
+	a, err := encodeAsserts(asserts)
+	if err != nil {
+		return wrap(fmt.Sprintf("retext id=%d", id), err)
+	}
+	return s.setOutbox(ctx, "retext", id, map[string]any{"text": text, "asserts": a})
 }
 
 // MarkDead gives up on a message; it stays in the outbox for the director.
@@ -204,6 +299,20 @@ func (s *Store) outgoingFromRow(r outboxRow) rules.Outgoing {
 		To:   rules.Recipient{Remark: r.ToRemark, UserName: r.ToUser, Group: r.ToGroup},
 		Text: r.Text, FilePath: r.FilePath, FileName: r.FileName, Status: rules.OutboxStatus(r.Status),
 		Attempts: r.Attempts, NextTry: s.tm(r.NextTry), CreatedAt: s.tm(r.CreatedAt), SentAt: s.tm(r.SentAt),
-		LastError: r.LastError,
+		LastError: r.LastError, ReplaceKey: r.ReplaceKey, Asserts: s.decodeAsserts(r),
 	}
+}
+
+// decodeAsserts reads a row's assertions. A row that cannot be read
+// asserts nothing the relay could check; it is logged and sent as queued.
+func (s *Store) decodeAsserts(r outboxRow) []rules.Obligation {
+	if r.Asserts == "" {
+		return nil
+	}
+	var a []rules.Obligation
+	if err := json.Unmarshal([]byte(r.Asserts), &a); err != nil {
+		s.log.Error("outbox row asserts unreadable", slog.Int64("id", r.ID), slog.String("err", err.Error()))
+		return nil
+	}
+	return a
 }

@@ -1,0 +1,117 @@
+package outbox
+
+import (
+	"context"
+	"fmt"
+	"time"
+
+	"dudaobot/rules"
+)
+
+// TruthStore is what StoreTruth reads (*storage.Store has it).
+type TruthStore interface {
+	Calendar(ctx context.Context, year int, loc *time.Location) (rules.Calendar, error)
+	Units(ctx context.Context) ([]rules.Unit, error)
+	UnitYears(ctx context.Context, year int) ([]rules.UnitYear, error)
+	UnitYear(ctx context.Context, year int, unitKey string) (rules.UnitYear, error)
+	Broadcasts(ctx context.Context, year int) ([]rules.Broadcast, error)
+	Acks(ctx context.Context, year int) (map[int64]map[string]time.Time, error)
+}
+
+// StoreTruth is the relay's Truth over the database: it reads the year as
+// it is now and judges with the rules the planner and the status use
+// (rules.RecheckReminder, rules.BuildDigest).
+type StoreTruth struct {
+	Store    TruthStore
+	Location *time.Location
+	Policy   rules.ReminderPolicy
+	// Year is the assessment year of digests (their rows assert nothing).
+	Year int
+}
+
+// Recheck implements Truth.
+func (t StoreTruth) Recheck(ctx context.Context, m rules.Outgoing, now time.Time) (rules.Outgoing, bool, error) {
+	if m.Kind == "digest" {
+		return t.digest(ctx, m, now)
+	}
+	if len(m.Asserts) == 0 {
+		return m, true, nil
+	}
+	year := m.Asserts[0].Year
+	in := rules.TruthInput{Now: now, Years: map[string]rules.UnitYear{}}
+	var err error
+	if in.Calendar, err = t.Store.Calendar(ctx, year, t.Location); err != nil {
+		return m, false, fmt.Errorf("outbox: truth: calendar %d: %w", year, err)
+	}
+	units := map[string]bool{}
+	ack, feedback := false, false
+	for _, o := range m.Asserts {
+		units[o.UnitKey] = true
+		ack = ack || o.Stage == rules.StageAck
+		feedback = feedback || o.Stage == rules.StageFeedback
+	}
+	if len(units) == 1 {
+		// One unit (every unit reminder): the one-unit read, not the overview.
+		uy, err := t.Store.UnitYear(ctx, year, m.Asserts[0].UnitKey)
+		if err != nil {
+			return m, false, fmt.Errorf("outbox: truth: unit %s: %w", m.Asserts[0].UnitKey, err)
+		}
+		in.Years[uy.UnitKey] = uy
+	} else {
+		all, err := t.Store.UnitYears(ctx, year)
+		if err != nil {
+			return m, false, fmt.Errorf("outbox: truth: unit years: %w", err)
+		}
+		for _, uy := range all {
+			in.Years[uy.UnitKey] = uy
+		}
+	}
+	if feedback {
+		if in.Units, err = t.Store.Units(ctx); err != nil {
+			return m, false, fmt.Errorf("outbox: truth: units: %w", err)
+		}
+	}
+	if ack {
+		bs, err := t.Store.Broadcasts(ctx, year)
+		if err != nil {
+			return m, false, fmt.Errorf("outbox: truth: broadcasts: %w", err)
+		}
+		in.Broadcasts = make(map[int64]rules.Broadcast, len(bs))
+		for _, b := range bs {
+			in.Broadcasts[b.ID] = b
+		}
+		if in.Acks, err = t.Store.Acks(ctx, year); err != nil {
+			return m, false, fmt.Errorf("outbox: truth: acks: %w", err)
+		}
+	}
+	out, ok := rules.RecheckReminder(in, m)
+	return out, ok, nil
+}
+
+// digest renders a queued digest again at send time: its counts and lists
+// are a snapshot, so it says how things stand when it is read. Its date
+// and number stay those of the day it was made.
+func (t StoreTruth) digest(ctx context.Context, m rules.Outgoing, now time.Time) (rules.Outgoing, bool, error) {
+	c, err := t.Store.Calendar(ctx, t.Year, t.Location)
+	if err != nil {
+		return m, false, fmt.Errorf("outbox: truth: calendar %d: %w", t.Year, err)
+	}
+	units, err := t.Store.Units(ctx)
+	if err != nil {
+		return m, false, fmt.Errorf("outbox: truth: units: %w", err)
+	}
+	years, err := t.Store.UnitYears(ctx, t.Year)
+	if err != nil {
+		return m, false, fmt.Errorf("outbox: truth: unit years: %w", err)
+	}
+	d := rules.BuildDigest(c, t.Policy, units, years, now)
+	if !m.CreatedAt.IsZero() {
+		d.Date = rules.DateOf(m.CreatedAt, c.Location)
+	}
+	if m.To.Group != "" {
+		m.Text = d.GroupText()
+	} else {
+		m.Text = d.DirectorText()
+	}
+	return m, true, nil
+}

@@ -1,0 +1,141 @@
+package rules
+
+import (
+	"fmt"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+)
+
+// TruthInput is what the send-time check knows: the state of the year
+// read just before a queued message goes out.
+type TruthInput struct {
+	Calendar Calendar
+	Units    []Unit // roster order (names of units in office reminders)
+	// Years by unit key (a missing unit has submitted nothing).
+	Years      map[string]UnitYear
+	Broadcasts map[int64]Broadcast
+	Acks       map[int64]map[string]time.Time // broadcast ID → unit key → ack time
+	Now        time.Time
+}
+
+// Holds reports whether an obligation is still owed at in.Now. Stages go
+// through StageStatusOf, the same rule the status, the overview and the
+// reminder planner use, so a stage the planner would not remind about is
+// never asserted at send time either.
+func (in TruthInput) Holds(o Obligation) bool {
+	if o.Stage == StageAck {
+		if _, ok := in.Broadcasts[o.Broadcast]; !ok {
+			return false // withdrawn or unknown: nothing to acknowledge
+		}
+		_, acked := in.Acks[o.Broadcast][o.UnitKey]
+		return !acked
+	}
+	uy := in.Years[o.UnitKey]
+	if uy.UnitKey == "" {
+		uy.UnitKey = o.UnitKey
+	}
+	return StageStatusOf(in.Calendar, uy, o.Stage, in.Now).Kind.Missing()
+}
+
+// RecheckReminder returns a reminder as it may be sent at in.Now, and
+// whether it may be sent at all:
+//   - none of its obligations holds: ok is false (the relay supersedes it);
+//   - otherwise its numbered list is rebuilt from the obligations that still
+//     hold, with the days left counted at in.Now; the header, the footer and
+//     the 提醒编号 are kept, so a rare duplicate is still recognisable.
+//
+// Rebuilding, rather than superseding and reminding the rest later, keeps
+// what is still owed in the message that was due now: its reminder slots are
+// already recorded, so no later sweep would plan them again. A message
+// whose text has no numbered list (a 催办) cannot drop an item: it is sent
+// only while every obligation holds, and superseded otherwise.
+func RecheckReminder(in TruthInput, m Outgoing) (Outgoing, bool) {
+	var hold []Obligation
+	for _, o := range m.Asserts {
+		if in.Holds(o) {
+			hold = append(hold, o)
+		}
+	}
+	if len(hold) == 0 {
+		return m, false
+	}
+	lines := strings.Split(m.Text, "\n")
+	first, last := -1, -1
+	for i, l := range lines {
+		if itemLine.MatchString(l) || strings.HasPrefix(l, officePendingPrefix) {
+			if first < 0 {
+				first = i
+			}
+			last = i
+		}
+	}
+	if first < 0 {
+		return m, len(hold) == len(m.Asserts)
+	}
+	block := in.itemLines(hold)
+	var out []string
+	out = append(out, lines[:first]...)
+	out = append(out, block...)
+	fileOwed := false
+	for _, o := range hold {
+		fileOwed = fileOwed || (o.Stage != StageAck && o.Stage != StageFeedback)
+	}
+	for _, l := range lines[last+1:] {
+		if l == unitFileFooter && !fileOwed {
+			continue
+		}
+		out = append(out, l)
+	}
+	m.Text = strings.Join(out, "\n")
+	m.Asserts = hold
+	return m, true
+}
+
+// itemLine is a numbered line of a reminder's list ("1. 自查自评报告：…").
+var itemLine = regexp.MustCompile(`^\d+\. `)
+
+// itemLines renders the numbered list for the obligations as the planner
+// does: a unit reminder has one line per stage or acknowledgement; an office
+// reminder (feedback obligations) has one item naming every unit still
+// without feedback.
+func (in TruthInput) itemLines(hold []Obligation) []string {
+	c := in.Calendar
+	if c.Location == nil {
+		c.Location = time.UTC
+	}
+	today := DateOf(in.Now, c.Location)
+	item := func(st Stage, due Date) ReminderItem {
+		it := ReminderItem{Stage: st, DueDate: due}
+		if days := today.DaysUntil(due); days < 0 {
+			it.Overdue, it.Days = true, -days
+		} else {
+			it.Days = days
+		}
+		return it
+	}
+	var out []string
+	var pending []string
+	for _, o := range hold {
+		switch o.Stage {
+		case StageFeedback:
+			pending = append(pending, o.UnitKey)
+		case StageAck:
+			b := in.Broadcasts[o.Broadcast]
+			out = append(out, strconv.Itoa(len(out)+1)+". "+ackLine(ReminderItem{Stage: StageAck, Broadcast: &b}, c.Location))
+		default:
+			it := item(o.Stage, DeadlineFor(c, in.Years[o.UnitKey], o.Stage).DueDate)
+			out = append(out, strconv.Itoa(len(out)+1)+". "+stageLine(it, c))
+		}
+	}
+	if len(pending) > 0 {
+		units := make(map[string]*Unit, len(in.Units))
+		for i := range in.Units {
+			units[in.Units[i].Key] = &in.Units[i]
+		}
+		out = append(out, strconv.Itoa(len(out)+1)+". "+stageLine(item(StageFeedback, FeedbackDeadline(c).DueDate), c),
+			fmt.Sprintf("%s（%d个）：%s", officePendingPrefix, len(pending), unitNames(units, pending)))
+	}
+	return out
+}
