@@ -266,9 +266,9 @@ func (r *Relay) DrainOnce(ctx context.Context) (int, error) {
 type outcome int
 
 const (
-	outcomeSent outcome = iota
-	outcomeHeld         // held back by quiet hours or the daily cap
-	outcomeSuperseded   // what it asserted no longer holds: never sent
+	outcomeSent       outcome = iota
+	outcomeHeld               // held back by quiet hours or the daily cap
+	outcomeSuperseded         // what it asserted no longer holds: never sent
 	outcomeFailed
 )
 
