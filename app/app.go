@@ -37,6 +37,10 @@ type Options struct {
 	// SendInterval/SendJitter override wechat.send_interval/send_jitter
 	// (the sandbox and tests send faster than a real account may).
 	SendInterval, SendJitter time.Duration
+	// RelaySleep replaces the relay's pause between sends (tests pace it on
+	// the fake clock, so the pace is measured in simulated seconds); nil:
+	// a real timer.
+	RelaySleep func(ctx context.Context, d time.Duration) error
 	// Mailer sends the outage e-mail; nil builds one from config smtp.
 	Mailer Mailer
 	// BotOptions adjusts the WeChat client (tests shorten timeouts).
@@ -152,6 +156,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 			Store: core.Store, Location: loc, Policy: cfg.ReminderPolicy(), Year: cfg.Calendar().Year,
 		},
 		Quiet: cfg.ReminderPolicy(),
+		Sleep: o.RelaySleep,
 	})
 	specs := scheduler.Specs{
 		Sweep:  cfg.Reminders.SweepCron,

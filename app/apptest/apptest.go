@@ -91,6 +91,9 @@ type options struct {
 	botOpts  []func(*bot.Options)
 	logLevel slog.Level
 	hold     time.Duration
+	// pace: the relay's interval, jitter and pause (WithRelayPace).
+	interval, jitter time.Duration
+	relaySleep       func(ctx context.Context, d time.Duration) error
 }
 
 // Option adjusts Start.
@@ -130,6 +133,14 @@ func WithBotOptions(f func(*bot.Options)) Option {
 	return func(o *options) { o.botOpts = append(o.botOpts, f) }
 }
 
+// WithRelayPace sets the relay's interval ± jitter (default 5 ms ± 1 ms of
+// real time) and its pause: a sleep that advances the fake clock measures
+// the pace in simulated seconds, and may wait on progress to let a test
+// interleave its messages with a drain at a chosen send.
+func WithRelayPace(interval, jitter time.Duration, sleep func(ctx context.Context, d time.Duration) error) Option {
+	return func(o *options) { o.interval, o.jitter, o.relaySleep = interval, jitter, sleep }
+}
+
 // WithLogLevel sets the level of the logs printed when a test fails
 // (default Info).
 func WithLogLevel(l slog.Level) Option { return func(o *options) { o.logLevel = l } }
@@ -147,6 +158,8 @@ func Start(tb testing.TB, opts ...Option) *Harness {
 		start:    time.Date(cfg.Cycle.Year, time.January, 10, 9, 0, 0, 0, loc),
 		logLevel: slog.LevelInfo,
 		hold:     time.Second,
+		interval: 5 * time.Millisecond,
+		jitter:   time.Millisecond,
 	}
 	for _, opt := range opts {
 		opt(&o)
@@ -275,8 +288,9 @@ func (h *Harness) launch() {
 		Transport:    h.Sim.Transport(),
 		QRWriter:     h.qr,
 		NoCron:       true,
-		SendInterval: 5 * time.Millisecond,
-		SendJitter:   time.Millisecond,
+		SendInterval: h.opts.interval,
+		SendJitter:   h.opts.jitter,
+		RelaySleep:   h.opts.relaySleep,
 		BotOptions: func(bo *bot.Options) {
 			inner := bo.OnStatus
 			bo.OnStatus = func(s bot.Status) {
