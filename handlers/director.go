@@ -245,6 +245,16 @@ func (d *Dispatcher) remind(ctx context.Context, r *Request) error {
 		text := fmt.Sprintf("【催办】%s：请尽快报送%s。直接向本机器人发送文件即可，收到后会有回执。如有困难请联系县督导办。",
 			name, strings.Join(parts, "、"))
 		outs := d.toOfficials(u.UnitKey, "reminder", prefix, text, now)
+		// The 催办 asserts what it names; the relay sends it only while all
+		// of it is still owed (its one-line text cannot drop an item; what
+		// stays owed keeps its scheduled reminders).
+		var asserts []rules.Obligation
+		for _, st := range owed {
+			asserts = append(asserts, rules.Obligation{Year: d.year, UnitKey: u.UnitKey, Stage: st.Stage})
+		}
+		for i := range outs {
+			outs[i].Asserts = asserts
+		}
 		rec := rules.ReminderRecord{Year: d.year, UnitKey: u.UnitKey, Stage: owed[0].Stage, Slot: "manual:" + prefix, Kind: "manual", At: now}
 		if _, err := d.store.RecordReminder(ctx, rec, outs); err != nil {
 			return fmt.Errorf("handlers: record reminder unit=%s: %w", u.UnitKey, err)

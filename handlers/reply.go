@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"log/slog"
 	"strconv"
+	"strings"
 	"time"
 
 	"dudaobot/rules"
@@ -58,7 +59,23 @@ func (d *Dispatcher) replyKey(r *Request) string {
 // replyMsg builds the next reply to r without queueing it (for outs
 // callbacks that commit with a state change).
 func (d *Dispatcher) replyMsg(r *Request, text string) rules.Outgoing {
-	return rules.Outgoing{Kind: "reply", Key: d.replyKey(r), To: d.replyTo(r), Text: text, CreatedAt: d.clock.Now()}
+	m := rules.Outgoing{Kind: "reply", Key: d.replyKey(r), To: d.replyTo(r), Text: text, CreatedAt: d.clock.Now()}
+	if r.replaceable {
+		to := m.To.Remark + "|" + m.To.UserName + "|" + m.To.Group
+		m.ReplaceKey = "reply:" + strings.TrimSpace(r.Word+" "+strings.Join(r.Args, " ")) + ":" + to + ":" + strconv.Itoa(r.replies)
+	}
+	return m
+}
+
+// readOnly marks h's answers replaceable: while one is still queued, the
+// same question from the same person replaces it, so 120 「状态」 leave one
+// answer, the newest, instead of 120 stale ones ahead of everyone else.
+// Only answers that change nothing: nothing stored is lost.
+func (d *Dispatcher) readOnly(h Handler) Handler {
+	return func(ctx context.Context, r *Request) error {
+		r.replaceable = true
+		return h(ctx, r)
+	}
 }
 
 // reply adds one text reply to the sender. It is written when the message

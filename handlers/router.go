@@ -193,10 +193,13 @@ type Request struct {
 	Prose string
 
 	route     *route
-	recovered bool             // re-run by Recover: already recorded
-	sender    string           // worker key: remark, or "u:"+UserName for strangers
-	replies   int              // replies written so far, for deterministic keys
-	outs      []rules.Outgoing // replies not yet written (see Dispatcher.finish)
+	recovered bool   // re-run by Recover: already recorded
+	sender    string // worker key: remark, or "u:"+UserName for strangers
+	replies   int    // replies written so far, for deterministic keys
+	// replaceable: the answers of a read-only command, replaced while
+	// still queued by the same command's newer answers (see readOnly).
+	replaceable bool
+	outs        []rules.Outgoing // replies not yet written (see Dispatcher.finish)
 }
 
 // Arg returns the i-th argument or "".

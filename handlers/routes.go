@@ -13,13 +13,13 @@ func (d *Dispatcher) routes() *Router {
 	m := NewRouter()
 
 	// Everyone configured.
-	m.Handle("帮助", Members|InGroups, d.help) // the commands of the sender's role
-	m.Handle("菜单", Members|InGroups, d.help)
-	m.Handle("help", Members|InGroups, d.help)
-	m.Handle("状态", Members, d.status)         // official: own unit; director: 总览
-	m.Handle(OnFile, Members, d.file)         // submission; director: pairs with 反馈/下发
-	m.Handle(OnOther, Members, d.unsupported) // 暂不支持此类消息
-	m.Handle(OnUnknown, Members, d.unknown)   // awaited text, or the help
+	m.Handle("帮助", Members|InGroups, d.readOnly(d.help)) // the commands of the sender's role
+	m.Handle("菜单", Members|InGroups, d.readOnly(d.help))
+	m.Handle("help", Members|InGroups, d.readOnly(d.help))
+	m.Handle("状态", Members, d.readOnly(d.status)) // official: own unit; director: 总览
+	m.Handle(OnFile, Members, d.file)             // submission; director: pairs with 反馈/下发
+	m.Handle(OnOther, Members, d.unsupported)     // 暂不支持此类消息
+	m.Handle(OnUnknown, Members, d.unknown)       // awaited text, or the help
 
 	// Officials, for their own unit.
 	m.Handle("整改方案", Officials, d.textPlan)     // plan as text, previewed
@@ -28,21 +28,21 @@ func (d *Dispatcher) routes() *Router {
 	m.Handle("1", Members, d.choose)            // answers 「请回复 1 … / 2 …」
 	m.Handle("2", Members, d.choose)
 	m.Handle("3", Members, d.choose)
-	m.Handle("收到", Officials|InGroups, d.ack) // acknowledges every open notice
-	m.Handle("查询", Members, d.query)          // officials: own unit only (BOLA)
+	m.Handle("收到", Officials|InGroups, d.ack)    // acknowledges every open notice
+	m.Handle("查询", Members, d.readOnly(d.query)) // officials: own unit only (BOLA)
 
 	// Directors.
-	m.Handle("总览", Directors, d.overview) // counts per stage, missing units
-	m.Handle("未交", Directors, d.missing)  // [阶段]
-	m.Handle("逾期", Directors, d.overdue)
-	m.Handle("催办", Directors, d.remind)             // <单位|全部>
-	m.Handle("督导结束", Directors, d.inspectionEnd)    // <日期>
-	m.Handle("反馈", Directors, d.feedback)           // <单位> + a file within 10 minutes
-	m.Handle("整改期限", Directors, d.rectificationDue) // <单位> <日期>
-	m.Handle("下发", Directors, d.broadcast)          // [文字], or a file within 10 minutes
-	m.Handle("未回复", Directors, d.unacknowledged)    // units without 收到
-	m.Handle("导出", Directors, d.export)             // the Excel ledger as a file
-	m.Handle("受检单位", Directors, d.inspected)        // [单位 …]: this year's inspected units (preview, 确认)
+	m.Handle("总览", Directors, d.readOnly(d.overview)) // counts per stage, missing units
+	m.Handle("未交", Directors, d.readOnly(d.missing))  // [阶段]
+	m.Handle("逾期", Directors, d.readOnly(d.overdue))
+	m.Handle("催办", Directors, d.remind)                      // <单位|全部>
+	m.Handle("督导结束", Directors, d.inspectionEnd)             // <日期>
+	m.Handle("反馈", Directors, d.feedback)                    // <单位> + a file within 10 minutes
+	m.Handle("整改期限", Directors, d.rectificationDue)          // <单位> <日期>
+	m.Handle("下发", Directors, d.broadcast)                   // [文字], or a file within 10 minutes
+	m.Handle("未回复", Directors, d.readOnly(d.unacknowledged)) // units without 收到
+	m.Handle("导出", Directors, d.export)                      // the Excel ledger as a file
+	m.Handle("受检单位", Directors, d.inspected)                 // [单位 …]: this year's inspected units (preview, 确认)
 
 	// Answers to a preview (下发, 反馈, 督导结束, 整改期限, 整改方案 text).
 	m.Handle("确认", Members, d.confirm)

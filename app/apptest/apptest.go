@@ -71,6 +71,8 @@ type Harness struct {
 	statuses []bot.Status
 	paused   bool
 
+	drainMu sync.Mutex // held by the drainer during a drain (PauseOutbox waits on it)
+
 	run *instance // the running app
 }
 
@@ -344,15 +346,16 @@ func (h *Harness) drain(quit <-chan struct{}, a *app.App) {
 			return
 		case <-t.C:
 		}
+		h.drainMu.Lock()
 		h.mu.Lock()
 		paused := h.paused
 		h.mu.Unlock()
-		if paused {
-			continue
+		if !paused {
+			if _, err := a.Relay.DrainOnce(ctx); err != nil {
+				h.log.Warn("apptest: drain", "err", err)
+			}
 		}
-		if _, err := a.Relay.DrainOnce(ctx); err != nil {
-			h.log.Warn("apptest: drain", "err", err)
-		}
+		h.drainMu.Unlock()
 	}
 }
 
@@ -648,6 +651,10 @@ func (h *Harness) PauseOutbox() {
 	h.mu.Lock()
 	h.paused = true
 	h.mu.Unlock()
+	// A drain already running finishes first: when this returns nothing
+	// is sent until ResumeOutbox.
+	h.drainMu.Lock()
+	h.drainMu.Unlock()
 }
 
 // ResumeOutbox lets the drainer run again.
