@@ -300,7 +300,7 @@ func (r *Relay) deliver(ctx context.Context, m rules.Outgoing) (outcome, error) 
 			// something that may no longer be true.
 			next := now.Add(Backoff(attemptOf(m), r.o.Rand()))
 			log.Error("send-time check failed, will retry", slog.Time("next_try", next), slog.String("err", err.Error()))
-			if err := r.o.Store.MarkRetry(ctx, m.ID, next, "send-time check: "+err.Error()); err != nil {
+			if err := r.o.Store.MarkRetry(ctx, m.ID, next, "send-time check: "+rules.ScrubSecrets(err.Error())); err != nil {
 				return outcomeFailed, fmt.Errorf("outbox: mark retry id=%d: %w", m.ID, err)
 			}
 			return outcomeFailed, nil

@@ -93,7 +93,15 @@ func planStopped(plan *ReminderPlan, in ReminderInput, years map[string]UnitYear
 	}
 }
 
-func directorOuts(ds []Director, key func(remark string) string, text string, now time.Time) []Outgoing {
+// directorOuts are the messages of one notice to every director. The
+// notice asserts that each listed unit still owes its stage, in list order,
+// so the relay drops the units that submitted before it went out
+// (RecheckReminder).
+func directorOuts(ds []Director, key func(remark string) string, text string, items []stoppedItem, year int, now time.Time) []Outgoing {
+	var asserts []Obligation
+	for _, it := range items {
+		asserts = append(asserts, Obligation{Year: year, UnitKey: it.unit.Key, Stage: it.stage})
+	}
 	var outs []Outgoing
 	for _, d := range ds {
 		if d.WeChatRemark == "" {
@@ -104,6 +112,7 @@ func directorOuts(ds []Director, key func(remark string) string, text string, no
 			Kind:      "escalation",
 			To:        Recipient{Remark: d.WeChatRemark},
 			Text:      text,
+			Asserts:   asserts,
 			Status:    OutboxPending,
 			NextTry:   now,
 			CreatedAt: now,
@@ -129,7 +138,7 @@ func stoppedNotice(c Calendar, p ReminderPolicy, ds []Director, items []stoppedI
 	b.WriteString("此后每周一的督办清单会列出尚未报送的单位，直至报送。建议您直接联系督促。")
 	return directorOuts(ds, func(remark string) string {
 		return fmt.Sprintf("stopped:%s:%s", first.Key(), remark)
-	}, b.String(), now)
+	}, b.String(), items, c.Year, now)
 }
 
 // weeklyList is the directors' weekly escalation list.
@@ -142,5 +151,5 @@ func weeklyList(c Calendar, ds []Director, items []stoppedItem, monday Date, slo
 	b.WriteString("请直接联系上述单位督促报送；报送后自动移出清单。")
 	return directorOuts(ds, func(remark string) string {
 		return fmt.Sprintf("weekly:%d:%s:%s", c.Year, slot, remark)
-	}, b.String(), now)
+	}, b.String(), items, c.Year, now)
 }

@@ -53,13 +53,17 @@ func (in TruthInput) Holds(o Obligation) bool {
 // only while every obligation holds, and superseded otherwise.
 func RecheckReminder(in TruthInput, m Outgoing) (Outgoing, bool) {
 	var hold []Obligation
-	for _, o := range m.Asserts {
-		if in.Holds(o) {
+	holds := make([]bool, len(m.Asserts))
+	for i, o := range m.Asserts {
+		if holds[i] = in.Holds(o); holds[i] {
 			hold = append(hold, o)
 		}
 	}
 	if len(hold) == 0 {
 		return m, false
+	}
+	if m.Kind == "escalation" {
+		return recheckList(m, hold, holds)
 	}
 	lines := strings.Split(m.Text, "\n")
 	first, last := -1, -1
@@ -139,3 +143,46 @@ func (in TruthInput) itemLines(hold []Obligation) []string {
 	}
 	return out
 }
+
+// recheckList rebuilds a directors' notice whose numbered lines name one
+// obligation each, in order (已停止提醒, 督办清单): the lines of the units
+// that have submitted are dropped, the rest renumbered and the count
+// 「（N项）」 corrected. A notice without such lines (one unit) is sent only
+// while its obligation holds.
+func recheckList(m Outgoing, hold []Obligation, holds []bool) (Outgoing, bool) {
+	if len(hold) == len(m.Asserts) {
+		return m, true
+	}
+	lines := strings.Split(m.Text, "\n")
+	var numbered []int
+	for i, l := range lines {
+		if itemLine.MatchString(l) {
+			numbered = append(numbered, i)
+		}
+	}
+	if len(numbered) != len(m.Asserts) {
+		return m, false // cannot drop an item it does not list one by one
+	}
+	drop := map[int]bool{}
+	for k, i := range numbered {
+		drop[i] = !holds[k]
+	}
+	var out []string
+	n := 0
+	for i, l := range lines {
+		if drop[i] {
+			continue
+		}
+		if itemLine.MatchString(l) {
+			n++
+			l = strconv.Itoa(n) + ". " + strings.SplitN(l, ". ", 2)[1]
+		}
+		out = append(out, l)
+	}
+	m.Text = itemCount.ReplaceAllString(strings.Join(out, "\n"), "（"+strconv.Itoa(len(hold))+"项）")
+	m.Asserts = hold
+	return m, true
+}
+
+// itemCount is the count of a notice's list, 「（3项）」.
+var itemCount = regexp.MustCompile(`（\d+项）`)

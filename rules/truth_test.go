@@ -135,3 +135,32 @@ func TestQuietUntil(t *testing.T) {
 		t.Error("equal start and end must mean no quiet hours")
 	}
 }
+
+// TestRecheckEscalationList: a directors' list drops the units that
+// submitted before it went out, renumbers and recounts; a one-unit notice
+// is superseded once that unit submitted.
+func TestRecheckEscalationList(t *testing.T) {
+	sa := func(k string) rules.Obligation {
+		return rules.Obligation{Year: 2027, UnitKey: k, Stage: rules.StageSelfAssessment}
+	}
+	list := rules.Outgoing{Kind: "escalation", Asserts: []rules.Obligation{sa("czj"), sa("gaj"), sa("mzj")},
+		Text: "【督办清单】2027年5月3日当周\n以下单位已停止自动提醒，仍未报送（3项）：\n1. 县财政局 自查自评报告 已逾期63天\n2. 县公安局 自查自评报告 已逾期63天\n3. 县民政局 自查自评报告 已逾期63天\n请直接联系上述单位督促报送；报送后自动移出清单。"}
+	one := rules.Outgoing{Kind: "escalation", Asserts: []rules.Obligation{sa("gaj")},
+		Text: "【督导提醒】已停止提醒：县公安局 自查自评报告 逾期5天\n该单位已收到全部5次逾期提醒，仍未报送，机器人不再自动提醒。"}
+	now := at("2027-05-03 10:05")
+	in := rules.TruthInput{Calendar: cal(), Units: testUnits, Now: now,
+		Years: map[string]rules.UnitYear{"gaj": submitted("gaj", rules.StageSelfAssessment, at("2027-05-03 10:01"))}}
+
+	got, ok := rules.RecheckReminder(in, list)
+	want := "【督办清单】2027年5月3日当周\n以下单位已停止自动提醒，仍未报送（2项）：\n1. 县财政局 自查自评报告 已逾期63天\n2. 县民政局 自查自评报告 已逾期63天\n请直接联系上述单位督促报送；报送后自动移出清单。"
+	if !ok || got.Text != want || len(got.Asserts) != 2 {
+		t.Errorf("list rebuilt ok=%v asserts=%d:\n%s\nwant:\n%s", ok, len(got.Asserts), got.Text, want)
+	}
+	if _, ok := rules.RecheckReminder(in, one); ok {
+		t.Error("the notice about a unit that has since submitted would be sent")
+	}
+	in.Years = nil
+	if got, ok := rules.RecheckReminder(in, list); !ok || got.Text != list.Text {
+		t.Errorf("nothing submitted: the list must go out unchanged, got ok=%v:\n%s", ok, got.Text)
+	}
+}
