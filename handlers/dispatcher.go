@@ -102,8 +102,9 @@ type Options struct {
 
 	// RateLimit is how many texts one sender may send in a minute before
 	// flood control silences them for a minute (ratelimit.go). 0 means
-	// DefaultRateLimit; a negative value turns flood control off, for load
-	// tests that count one answer per message.
+	// DefaultRateLimit; a negative value turns flood control off — this
+	// limit and the replacing of a queued read-only answer by a newer one
+	// (readOnly) — for load tests that count one answer per message.
 	RateLimit int
 }
 

@@ -70,10 +70,11 @@ func (d *Dispatcher) replyMsg(r *Request, text string) rules.Outgoing {
 // readOnly marks h's answers replaceable: while one is still queued, the
 // same question from the same person replaces it, so 120 「状态」 leave one
 // answer, the newest, instead of 120 stale ones ahead of everyone else.
-// Only answers that change nothing: nothing stored is lost.
+// Only answers that change nothing: nothing stored is lost. This is the
+// queue half of flood control: Options.RateLimit < 0 turns it off too.
 func (d *Dispatcher) readOnly(h Handler) Handler {
 	return func(ctx context.Context, r *Request) error {
-		r.replaceable = true
+		r.replaceable = d.o.RateLimit >= 0
 		return h(ctx, r)
 	}
 }
