@@ -61,13 +61,15 @@ func TestRelayLanesTurnsQuietAndReplace(t *testing.T) {
 					{bulk("alert:d", "alert", "d")},
 				}
 			},
-			sent: []string{"bc:a", "bc:b", "alert:d", "rem:a", "digest:a"},
+			sent: []string{"alert:d", "bc:a", "bc:b", "rem:a", "digest:a"}, // an alert goes in the first lane
 		},
 		{
 			name: "QuietHours_BulkHeldToTheirEnd",
 			now:  night,
 			queue: func(now time.Time) [][]rules.Outgoing {
-				return [][]rules.Outgoing{{bulk("rem", "reminder", "a"), bulk("bc", "broadcast", "b"), bulk("alert", "alert", "d")}}
+				alert := bulk("alert", "alert", "d") // first lane, but not an answer: held too
+				alert.CreatedAt = now
+				return [][]rules.Outgoing{{bulk("rem", "reminder", "a"), bulk("bc", "broadcast", "b"), alert}}
 			},
 			held: map[string]time.Time{"rem": morning, "bc": morning, "alert": morning},
 		},

@@ -275,7 +275,7 @@ const (
 // quietExempt: a reply queued within ReplyFresh answers someone who just
 // wrote, and they are waiting for it, so quiet hours do not hold it.
 func quietExempt(m rules.Outgoing, now time.Time) bool {
-	return rules.LaneOf(m.Kind) == rules.LaneReply && !m.CreatedAt.IsZero() && now.Sub(m.CreatedAt) <= rules.ReplyFresh
+	return rules.IsAnswer(m.Kind) && !m.CreatedAt.IsZero() && now.Sub(m.CreatedAt) <= rules.ReplyFresh
 }
 
 // deliver sends one claimed row and records the outcome. In order: quiet

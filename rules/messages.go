@@ -88,23 +88,29 @@ type Lane int
 
 const (
 	// LaneReply: answers to someone who wrote (receipts, replies,
-	// confirmations and refusals all use kind "reply" or "receipt").
+	// confirmations and refusals all use kind "reply" or "receipt"), and
+	// the system alerts to the directors (kind "alert": a failure to act
+	// on — a dead message, missed slots, the bot back online; rare, and
+	// like the daily cap's exemption they must get through). Recipients
+	// take turns within the lane, so alerts never starve a receipt.
 	LaneReply Lane = 0
-	// LaneBulk: everything the bot sends on its own initiative — reminders,
-	// broadcasts, feedback, digests, and alerts to the directors (an alert
-	// answers no one; round-robin by recipient still gives the director the
-	// first turn among the bulk rows, since it is rarely queued for).
+	// LaneBulk: everything else the bot sends on its own initiative —
+	// reminders, 催办, broadcasts, feedback, digests, escalation lists.
 	LaneBulk Lane = 1
 )
 
 // LaneOf is the lane of a message kind.
 func LaneOf(kind string) Lane {
 	switch kind {
-	case "receipt", "reply":
+	case "receipt", "reply", "alert":
 		return LaneReply
 	}
 	return LaneBulk
 }
+
+// IsAnswer reports whether a kind answers someone who wrote (a receipt or
+// a reply): only those, queued within ReplyFresh, go out in quiet hours.
+func IsAnswer(kind string) bool { return kind == "receipt" || kind == "reply" }
 
 // ReplyFresh is how long after it was queued a reply still answers someone
 // who just wrote: such a reply is sent even in quiet hours.

@@ -255,10 +255,12 @@ func (s *Store) setOutbox(ctx context.Context, op string, id int64, set map[stri
 }
 
 // SentSince counts the messages sent to one recipient since the given time
-// (the per-person daily cap). A recipient is matched on the field that
+// (the per-person daily cap). Alerts are exempt from the cap and do not use
+// it up either: they go in the first lane, often before the day's other
+// messages. A recipient is matched on the field that
 // identifies it: the remark, else the session user name, else the group.
 func (s *Store) SentSince(ctx context.Context, to rules.Recipient, since time.Time) (int, error) {
-	q := s.db.WithContext(ctx).Model(&outboxRow{}).Where("status = ? AND sent_at >= ?", string(rules.OutboxSent), ns(since))
+	q := s.db.WithContext(ctx).Model(&outboxRow{}).Where("status = ? AND sent_at >= ? AND kind <> 'alert'", string(rules.OutboxSent), ns(since))
 	switch {
 	case to.Remark != "":
 		q = q.Where("to_remark = ?", to.Remark)

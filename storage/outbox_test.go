@@ -59,8 +59,8 @@ func TestClaimOrderLanesAndTurns(t *testing.T) {
 		mustNoErr(t, s.Enqueue(ctx, out("reply:b", "reply", "b"), out("receipt:a", "receipt", "a"), out("reply:b2", "reply", "b")))
 		got := claimAll(t, s, clk.Now())
 		want := []string{
-			"reply:b", "receipt:a", "reply:b2", // reply lane: b's first, a's first, then b's second
-			"bc:a", "bc:b", "bc:c", "rem:d", "alert:dir", // bulk turn 1, in queue order
+			"alert:dir", "reply:b", "receipt:a", "reply:b2", // first lane: turn 1 in queue order, then b's second
+			"bc:a", "bc:b", "bc:c", "rem:d", // bulk turn 1, in queue order
 			"rem:a", "digest:a", // a's second and third
 		}
 		if !slices.Equal(got, want) {
