@@ -13,6 +13,7 @@ import (
 	"dudaobot/bot"
 	"dudaobot/clock"
 	"dudaobot/config"
+	"dudaobot/extract"
 	"dudaobot/handlers"
 	"dudaobot/outbox"
 	"dudaobot/rules"
@@ -62,6 +63,7 @@ type App struct {
 	Bot        *bot.Client
 	Relay      *outbox.Relay
 	Scheduler  *scheduler.Scheduler
+	extractor  *extract.Extractor
 
 	o      Options
 	mailer Mailer
@@ -96,7 +98,15 @@ func New(ctx context.Context, o Options) (*App, error) {
 		a.mailer = SMTPMailer{C: cfg.SMTP}
 	}
 	loc := cfg.Location()
+	inds, err := cfg.Indicators()
+	if err != nil {
+		core.Close()
+		return nil, fmt.Errorf("app: %w", err)
+	}
+	a.extractor = extract.New(extract.Options{})
 	ho := handlers.Options{
+		Reports:        reportReader{ex: a.extractor, files: core.Files},
+		Indicators:     inds,
 		Store:          core.Store,
 		Files:          core.Files,
 		Ledger:         core.Ledger(),
@@ -218,6 +228,10 @@ func (a *App) Run(ctx context.Context) error {
 		log.Warn("stopping conversations", slog.Any("err", e))
 	}
 	wg.Wait()
+	a.Dispatcher.WaitReportChecks()
+	if e := a.extractor.Close(); e != nil {
+		log.Warn("removing the converter profile", slog.Any("err", e))
+	}
 	if e := a.Core.Close(); e != nil && err == nil {
 		err = e
 	}

@@ -91,6 +91,15 @@ type Options struct {
 	Groups         []string // group chats handled; messages from other groups are ignored
 	BotName        string   // the bot's own nickname, to drop an @mention
 
+	// Reports reads self-assessment reports for the content check (nil:
+	// no check). Indicators are Annex 2's, with their keywords.
+	Reports    ReportReader
+	Indicators []rules.Indicator
+	// ReportCheckBudget is how long a receipt waits for the check (0:
+	// DefaultReportCheckBudget; negative: it never waits, the result
+	// always follows as its own message).
+	ReportCheckBudget time.Duration
+
 	// ErrNotFound is the Store's not-found sentinel (storage.ErrNotFound),
 	// so that an unknown binding code is told apart from a database
 	// failure without importing storage. nil: every error counts as failure.
@@ -144,6 +153,7 @@ type Dispatcher struct {
 	stopping  bool
 	runCtx    context.Context
 	wg        sync.WaitGroup
+	checks    sync.WaitGroup // report checks and their follow-ups (reportcheck.go)
 }
 
 type queue struct {
@@ -167,6 +177,9 @@ func New(o Options) (*Dispatcher, error) {
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
+	}
+	if o.ReportCheckBudget == 0 {
+		o.ReportCheckBudget = DefaultReportCheckBudget
 	}
 	if o.RateLimit == 0 {
 		o.RateLimit = DefaultRateLimit

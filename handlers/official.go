@@ -89,9 +89,22 @@ func (d *Dispatcher) submitFile(ctx context.Context, r *Request, doc stored) err
 	case 1:
 		sub.Stage = cands[0]
 		sub.OnTime = rules.OnTime(rules.DeadlineFor(cal, uy, sub.Stage), r.At)
-		_, err = d.store.AddSubmission(ctx, sub, r.ID.Remark, func(saved rules.Submission) []rules.Outgoing {
-			return []rules.Outgoing{d.receipt(r, unit, saved, cal, uy)}
+		var check *pendingCheck
+		if sub.Stage == rules.StageSelfAssessment {
+			check = d.startReportCheck(ctx, unit, doc)
+		}
+		inReceipt := check.wait(d.o.ReportCheckBudget)
+		var saved rules.Submission
+		saved, err = d.store.AddSubmission(ctx, sub, r.ID.Remark, func(saved rules.Submission) []rules.Outgoing {
+			out := d.receipt(r, unit, saved, cal, uy)
+			if inReceipt {
+				out.Text += "\n" + check.check.Line()
+			}
+			return []rules.Outgoing{out}
 		})
+		if err == nil {
+			d.finishReportCheck(ctx, r, check, inReceipt, saved)
+		}
 	default:
 		sub.Stage, sub.OnTime = rules.StageSupporting, true
 		var saved rules.Submission
@@ -339,6 +352,13 @@ func (d *Dispatcher) unitReport(ctx context.Context, unit rules.Unit, full bool)
 				fmt.Fprintf(&b, "· %s%s：%s，%s，R-%d，%s\n", s.Stage.Label(), ver, s.OriginalName,
 					fmtTime(s.ReceivedAt, d.loc), s.ID, short12(s.SHA256))
 			}
+		}
+		sc, ok, err := d.latestReportCheck(ctx, unit.Key)
+		if err != nil {
+			return "", err
+		}
+		if ok {
+			fmt.Fprintf(&b, "自查报告（第%d版）%s\n", sc.Version, sc.Check.Line())
 		}
 	}
 	switch {

@@ -28,8 +28,9 @@ func (d *Dispatcher) routes() *Router {
 	m.Handle("1", Members, d.choose)            // answers 「请回复 1 … / 2 …」
 	m.Handle("2", Members, d.choose)
 	m.Handle("3", Members, d.choose)
-	m.Handle("收到", Officials|InGroups, d.ack)    // acknowledges every open notice
-	m.Handle("查询", Members, d.readOnly(d.query)) // officials: own unit only (BOLA)
+	m.Handle("收到", Officials|InGroups, d.ack)            // acknowledges every open notice
+	m.Handle("查询", Members, d.readOnly(d.query))         // officials: own unit only (BOLA)
+	m.Handle("检查详情", Members, d.readOnly(d.checkDetail)) // the latest self-assessment report's content check; officials: own unit only
 
 	// Directors.
 	m.Handle("总览", Directors, d.readOnly(d.overview)) // counts per stage, missing units
@@ -54,6 +55,7 @@ func (d *Dispatcher) routes() *Router {
 	// Arguments that parse exactly may follow their word after any
 	// separator or glued to it (「查询财政局」); see Router.Arg.
 	m.Arg("查询", d.isUnitArg)
+	m.Arg("检查详情", d.isUnitArg)
 	m.Arg("反馈", d.isUnitArg)
 	m.Arg("催办", func(a []string) bool { return isAllArg(a) || d.isUnitArg(a) })
 	m.Arg("整改期限", func(a []string) bool { return len(a) >= 2 && d.isUnitArg(a[:1]) && isDateArg(a[1:]) })

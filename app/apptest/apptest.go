@@ -36,6 +36,7 @@ import (
 	"dudaobot/bot"
 	"dudaobot/clock"
 	"dudaobot/config"
+	"dudaobot/handlers"
 	"dudaobot/handlers/handlerstest"
 	"dudaobot/rules"
 	"dudaobot/wxsim"
@@ -91,6 +92,7 @@ type options struct {
 	groups   []group
 	mutate   []func(*config.Config)
 	botOpts  []func(*bot.Options)
+	hOpts    []func(*handlers.Options)
 	logLevel slog.Level
 	hold     time.Duration
 	// pace: the relay's interval, jitter and pause (WithRelayPace).
@@ -141,6 +143,12 @@ func WithBotOptions(f func(*bot.Options)) Option {
 // interleave its messages with a drain at a chosen send.
 func WithRelayPace(interval, jitter time.Duration, sleep func(ctx context.Context, d time.Duration) error) Option {
 	return func(o *options) { o.interval, o.jitter, o.relaySleep = interval, jitter, sleep }
+}
+
+// WithHandlerOptions adjusts the conversations' options after app's
+// defaults.
+func WithHandlerOptions(f func(*handlers.Options)) Option {
+	return func(o *options) { o.hOpts = append(o.hOpts, f) }
 }
 
 // WithLogLevel sets the level of the logs printed when a test fails
@@ -293,6 +301,15 @@ func (h *Harness) launch() {
 		SendInterval: h.opts.interval,
 		SendJitter:   h.opts.jitter,
 		RelaySleep:   h.opts.relaySleep,
+		HandlerOptions: func(ho *handlers.Options) {
+			// A receipt waits for its report check however slow this
+			// machine is (tests never depend on speed); a test that wants
+			// the follow-up message sets a negative budget.
+			ho.ReportCheckBudget = 10 * time.Minute
+			for _, f := range h.opts.hOpts {
+				f(ho)
+			}
+		},
 		BotOptions: func(bo *bot.Options) {
 			inner := bo.OnStatus
 			bo.OnStatus = func(s bot.Status) {
