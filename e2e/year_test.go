@@ -57,7 +57,8 @@ func TestWholeYearThroughWeChat(t *testing.T) {
 文件：%s（%d字节）
 校验码：%s
 收到时间：2027年2月20日 10:15
-结果：按时（截止2027年3月1日）`, reportName, len(report), sha(report)[:12])
+结果：按时（截止2027年3月1日）
+内容检查：未见五个部分（基本情况、经验做法、工作成效、存在的问题、改进措施）的标题；篇幅较短（16字）；涉及指标 0/30，未涉及：1、2、3、4、5、6、7、8等30项`, reportName, len(report), sha(report)[:12])
 	if receipt != want {
 		t.Errorf("receipt:\n%s\nwant:\n%s", receipt, want)
 	}

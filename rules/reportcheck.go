@@ -241,7 +241,9 @@ func (c ReportCheck) OldYear() bool {
 // parts, then whose report it is, then the year, then the size.
 func (c ReportCheck) Problems() []string {
 	var out []string
-	if len(c.MissingParts) > 0 {
+	if len(c.MissingParts) == len(ReportParts) {
+		out = append(out, "未见五个部分（基本情况、经验做法、工作成效、存在的问题、改进措施）的标题")
+	} else if len(c.MissingParts) > 0 {
 		var ps []string
 		for _, p := range c.MissingParts {
 			ps = append(ps, "“"+string(p)+"”")
