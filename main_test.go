@@ -26,6 +26,11 @@ func TestCheckShippedConfig(t *testing.T) {
 		"县政府办公室", "县发改委", "县教育和科学技术局", "县公安局", "县民政局", "县司法局", "县财政局", "县人社局",
 		"县国家安全局", "县自然资源局", "县住建局", "县卫健委", "县审计局", "县市场监督管理局", "县应急管理局",
 		"县文化体育广播电视和旅游局", "县统计局", "县乡村振兴局", "县残联"}
+	// The test machine has poppler-utils and LibreOffice (scripts/test).
+	if !strings.Contains(got, "报告内容检查：docx/xlsx：内置；pdf：pdftotext /usr/bin/pdftotext，") ||
+		!strings.Contains(got, "doc/wps/et/ofd：LibreOffice /usr/bin/soffice，") {
+		t.Errorf("check output does not say which report formats are read:\n%s", got)
+	}
 	annex1Only := []string{"县生态环境局", "县人民政府教育督导委员会办公室"}
 	if len(section2) != 26 {
 		t.Fatalf("test list has %d section-二 units, want 26", len(section2))
