@@ -14,7 +14,7 @@ import (
 )
 
 // writeZip writes a package of the given parts into dir/name.
-func writeZip(t *testing.T, dir, name string, parts map[string]string) string {
+func writeZip(t testing.TB, dir, name string, parts map[string]string) string {
 	t.Helper()
 	p := filepath.Join(dir, name)
 	f, err := os.Create(p)
