@@ -26,12 +26,14 @@ const (
 	confirmRectificationDue = "rectification_due"
 	confirmPlan             = "plan"
 	confirmInspected        = "inspected" // 受检单位 (handlers/inspected.go)
+	confirmUnbind           = "unbind"    // 解绑 (handlers/unbind.go)
 )
 
 // actionNames name a pending action in the answers to 确认 and 取消.
 var actionNames = map[string]string{
 	confirmBroadcast: "下发通知", confirmFeedback: "送达书面反馈意见", confirmInspectionEnd: "登记督导结束日期",
 	confirmRectificationDue: "设定整改期限", confirmPlan: "报送整改方案", confirmInspected: "登记受检单位",
+	confirmUnbind: "解除绑定",
 }
 
 // pendingConfirm is an irreversible or wide action shown as a preview and
@@ -139,6 +141,8 @@ func (d *Dispatcher) runConfirmed(ctx context.Context, r *Request, p pendingConf
 		return d.storeTextPlan(ctx, r, p.Text, p.At)
 	case confirmInspected:
 		return d.setInspected(ctx, r, p.Units)
+	case confirmUnbind:
+		return d.unbind(ctx, r, p.Text)
 	}
 	return fmt.Errorf("handlers: unknown pending action %q", p.Kind)
 }

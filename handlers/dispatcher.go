@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"io"
@@ -54,7 +53,13 @@ type Store interface {
 	GetState(ctx context.Context, key string) (string, bool, error)
 	PutState(ctx context.Context, key, value string) error
 	DeleteState(ctx context.Context, key string) error
-	ConsumeBindingCode(ctx context.Context, codeHash string) (string, error)
+
+	// Code bindings (bind.go).
+	ClaimBindingCode(ctx context.Context, codeHash string, b rules.Binding, ttl time.Duration) (rules.Binding, error)
+	ActiveBindings(ctx context.Context) ([]rules.Binding, error)
+	EndBindings(ctx context.Context, remark, reason, actor string, at time.Time) ([]rules.Binding, error)
+	BindFailures(ctx context.Context, key string) (int, error)
+	AddBindFailure(ctx context.Context, key string) (int, error)
 }
 
 // Files stores received documents; *docstore.Store implements it.
@@ -109,6 +114,13 @@ type Options struct {
 	// caller's goroutine. Tests use it; production leaves it false.
 	Synchronous bool
 
+	// CodeKey is the server secret binding codes are stored under
+	// (HashCode); at least MinCodeKeyBytes. It never reaches the database.
+	CodeKey []byte
+	// CodeTTL is how long a binding code stays usable after it was issued
+	// (0: rules.DefaultCodeTTL).
+	CodeTTL time.Duration
+
 	// RateLimit is how many texts one sender may send in a minute before
 	// flood control silences them for a minute (ratelimit.go). 0 means
 	// DefaultRateLimit; a negative value turns flood control off — this
@@ -141,19 +153,18 @@ type Dispatcher struct {
 	groups    map[string]bool
 	allowed   map[string]bool
 
-	mu        sync.Mutex
-	sessions  map[string]string     // UserName → remark, bound by code this session
-	refused   map[string]rules.Date // stranger UserName → day of the last refusal
-	bindFails map[string]int        // stranger UserName → failed codes today
-	seen      map[string]struct{}   // strangers' message keys (never stored)
-	seenOld   map[string]struct{}
-	queues    map[string]*queue
-	rates     map[string]*senderRate // sender → recent commands (ratelimit.go)
-	started   bool
-	stopping  bool
-	runCtx    context.Context
-	wg        sync.WaitGroup
-	checks    sync.WaitGroup // report checks and their follow-ups (reportcheck.go)
+	mu       sync.Mutex
+	sessions map[string]string     // UserName → remark, bound by code (the bindings table's active rows)
+	refused  map[string]rules.Date // stranger UserName → day of the last refusal
+	seen     map[string]struct{}   // strangers' message keys (never stored)
+	seenOld  map[string]struct{}
+	queues   map[string]*queue
+	rates    map[string]*senderRate // sender → recent commands (ratelimit.go)
+	started  bool
+	stopping bool
+	runCtx   context.Context
+	wg       sync.WaitGroup
+	checks   sync.WaitGroup // report checks and their follow-ups (reportcheck.go)
 }
 
 type queue struct {
@@ -174,6 +185,11 @@ func New(o Options) (*Dispatcher, error) {
 		return nil, errors.New("handlers: new: Calendar.Year is required")
 	case len(o.Units) == 0:
 		return nil, errors.New("handlers: new: no units")
+	case len(o.CodeKey) < MinCodeKeyBytes:
+		return nil, fmt.Errorf("handlers: new: CodeKey has %d bytes, need at least %d", len(o.CodeKey), MinCodeKeyBytes)
+	}
+	if o.CodeTTL == 0 {
+		o.CodeTTL = rules.DefaultCodeTTL
 	}
 	if o.Logger == nil {
 		o.Logger = slog.New(slog.DiscardHandler)
@@ -192,7 +208,7 @@ func New(o Options) (*Dispatcher, error) {
 		loc: o.Calendar.Location, year: o.Calendar.Year,
 		units: map[string]rules.Unit{}, people: map[string]rules.Identity{},
 		officials: map[string][]rules.Official{}, groups: map[string]bool{}, allowed: map[string]bool{},
-		sessions: map[string]string{}, refused: map[string]rules.Date{}, bindFails: map[string]int{},
+		sessions: map[string]string{}, refused: map[string]rules.Date{},
 		seen: map[string]struct{}{}, seenOld: map[string]struct{}{}, queues: map[string]*queue{},
 		rates: map[string]*senderRate{},
 	}
@@ -450,27 +466,6 @@ func (d *Dispatcher) Recover(ctx context.Context) error {
 	return nil
 }
 
-// Bind accepts userName as the configured person remark for this session,
-// as if the contact carried that remark. It is what 绑定 <code> does; the
-// adapter may call it too. It fails for a remark that is not configured.
-//
-// Bindings are saved in the store, so a restart that re-enters the same
-// WeChat session (hot login: same UserNames) keeps them; ForgetSessions
-// drops them when the session really changes.
-func (d *Dispatcher) Bind(userName, remark string) error {
-	if userName == "" {
-		return errors.New("handlers: bind: empty user name")
-	}
-	if _, ok := d.people[remark]; !ok {
-		return fmt.Errorf("handlers: bind: remark %q is not configured", remark)
-	}
-	d.mu.Lock()
-	d.sessions[userName] = remark
-	err := d.saveSessionsLocked()
-	d.mu.Unlock()
-	return err
-}
-
 // SetBotName sets the bot's own nickname, so that an @mention of the bot in
 // a group is dropped before the command word is read. The WeChat adapter
 // learns the name only at login, after the Dispatcher is built.
@@ -484,55 +479,6 @@ func (d *Dispatcher) botName() string {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	return d.o.BotName
-}
-
-// ForgetSessions drops every code binding. The adapter calls it when the
-// WeChat session changes, because UserNames do not survive a re-login.
-func (d *Dispatcher) ForgetSessions() {
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	clear(d.sessions)
-	if err := d.saveSessionsLocked(); err != nil {
-		d.log.Warn("forgetting code bindings", slog.Any("err", err))
-	}
-}
-
-// sessionBindingsKey is the state row holding this session's code bindings
-// (UserName → remark). UserNames are per-session handles, never identity;
-// they are kept only so that a hot restart does not forget who was bound.
-const sessionBindingsKey = "handlers.session_bindings"
-
-func (d *Dispatcher) saveSessionsLocked() error {
-	b, err := json.Marshal(d.sessions)
-	if err != nil {
-		return fmt.Errorf("handlers: save bindings: %w", err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
-	defer cancel()
-	if err := d.store.PutState(ctx, sessionBindingsKey, string(b)); err != nil {
-		return fmt.Errorf("handlers: save bindings: %w", err)
-	}
-	return nil
-}
-
-// loadSessions restores the code bindings saved before a restart.
-func (d *Dispatcher) loadSessions(ctx context.Context) error {
-	v, ok, err := d.store.GetState(ctx, sessionBindingsKey)
-	if err != nil || !ok || v == "" {
-		return err
-	}
-	m := map[string]string{}
-	if err := json.Unmarshal([]byte(v), &m); err != nil {
-		return fmt.Errorf("handlers: load bindings: %w", err)
-	}
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	for u, r := range m {
-		if _, known := d.people[r]; known {
-			d.sessions[u] = r
-		}
-	}
-	return nil
 }
 
 // lookup resolves a contact to a configured person: by the remark, or by a

@@ -281,19 +281,8 @@ func TestGroups(t *testing.T) {
 // tells the director which remark to set, and works once.
 func TestBindingCode(t *testing.T) {
 	h := handlerstest.New(t)
-	ctx := context.Background()
-	var czjOfficial rules.Official
-	for _, u := range h.Units {
-		if u.Key == "czj" {
-			czjOfficial = u.Officials[0]
-		}
-	}
-	codes, err := handlers.IssueBindingCodes(ctx, h.Store, []rules.Official{czjOfficial}, strings.NewReader(strings.Repeat("\x07\x42\x99\x03", 64)))
-	if err != nil {
-		t.Fatal(err)
-	}
-	code := codes[czjOfficial.WeChatRemark]
-	if len(code) != 8 {
+	code := issueCode(t, h, "czj")
+	if len(code) != handlers.CodeLength {
 		t.Fatalf("code %q", code)
 	}
 	s := h.Stranger("新同事")
@@ -310,19 +299,21 @@ func TestBindingCode(t *testing.T) {
 	// The code is single-use.
 	s2 := h.Stranger("冒充者")
 	h.Text(s2, "绑定 "+code)
-	if got := one(t, h.Drain()); !strings.Contains(got, "绑定码无效或已使用") {
+	if got := one(t, h.Drain()); got != "该绑定码已使用过，不能再次使用。如需绑定，请联系督导办重新获取。" {
 		t.Errorf("reused code → %s", got)
 	}
 	// Wrong codes are limited per day.
 	for range 6 {
-		h.Text(s2, "绑定 WRONGCOD")
+		h.Text(s2, "绑定 WRONGCODE2")
 	}
 	out = h.Drain()
 	if got := out[len(out)-1].Text; !strings.Contains(got, "错误次数过多") {
 		t.Errorf("6th wrong code → %s", got)
 	}
 	// A new session forgets the binding.
-	h.D.ForgetSessions()
+	if err := h.D.ForgetSessions(context.Background()); err != nil {
+		t.Fatal(err)
+	}
 	h.At(2027, time.January, 11, 9, 0)
 	h.Text(s, "状态")
 	if got := one(t, h.Drain()); got != strings.TrimSpace(readGolden(t, "refusal_stranger")) {

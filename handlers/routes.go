@@ -44,6 +44,8 @@ func (d *Dispatcher) routes() *Router {
 	m.Handle("未回复", Directors, d.readOnly(d.unacknowledged)) // units without 收到
 	m.Handle("导出", Directors, d.export)                      // the Excel ledger as a file
 	m.Handle("受检单位", Directors, d.inspected)                 // [单位 …]: this year's inspected units (preview, 确认)
+	m.Handle("绑定列表", Directors, d.readOnly(d.bindingList))   // who acts by a binding code, since when, which code
+	m.Handle("解绑", Directors, d.askUnbind)                   // <备注名|姓名>: end a code binding (preview, 确认)
 
 	// Answers to a preview (下发, 反馈, 督导结束, 整改期限, 整改方案 text).
 	m.Handle("确认", Members, d.confirm)

@@ -109,10 +109,11 @@ func isDateArg(a []string) bool {
 	return len(a) > 0 && err == nil
 }
 
-// isCodeArg reports whether the arguments are a binding code's shape.
+// isCodeArg reports whether the arguments are a binding code's shape
+// (dashes, as in 「ABCDE-23456」, aside).
 func isCodeArg(a []string) bool {
-	s := strings.Join(a, "")
-	if utf8.RuneCountInString(s) != 8 {
+	s := strings.ReplaceAll(strings.Join(a, ""), "-", "")
+	if utf8.RuneCountInString(s) != CodeLength {
 		return false
 	}
 	for _, r := range s {

@@ -244,7 +244,7 @@ func (indicatorRow) TableName() string { return "indicators" }
 var models = []any{
 	&unitRow{}, &officialRow{}, &directorRow{}, &yearRow{}, &rectificationDueRow{},
 	&submissionRow{}, &broadcastRow{}, &feedbackRow{}, &ackRow{}, &inboundRow{},
-	&outboxRow{}, &reminderRow{}, &auditRow{}, &stateRow{}, &bindingCodeRow{},
+	&outboxRow{}, &reminderRow{}, &auditRow{}, &stateRow{}, &bindingCodeRow{}, &bindingRow{}, &bindFailRow{},
 	&indicatorRow{},
 }
 

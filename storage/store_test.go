@@ -680,31 +680,39 @@ func TestState(t *testing.T) {
 
 func TestBindingCodes(t *testing.T) {
 	s := MustOpen(t)
-	mustNoErr(t, s.SetBindingCode(ctx, "财政-张三", "h1"))
-	remark, err := s.ConsumeBindingCode(ctx, "h1")
-	mustNoErr(t, err)
-	if remark != "财政-张三" {
-		t.Fatalf("remark = %q", remark)
+	claim := func(hash string) (rules.Binding, error) {
+		return s.ClaimBindingCode(ctx, hash, rules.Binding{UserName: "@u", NickName: "新同事", BoundAt: t0}, 0)
 	}
-	_, err = s.ConsumeBindingCode(ctx, "h1") // one-time
+	id, err := s.SetBindingCode(ctx, "财政-张三", "h1")
+	mustNoErr(t, err)
+	b, err := claim("h1")
+	mustNoErr(t, err)
+	if b.Remark != "财政-张三" || b.CodeID != id || b.ID == 0 {
+		t.Fatalf("binding = %+v, want remark 财政-张三 by code #%d", b, id)
+	}
+	_, err = claim("h1") // one-time
+	wantErr(t, err, rules.ErrCodeUsed)
+	_, err = claim("unknown")
 	wantErr(t, err, storage.ErrNotFound)
-	_, err = s.ConsumeBindingCode(ctx, "unknown")
-	wantErr(t, err, storage.ErrNotFound)
-	wantErr(t, s.SetBindingCode(ctx, "教育-王五", "h1"), storage.ErrConflict) // a hash is never reissued
+	_, err = s.SetBindingCode(ctx, "教育-王五", "h1")
+	wantErr(t, err, storage.ErrConflict) // a hash is never reissued
 
 	// A newer code for the same person withdraws the unused older one.
-	mustNoErr(t, s.SetBindingCode(ctx, "教育-王五", "h2"))
-	mustNoErr(t, s.SetBindingCode(ctx, "教育-王五", "h3"))
-	_, err = s.ConsumeBindingCode(ctx, "h2")
-	wantErr(t, err, storage.ErrNotFound)
-	remark, err = s.ConsumeBindingCode(ctx, "h3")
+	_, err = s.SetBindingCode(ctx, "教育-王五", "h2")
 	mustNoErr(t, err)
-	if remark != "教育-王五" {
-		t.Fatalf("remark = %q", remark)
+	_, err = s.SetBindingCode(ctx, "教育-王五", "h3")
+	mustNoErr(t, err)
+	_, err = claim("h2")
+	wantErr(t, err, storage.ErrNotFound)
+	b, err = claim("h3")
+	mustNoErr(t, err)
+	if b.Remark != "教育-王五" {
+		t.Fatalf("remark = %q", b.Remark)
 	}
 
 	// Two concurrent uses of one code: exactly one wins.
-	mustNoErr(t, s.SetBindingCode(ctx, "人社-钱七", "h4"))
+	_, err = s.SetBindingCode(ctx, "人社-钱七", "h4")
+	mustNoErr(t, err)
 	var wg sync.WaitGroup
 	var mu sync.Mutex
 	wins := 0
@@ -712,13 +720,13 @@ func TestBindingCodes(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			_, err := s.ConsumeBindingCode(ctx, "h4")
+			_, err := claim("h4")
 			switch {
 			case err == nil:
 				mu.Lock()
 				wins++
 				mu.Unlock()
-			case !errors.Is(err, storage.ErrNotFound):
+			case !errors.Is(err, rules.ErrCodeUsed):
 				t.Errorf("consume: %v", err)
 			}
 		}()
@@ -726,6 +734,83 @@ func TestBindingCodes(t *testing.T) {
 	wg.Wait()
 	if wins != 1 {
 		t.Fatalf("%d winners, want 1", wins)
+	}
+}
+
+// Ensure a code older than its time to live is refused and stays unused.
+func TestBindingCodeExpires(t *testing.T) {
+	s := MustOpen(t)
+	_, err := s.SetBindingCode(ctx, "财政-张三", "h1")
+	mustNoErr(t, err)
+	ttl := 7 * 24 * time.Hour
+	_, err = s.ClaimBindingCode(ctx, "h1", rules.Binding{UserName: "@u", BoundAt: t0.Add(ttl + time.Second)}, ttl)
+	wantErr(t, err, rules.ErrCodeExpired)
+	b, err := s.ClaimBindingCode(ctx, "h1", rules.Binding{UserName: "@u", BoundAt: t0.Add(ttl)}, ttl)
+	mustNoErr(t, err)
+	if b.Remark != "财政-张三" {
+		t.Fatalf("binding = %+v", b)
+	}
+}
+
+// Ensure bindings are kept with who, when and which code, and end audited.
+func TestBindingsEnd(t *testing.T) {
+	s := MustOpen(t)
+	for i, remark := range []string{"财政-张三", "教育-王五"} {
+		h := fmt.Sprintf("h%d", i)
+		_, err := s.SetBindingCode(ctx, remark, h)
+		mustNoErr(t, err)
+		_, err = s.ClaimBindingCode(ctx, h, rules.Binding{UserName: "@" + h, BoundAt: t0}, 0)
+		mustNoErr(t, err)
+	}
+	active, err := s.ActiveBindings(ctx)
+	mustNoErr(t, err)
+	if len(active) != 2 || active[0].UserName != "@h0" || !active[0].BoundAt.Equal(t0) || active[0].CodeID == 0 {
+		t.Fatalf("active = %+v", active)
+	}
+	ended, err := s.EndBindings(ctx, "教育-王五", rules.BindingEndUnbind, "督导办-孙主任", t0.Add(time.Hour))
+	mustNoErr(t, err)
+	if len(ended) != 1 || ended[0].Remark != "教育-王五" || ended[0].EndReason != rules.BindingEndUnbind {
+		t.Fatalf("ended = %+v", ended)
+	}
+	ended, err = s.EndBindings(ctx, "", rules.BindingEndSession, "system", t0.Add(time.Hour))
+	mustNoErr(t, err)
+	if len(ended) != 1 || ended[0].Remark != "财政-张三" {
+		t.Fatalf("ended all = %+v", ended)
+	}
+	if active, _ := s.ActiveBindings(ctx); len(active) != 0 {
+		t.Fatalf("still active: %+v", active)
+	}
+	trail, err := s.AuditTrail(ctx, 0, "")
+	mustNoErr(t, err)
+	if got, want := actions(trail), "roster,bind_code,bind,bind_code,bind,unbind,unbind"; got != want {
+		t.Errorf("audit = %s, want %s", got, want)
+	}
+}
+
+// Ensure wrong-code counters are in the database: a reopened store (a
+// restart) still has them.
+func TestBindFailuresSurviveRestart(t *testing.T) {
+	clk := clock.NewFake(t0)
+	db := newTestDB(t, clk)
+	s, err := storage.Open(ctx, db.opts)
+	mustNoErr(t, err)
+	for want := 1; want <= 3; want++ {
+		n, err := s.AddBindFailure(ctx, "@u|2027-01-10")
+		mustNoErr(t, err)
+		if n != want {
+			t.Fatalf("count = %d, want %d", n, want)
+		}
+	}
+	mustNoErr(t, s.Close())
+	s2 := db.open(t)
+	var n int
+	n, err = s2.BindFailures(ctx, "@u|2027-01-10")
+	mustNoErr(t, err)
+	if n != 3 {
+		t.Fatalf("after reopen: %d failures, want 3", n)
+	}
+	if n, _ := s2.BindFailures(ctx, "@other|2027-01-10"); n != 0 {
+		t.Fatalf("other key: %d", n)
 	}
 }
 
@@ -768,8 +853,9 @@ func TestErrorsAreOurs(t *testing.T) {
 	if err == nil || err.Error() != `storage: unit year 2027 unit=nope: unit "nope": not found` {
 		t.Errorf("err = %v", err)
 	}
-	mustNoErr(t, s.SetBindingCode(ctx, "a", "h"))
-	err = s.SetBindingCode(ctx, "b", "h")
+	_, err = s.SetBindingCode(ctx, "a", "h")
+	mustNoErr(t, err)
+	_, err = s.SetBindingCode(ctx, "b", "h")
 	wantErr(t, err, storage.ErrConflict)
 	if got := err.Error(); got != "storage: set binding code remark=b: conflict" {
 		t.Errorf("err = %q", got)

@@ -108,6 +108,7 @@ func New(tb testing.TB, opts ...Option) *Harness {
 		MaxFileBytes: cfg.WeChat.MaxFileBytes(), AllowedTypes: cfg.WeChat.AllowedTypes,
 		Groups: cfg.WeChat.Groups, BotName: "督导办机器人",
 		ErrNotFound: storage.ErrNotFound, Synchronous: true,
+		CodeKey: []byte("handlerstest binding-code secret"),
 	}
 	for _, opt := range opts {
 		opt(&o)
