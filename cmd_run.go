@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/rand"
 	"errors"
 	"fmt"
 	"io"
@@ -17,7 +16,6 @@ import (
 	"dudaobot/app"
 	"dudaobot/clock"
 	"dudaobot/config"
-	"dudaobot/handlers"
 	"dudaobot/rules"
 	"dudaobot/wxsim"
 )
@@ -74,49 +72,6 @@ func rewriteTransport(base string) (http.RoundTripper, error) {
 type roundTripFunc func(*http.Request) (*http.Response, error)
 
 func (f roundTripFunc) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
-
-// cmdCodes prints a one-time binding code per official; only the SHA-256 of
-// each code is stored, and issuing again withdraws a person's unused code.
-func cmdCodes(ctx context.Context, args []string, w io.Writer) error {
-	fs, cfgPath := newFlags("codes")
-	unit := fs.String("unit", "", "只为该单位生成 / only this unit (key, name or alias)")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	core, err := openCore(ctx, *cfgPath)
-	if err != nil {
-		return err
-	}
-	defer core.Close()
-	units := core.Config.Units()
-	if *unit != "" {
-		u, err := pickUnit(units, *unit)
-		if err != nil {
-			return err
-		}
-		units = []rules.Unit{u}
-	}
-	var people []rules.Official
-	names := map[string]string{}
-	for _, u := range units {
-		names[u.Key] = u.Name
-		people = append(people, u.Officials...)
-		if u.Backup != nil {
-			people = append(people, *u.Backup)
-		}
-	}
-	codes, err := handlers.IssueBindingCodes(ctx, core.Store, people, rand.Reader)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintln(w, "一次性绑定码（请单独告知本人；对方在微信里给机器人发送「绑定 绑定码」即可临时识别身份）：")
-	rows := [][]string{{"单位", "姓名", "应设微信备注", "绑定码"}}
-	for _, p := range people {
-		rows = append(rows, []string{names[p.UnitKey], p.Name, p.WeChatRemark, codes[p.WeChatRemark]})
-	}
-	writeTable(w, rows)
-	return nil
-}
 
 // cmdContacts logs in (hot login when possible), then lists which configured
 // people are found among the bot's contacts by remark name. It runs the

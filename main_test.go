@@ -2,12 +2,16 @@ package main
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
 
+	"dudaobot/app"
+	"dudaobot/handlers"
 	"dudaobot/wxsim"
 
 	"github.com/xuri/excelize/v2"
@@ -145,8 +149,8 @@ func tempConfig(t *testing.T, dir string) string {
 }
 
 // Ensure `dudaobot codes` prints one code per official of the unit and
-// stores only hashes: a code works once through the conversations (tested
-// in e2e), and here the table carries the remark to set.
+// stores only keyed hashes: a code works once through the conversations
+// (tested in e2e), and here the table carries the remark to set.
 func TestCodes(t *testing.T) {
 	p := tempConfig(t, t.TempDir())
 	var out, errb bytes.Buffer
@@ -154,22 +158,141 @@ func TestCodes(t *testing.T) {
 		t.Fatalf("codes exit=%d: %s", code, errb.String())
 	}
 	lines := strings.Split(strings.TrimSpace(out.String()), "\n")
-	if len(lines) != 4 { // intro, header, official, backup
-		t.Fatalf("codes output=\n%s", out.String())
+	if len(lines) != 5 || !strings.Contains(lines[0], "尚未登录过微信") || !strings.Contains(lines[1], "前有效") {
+		t.Fatalf("codes output=\n%s", out.String()) // note, intro, header, official, backup
 	}
 	for i, remark := range []string{"督导-财政局", "督导-财政局-备"} {
-		f := strings.Fields(lines[2+i])
-		if len(f) != 4 || f[0] != "县财政局" || f[2] != remark || len(f[3]) != 8 {
-			t.Errorf("row %d = %q, want unit, name, %s, 8-character code", i, lines[2+i], remark)
+		f := strings.Fields(lines[3+i])
+		if len(f) != 4 || f[0] != "县财政局" || f[2] != remark || len(strings.ReplaceAll(f[3], "-", "")) != handlers.CodeLength {
+			t.Errorf("row %d = %q, want unit, name, %s, %d-character code", i, lines[3+i], remark, handlers.CodeLength)
 		}
 	}
 	db, err := os.ReadFile(filepath.Join(filepath.Dir(p), "dudao.db"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	if code := strings.Fields(lines[2])[3]; bytes.Contains(db, []byte(code)) {
-		t.Errorf("the plain code %s is stored in the database", code)
+	code := strings.ReplaceAll(strings.Fields(lines[3])[3], "-", "")
+	plain := sha256.Sum256([]byte(code))
+	if bytes.Contains(db, []byte(code)) || bytes.Contains(db, []byte(hex.EncodeToString(plain[:]))) {
+		t.Errorf("the code %s or its plain SHA-256 is stored in the database", code)
 	}
+}
+
+// Ensure the binding-code secret is made at the first start in the state
+// folder (next to the hot-login file), mode 0600, kept across starts, and
+// never written to the database.
+func TestCodeKeyFile(t *testing.T) {
+	dir := t.TempDir()
+	p := tempConfig(t, dir)
+	var out, errb bytes.Buffer
+	if code := run([]string{"codes", "-config", p, "-unit", "财政"}, &out, &errb); code != 0 {
+		t.Fatalf("codes exit=%d: %s", code, errb.String())
+	}
+	keyPath := filepath.Join(dir, app.CodeKeyName)
+	fi, err := os.Stat(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("%s mode %o, want 600", keyPath, fi.Mode().Perm())
+	}
+	key, err := os.ReadFile(keyPath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if code := run([]string{"codes", "-config", p, "-unit", "财政"}, &out, &errb); code != 0 {
+		t.Fatalf("codes again exit=%d: %s", code, errb.String())
+	}
+	again, _ := os.ReadFile(keyPath)
+	if !bytes.Equal(key, again) {
+		t.Error("the secret changed between starts: issued codes would stop working")
+	}
+	raw, err := hex.DecodeString(strings.TrimSpace(string(key)))
+	if err != nil || len(raw) < handlers.MinCodeKeyBytes {
+		t.Fatalf("secret %q: %v", key, err)
+	}
+	for _, name := range []string{"dudao.db", "dudao.db-wal"} {
+		db, err := os.ReadFile(filepath.Join(dir, name))
+		if err != nil {
+			continue
+		}
+		if bytes.Contains(db, bytes.TrimSpace(key)) || bytes.Contains(db, raw) {
+			t.Errorf("%s holds the binding-code secret", name)
+		}
+	}
+	// A secret left readable by others is tightened at the next start.
+	if err := os.Chmod(keyPath, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if code := run([]string{"codes", "-config", p, "-unit", "财政"}, &out, &errb); code != 0 {
+		t.Fatalf("codes exit=%d: %s", code, errb.String())
+	}
+	if fi, _ := os.Stat(keyPath); fi.Mode().Perm() != 0o600 {
+		t.Errorf("mode %o after a restart, want 600", fi.Mode().Perm())
+	}
+}
+
+// Ensure `codes` skips people `contacts` found by remark (the bot keeps
+// what it last saw), issues for people named with -person even so, and
+// names an unknown -person.
+func TestCodesSkipsFound(t *testing.T) {
+	sim := wxsim.New(wxsim.Options{AutoConfirm: true, LongPollHold: time.Second})
+	defer sim.Close()
+	sim.AddContact("财政甲", "督导-财政局")
+	p := tempConfig(t, t.TempDir())
+	var out, errb bytes.Buffer
+	if code := run([]string{"contacts", "-config", p, "-wxsim", sim.URL(), "-timeout", "30s"}, &out, &errb); code != 0 {
+		t.Fatalf("contacts exit=%d: %s", code, errb.String())
+	}
+	out.Reset()
+	if code := run([]string{"codes", "-config", p, "-unit", "财政"}, &out, &errb); code != 0 {
+		t.Fatalf("codes exit=%d: %s", code, errb.String())
+	}
+	issued, skipped := codeRows(out.String())
+	if len(issued) != 1 || issued[0] != "督导-财政局-备" {
+		t.Errorf("issued for %v, want only the backup\n%s", issued, out.String())
+	}
+	if len(skipped) != 1 || skipped[0] != "督导-财政局" || !strings.Contains(out.String(), "通讯录中已有此备注") {
+		t.Errorf("skipped %v, want the official found by remark\n%s", skipped, out.String())
+	}
+
+	out.Reset()
+	if code := run([]string{"codes", "-config", p, "-person", "督导-财政局"}, &out, &errb); code != 0 {
+		t.Fatalf("codes -person exit=%d: %s", code, errb.String())
+	}
+	if issued, skipped := codeRows(out.String()); len(issued) != 1 || issued[0] != "督导-财政局" || len(skipped) != 0 {
+		t.Errorf("-person: issued %v, skipped %v\n%s", issued, skipped, out.String())
+	}
+
+	out.Reset()
+	errb.Reset()
+	if code := run([]string{"codes", "-config", p, "-person", "督导-财政局,无此人"}, &out, &errb); code == 0 {
+		t.Fatal("codes -person 无此人 succeeded")
+	}
+	if !strings.Contains(errb.String(), "无此人") {
+		t.Errorf("stderr does not name the unknown person: %s", errb.String())
+	}
+}
+
+// codeRows reads `codes` output: the remarks given a code, and the ones
+// skipped.
+func codeRows(out string) (issued, skipped []string) {
+	inSkipped := false
+	for _, line := range strings.Split(out, "\n") {
+		if strings.HasPrefix(line, "未生成") {
+			inSkipped = true
+		}
+		f := strings.Fields(line)
+		if len(f) < 4 || !strings.HasPrefix(f[2], "督导") {
+			continue
+		}
+		if inSkipped {
+			skipped = append(skipped, f[2])
+		} else {
+			issued = append(issued, f[2])
+		}
+	}
+	return issued, skipped
 }
 
 // Ensure `dudaobot contacts` logs in (here to an in-process wxsim) and

@@ -120,6 +120,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		AllowedTypes:   cfg.WeChat.AllowedTypes,
 		Groups:         cfg.WeChat.Groups,
 		ErrNotFound:    storage.ErrNotFound,
+		CodeKey:        core.CodeKey,
+		CodeTTL:        cfg.Binding.CodeTTL.Duration,
 	}
 	if o.HandlerOptions != nil {
 		o.HandlerOptions(&ho)
@@ -137,6 +139,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		QRWriter:     o.QRWriter,
 		OnStatus:     a.onStatus,
 		ResolveFile:  core.Files.Abs,
+		OnContacts:   a.contactsSeen,
 		Logger:       o.Logger,
 		Clock:        o.Clock,
 	}
@@ -238,6 +241,14 @@ func (a *App) Run(ctx context.Context) error {
 	return err
 }
 
+// contactsSeen hands the fetched contact list to the conversations (code
+// bindings end once the person's remark appears).
+func (a *App) contactsSeen(ctx context.Context, contacts []rules.Contact) {
+	if err := a.Dispatcher.ContactsSeen(ctx, contacts); err != nil {
+		a.Logger.Warn("checking code bindings against the contacts", slog.Any("err", err))
+	}
+}
+
 // onStatus is called by the WeChat client on its own goroutine, in order.
 func (a *App) onStatus(st bot.Status) {
 	select {
@@ -271,7 +282,9 @@ func (a *App) watchStatus(ctx context.Context) {
 				// UserName, so code-bound sessions end with it; a hot
 				// login re-enters the same session.
 				if !st.SameSession() {
-					a.Dispatcher.ForgetSessions()
+					if err := a.Dispatcher.ForgetSessions(ctx); err != nil {
+						a.Logger.Warn("ending code bindings of the old session", slog.Any("err", err))
+					}
 				}
 				if st.SelfName != "" {
 					a.Dispatcher.SetBotName(st.SelfName)

@@ -26,6 +26,9 @@ type Core struct {
 	Files  *docstore.Store
 	Clock  clock.Clock
 	Logger *slog.Logger
+	// CodeKey is the server secret binding codes are stored under
+	// (CodeKeyPath; made at the first start).
+	CodeKey []byte
 }
 
 // OpenCore opens the database (migrating it), brings the roster, the
@@ -48,6 +51,10 @@ func openCore(ctx context.Context, cfg *config.Config, clk clock.Clock, log *slo
 		log = slog.New(slog.DiscardHandler)
 	}
 	log = ScrubLogger(log)
+	codeKey, err := loadCodeKey(CodeKeyPath(cfg))
+	if err != nil {
+		return nil, err
+	}
 	driver, dsn, err := cfg.DatabaseDSN()
 	if err != nil {
 		return nil, fmt.Errorf("app: database: %w", err)
@@ -62,7 +69,7 @@ func openCore(ctx context.Context, cfg *config.Config, clk clock.Clock, log *slo
 	if err != nil {
 		return nil, fmt.Errorf("app: open database: %w", err)
 	}
-	c := &Core{Config: cfg, Store: st, Clock: clk, Logger: log}
+	c := &Core{Config: cfg, Store: st, Clock: clk, Logger: log, CodeKey: codeKey}
 	if err := c.sync(ctx); err != nil {
 		st.Close()
 		return nil, err

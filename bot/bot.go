@@ -148,9 +148,14 @@ type Options struct {
 	QRWriter    io.Writer                         // terminal QR + URL; nil = os.Stdout
 	OnStatus    func(Status)                      // online/offline transitions, in order, on their own goroutine
 	ResolveFile func(path string) (string, error) // docstore path → absolute path, for sending files
-	Logger      *slog.Logger
-	Clock       clock.Clock
-	Backoff     BackoffPolicy // between failed login attempts (default 1 s … 2 min)
+	// OnContacts receives the friends after every fetch of the contact
+	// list (login, the periodic refresh, an unknown sender), outside any
+	// lock of the client: the conversations end a code binding once the
+	// person's remark appears.
+	OnContacts func(context.Context, []rules.Contact)
+	Logger     *slog.Logger
+	Clock      clock.Clock
+	Backoff    BackoffPolicy // between failed login attempts (default 1 s … 2 min)
 
 	// SyncBackoff paces retries after non-logout sync errors (default 1 s …
 	// 60 s); openwechat itself would retry in a tight loop.

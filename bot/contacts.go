@@ -52,14 +52,34 @@ func (s *session) snapshot() *contactSnap {
 // Unless force is set, a snapshot younger than 5 s is kept (bursts of
 // unknown senders trigger one fetch, not one each).
 func (s *session) refreshContacts(ctx context.Context, force bool) error {
+	snap, err := s.fetchContacts(ctx, force)
+	if err != nil || snap == nil || s.c.o.OnContacts == nil {
+		return err
+	}
+	s.c.o.OnContacts(ctx, snap.contacts())
+	return nil
+}
+
+// contacts lists the friends as the conversations see them.
+func (snap *contactSnap) contacts() []rules.Contact {
+	out := make([]rules.Contact, 0, len(snap.friends))
+	for _, f := range snap.friends {
+		out = append(out, rules.Contact{Remark: f.remark, NickName: f.nick, UserName: f.userName})
+	}
+	return out
+}
+
+// fetchContacts is refreshContacts under the refresh lock; it returns the
+// new snapshot, or nil when the current one was fresh enough.
+func (s *session) fetchContacts(ctx context.Context, force bool) (*contactSnap, error) {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
 	if cur := s.contacts.Load(); !force && cur != nil && s.c.clk.Now().Sub(cur.at) < 5*time.Second {
-		return nil
+		return nil, nil
 	}
 	members, err := s.bot.Caller.WebWxGetContact(ctx, s.info())
 	if err != nil {
-		return fmt.Errorf("bot: get contacts: %w", err)
+		return nil, fmt.Errorf("bot: get contacts: %w", err)
 	}
 	snap := &contactSnap{at: s.c.clk.Now(), byUser: make(map[string]*contactInfo, len(members))}
 	for _, u := range members {
@@ -74,7 +94,7 @@ func (s *session) refreshContacts(ctx context.Context, force bool) error {
 	}
 	s.contacts.Store(snap)
 	s.c.log.Debug("contact list refreshed", "friends", len(snap.friends), "groups", len(snap.groups))
-	return nil
+	return snap, nil
 }
 
 // fetchOne resolves one UserName with webwxbatchgetcontact.
@@ -120,11 +140,7 @@ func (c *Client) Contacts(ctx context.Context) ([]rules.Contact, error) {
 	if err := s.refreshContacts(ctx, true); err != nil {
 		return nil, err
 	}
-	snap := s.snapshot()
-	out := make([]rules.Contact, 0, len(snap.friends))
-	for _, f := range snap.friends {
-		out = append(out, rules.Contact{Remark: f.remark, NickName: f.nick, UserName: f.userName})
-	}
+	out := s.snapshot().contacts()
 	sort.SliceStable(out, func(i, j int) bool {
 		if out[i].Remark != out[j].Remark {
 			return out[i].Remark < out[j].Remark

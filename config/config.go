@@ -47,6 +47,7 @@ type Config struct {
 	BackupsDir string    `yaml:"backups_dir"`
 	Files      Files     `yaml:"files"`
 	WeChat     WeChat    `yaml:"wechat"`
+	Binding    Binding   `yaml:"binding"`
 	SMTP       SMTP      `yaml:"smtp"`
 	Office     Office    `yaml:"office"`
 	Cycle      Cycle     `yaml:"calendar"`
@@ -72,6 +73,12 @@ type Files struct {
 	// files are refused, so the database (same disk, usually) keeps room
 	// and text commands keep working.
 	MinFreeBytes int64 `yaml:"min_free_bytes"`
+}
+
+// Binding is the `binding` section: the one-time codes of `dudaobot codes`.
+type Binding struct {
+	// CodeTTL is how long a code stays usable after it is issued.
+	CodeTTL Duration `yaml:"code_ttl"`
 }
 
 // WeChat is the `wechat` section.
@@ -222,6 +229,7 @@ func Default() Config {
 		FilesDir:   "data/files",
 		BackupsDir: "data/backups",
 		Files:      Files{UnitDailyBytes: 200 << 20, MinFreeBytes: 1 << 30},
+		Binding:    Binding{CodeTTL: Duration{rules.DefaultCodeTTL}},
 		WeChat: WeChat{
 			HotLoginFile:      "data/hotlogin.json",
 			Groups:            []string{},

@@ -320,6 +320,11 @@ func TestValidateInline(t *testing.T) {
 			"files.unit_daily_bytes: 不能小于单个文件上限 wechat.max_file_mb（52428800 字节，现为 1048576） / must be at least wechat.max_file_mb (52428800 bytes; got 1048576)"},
 		{"min free negative", func(c *config.Config) { c.Files.MinFreeBytes = -1 },
 			"files.min_free_bytes: 不能为负数（现为 -1） / must not be negative (got -1)"},
+		{"code ttl 7 days", func(c *config.Config) { c.Binding.CodeTTL.Duration = 168 * time.Hour }, ""},
+		{"code ttl zero", func(c *config.Config) { c.Binding.CodeTTL.Duration = 0 },
+			"binding.code_ttl: 必须在 1h 到 2160h（90天）之间，如 168h 即7天（现为 0s） / must be between 1h and 2160h (90 days), e.g. 168h for 7 days (got 0s)"},
+		{"code ttl a year", func(c *config.Config) { c.Binding.CodeTTL.Duration = 365 * 24 * time.Hour },
+			"binding.code_ttl: 必须在 1h 到 2160h（90天）之间，如 168h 即7天（现为 8760h0m0s） / must be between 1h and 2160h (90 days), e.g. 168h for 7 days (got 8760h0m0s)"},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -102,6 +102,7 @@ func (c *Config) Validate() error {
 	k.required("backups_dir", c.BackupsDir)
 	c.validateWeChat(k)
 	c.validateFiles(k)
+	c.validateBinding(k)
 	c.validateSMTP(k)
 	k.required("office.name", c.Office.Name)
 	if len(c.Office.Directors) == 0 {
@@ -168,6 +169,18 @@ func (c *Config) validateWeChat(k *checker) {
 		}
 	}
 	k.nonNegativeDuration("wechat.outage_alert_after", w.OutageAlertAfter)
+}
+
+// maxCodeTTL bounds binding.code_ttl: a code is a password handed out on
+// paper, and one that lives for months is as good as no expiry.
+const maxCodeTTL = 90 * 24 * time.Hour
+
+func (c *Config) validateBinding(k *checker) {
+	ttl := c.Binding.CodeTTL.Duration
+	if ttl < time.Hour || ttl > maxCodeTTL {
+		k.add("binding.code_ttl", fmt.Sprintf("必须在 1h 到 2160h（90天）之间，如 168h 即7天（现为 %s）", ttl),
+			fmt.Sprintf("must be between 1h and 2160h (90 days), e.g. 168h for 7 days (got %s)", ttl))
+	}
 }
 
 func (c *Config) validateFiles(k *checker) {

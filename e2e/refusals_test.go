@@ -110,18 +110,18 @@ func TestRefusalsThroughWeChat(t *testing.T) {
 	// this session, and the director is told which remark to set.
 	t.Run("binding code", func(t *testing.T) {
 		official := h.Unit("czj").Officials[0]
-		codes, err := handlers.IssueBindingCodes(ctx, h.App.Store, []rules.Official{official}, rand.Reader)
+		codes, err := handlers.IssueBindingCodes(ctx, h.App.Store, h.App.CodeKey, []rules.Official{official}, rand.Reader)
 		if err != nil {
 			t.Fatal(err)
 		}
-		h.Say("新同事", "绑定 "+codes[official.WeChatRemark])
+		h.Say("新同事", "绑定 "+codes[official.WeChatRemark].Code)
 		expectGolden(t, h, "新同事", "bind_ok")
 		expectGolden(t, h, dir, "bind_director")
 		h.Say("新同事", "状态")
 		h.WaitFor("新同事", apptest.TextPrefix("县财政局 2027年督导评价情况"))
 		// Used once.
-		h.Say("张三", "绑定 "+codes[official.WeChatRemark])
-		h.WaitFor("张三", apptest.TextHas("绑定码无效或已使用"))
+		h.Say("张三", "绑定 "+codes[official.WeChatRemark].Code)
+		h.WaitFor("张三", apptest.TextHas("该绑定码已使用过"))
 	})
 }
 

@@ -98,6 +98,7 @@ type options struct {
 	// pace: the relay's interval, jitter and pause (WithRelayPace).
 	interval, jitter time.Duration
 	relaySleep       func(ctx context.Context, d time.Duration) error
+	absent           map[string]bool // configured remarks with no contact
 }
 
 // Option adjusts Start.
@@ -124,6 +125,17 @@ type group struct {
 // config lists it (WithConfig: cfg.WeChat.Groups).
 func WithGroup(name string, members ...string) Option {
 	return func(o *options) { o.groups = append(o.groups, group{name, members}) }
+}
+
+// WithoutContact leaves out the contact a configured person would have:
+// their remark is on no contact (a person to bind with a code).
+func WithoutContact(remark string) Option {
+	return func(o *options) {
+		if o.absent == nil {
+			o.absent = map[string]bool{}
+		}
+		o.absent[remark] = true
+	}
 }
 
 // WithConfig edits the loaded configuration (after the paths are moved
@@ -219,7 +231,9 @@ func Start(tb testing.TB, opts ...Option) *Harness {
 	}
 	for _, u := range cfg.Roster {
 		for _, p := range u.Officials {
-			h.addContact(p.Name, p.WeChatRemark)
+			if !o.absent[p.WeChatRemark] {
+				h.addContact(p.Name, p.WeChatRemark)
+			}
 		}
 		if u.Backup != nil {
 			h.addContact(u.Backup.Name, u.Backup.WeChatRemark)
