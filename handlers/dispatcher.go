@@ -520,3 +520,18 @@ func (d *Dispatcher) calendar(ctx context.Context) (rules.Calendar, error) {
 func (d *Dispatcher) isNotFound(err error) bool {
 	return d.o.ErrNotFound != nil && errors.Is(err, d.o.ErrNotFound)
 }
+
+// unitNow is what a handler acting for one unit reads first: the unit, the
+// calendar with the director's overrides, and the unit's year so far.
+func (d *Dispatcher) unitNow(ctx context.Context, unitKey string) (rules.Unit, rules.Calendar, rules.UnitYear, error) {
+	unit := d.units[unitKey]
+	cal, err := d.calendar(ctx)
+	if err != nil {
+		return unit, rules.Calendar{}, rules.UnitYear{}, err
+	}
+	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
+	if err != nil {
+		return unit, cal, rules.UnitYear{}, fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
+	}
+	return unit, cal, uy, nil
+}

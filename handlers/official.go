@@ -62,14 +62,9 @@ func (d *Dispatcher) filedBeforeCrash(ctx context.Context, r *Request, name stri
 // says is due; with two possible stages it asks and keeps the file as
 // supporting material until the answer.
 func (d *Dispatcher) submitFile(ctx context.Context, r *Request, doc stored) error {
-	unit := d.units[r.ID.UnitKey]
-	cal, err := d.calendar(ctx)
+	unit, cal, uy, err := d.unitNow(ctx, r.ID.UnitKey)
 	if err != nil {
 		return err
-	}
-	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
-	if err != nil {
-		return fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
 	}
 	cands := rules.SubmissionCandidates(cal, uy, r.At)
 	// Offer the stages in cycle order, as people think of them.
@@ -192,14 +187,9 @@ func (d *Dispatcher) choose(ctx context.Context, r *Request) error {
 }
 
 func (d *Dispatcher) refile(ctx context.Context, r *Request, pc pendingChoice, stage rules.Stage) error {
-	unit := d.units[r.ID.UnitKey]
-	cal, err := d.calendar(ctx)
+	unit, cal, uy, err := d.unitNow(ctx, r.ID.UnitKey)
 	if err != nil {
 		return err
-	}
-	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
-	if err != nil {
-		return fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
 	}
 	onTime := rules.OnTime(rules.DeadlineFor(cal, uy, stage), pc.At) // judged on when the file came
 	_, err = d.store.RefileSubmission(ctx, pc.SubmissionID, stage, onTime, r.ID.Remark, func(saved rules.Submission) []rules.Outgoing {
@@ -265,13 +255,9 @@ func (d *Dispatcher) storeTextPlan(ctx context.Context, r *Request, text string,
 	if err != nil {
 		return fmt.Errorf("handlers: store text plan unit=%s: %w", unit.Key, err)
 	}
-	cal, err := d.calendar(ctx)
+	_, cal, uy, err := d.unitNow(ctx, unit.Key)
 	if err != nil {
 		return err
-	}
-	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
-	if err != nil {
-		return fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
 	}
 	// A re-run after a crash must not add a second version.
 	subs, err := d.store.Submissions(ctx, d.year, unit.Key)
@@ -315,13 +301,9 @@ func (d *Dispatcher) status(ctx context.Context, r *Request) error {
 // unitReport describes one unit's year: each stage's deadline and status,
 // what is still owed and (full) every version received.
 func (d *Dispatcher) unitReport(ctx context.Context, unit rules.Unit, full bool) (string, error) {
-	cal, err := d.calendar(ctx)
+	_, cal, uy, err := d.unitNow(ctx, unit.Key)
 	if err != nil {
 		return "", err
-	}
-	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
-	if err != nil {
-		return "", fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
 	}
 	now := d.clock.Now()
 	var b strings.Builder

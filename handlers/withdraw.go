@@ -97,14 +97,9 @@ func (d *Dispatcher) asSupporting(ctx context.Context, r *Request) error {
 	if _, err := d.store.WithdrawSubmission(ctx, last.ID, r.ID.Remark, r.At, nil); err != nil {
 		return fmt.Errorf("handlers: withdraw %d for supporting: %w", last.ID, err)
 	}
-	unit := d.units[r.ID.UnitKey]
-	cal, err := d.calendar(ctx)
+	unit, cal, uy, err := d.unitNow(ctx, r.ID.UnitKey)
 	if err != nil {
 		return err
-	}
-	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
-	if err != nil {
-		return fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
 	}
 	sub := last
 	sub.ID, sub.Version, sub.Stage, sub.OnTime = 0, 0, rules.StageSupporting, true
