@@ -35,9 +35,17 @@ func (f *Fake) Now() time.Time {
 }
 
 // Set moves the clock to t and wakes everyone waiting in Changed.
-func (f *Fake) Set(t time.Time) {
+func (f *Fake) Set(t time.Time) { f.move(func(time.Time) time.Time { return t }) }
+
+// Advance moves the clock forward by d. The read and the write are one
+// step under the lock, so concurrent advances all count.
+func (f *Fake) Advance(d time.Duration) { f.move(func(now time.Time) time.Time { return now.Add(d) }) }
+
+// move sets the time from the current one and wakes every waiter; the
+// channels are closed after the lock is released.
+func (f *Fake) move(next func(now time.Time) time.Time) {
 	f.mu.Lock()
-	f.now = t
+	f.now = next(f.now)
 	ws := f.waiters
 	f.waiters = nil
 	f.mu.Unlock()
@@ -45,9 +53,6 @@ func (f *Fake) Set(t time.Time) {
 		close(w)
 	}
 }
-
-// Advance moves the clock forward by d.
-func (f *Fake) Advance(d time.Duration) { f.Set(f.Now().Add(d)) }
 
 // Changed returns a channel closed at the next Set or Advance.
 func (f *Fake) Changed() <-chan struct{} {
