@@ -33,21 +33,7 @@ func BulkSubmissions(ctx context.Context, s *Store, subs []rules.Submission) err
 
 // ExplainUnitYears returns SQLite's query plan for the overview query.
 func ExplainUnitYears(ctx context.Context, s *Store, year int) (string, error) {
-	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN QUERY PLAN "+unitYearSQL+"ORDER BY u.sort_order, u.unit_key, s.stage", year, year, year).Rows()
-	if err != nil {
-		return "", err
-	}
-	defer rows.Close()
-	var b strings.Builder
-	for rows.Next() {
-		var id, parent, notused int
-		var detail string
-		if err := rows.Scan(&id, &parent, &notused, &detail); err != nil {
-			return "", err
-		}
-		fmt.Fprintf(&b, "%d %d %s\n", id, parent, detail)
-	}
-	return b.String(), rows.Err()
+	return explain(ctx, s, unitYearSQL+"ORDER BY u.sort_order, u.unit_key, s.stage", year, year, year)
 }
 
 // HoldGroupCommit stops the group committer before it takes its next
@@ -85,7 +71,12 @@ func ExecLogged(ctx context.Context, s *Store, sql string, args ...any) error {
 
 // ExplainClaim returns SQLite's query plan for the claim of pending rows.
 func ExplainClaim(ctx context.Context, s *Store) (string, error) {
-	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN QUERY PLAN SELECT * FROM outbox WHERE status = ? AND next_try <= ? ORDER BY lane, turn, next_try, id LIMIT 1", "pending", 0).Rows()
+	return explain(ctx, s, "SELECT * FROM outbox WHERE "+claimWhere+" ORDER BY "+claimOrder+" LIMIT 1", "pending", 0)
+}
+
+// explain returns SQLite's query plan for q, one "id parent detail" line per step.
+func explain(ctx context.Context, s *Store, q string, args ...any) (string, error) {
+	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN QUERY PLAN "+q, args...).Rows()
 	if err != nil {
 		return "", err
 	}

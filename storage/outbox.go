@@ -117,6 +117,13 @@ func encodeAsserts(a []rules.Obligation) (string, error) {
 // No two claimers get the same row: on SQLite the transaction holds the
 // write lock from its BEGIN IMMEDIATE; on PostgreSQL the rows are selected
 // FOR UPDATE SKIP LOCKED.
+// claimWhere and claimOrder pick the next pending rows; the query-plan
+// test explains exactly these, so the index it checks is the one used.
+const (
+	claimWhere = "status = ? AND next_try <= ?"
+	claimOrder = "lane, turn, next_try, id"
+)
+
 func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]rules.Outgoing, error) {
 	if limit <= 0 {
 		return nil, nil
@@ -126,8 +133,8 @@ func (s *Store) ClaimDue(ctx context.Context, now time.Time, limit int, lease ti
 		n := ns(now)
 		lock := clause.Locking{Strength: clause.LockingStrengthUpdate, Options: clause.LockingOptionsSkipLocked}
 		var pending, rescued []outboxRow
-		if err := tx.Clauses(lock).Where("status = ? AND next_try <= ?", string(rules.OutboxPending), n).
-			Order("lane, turn, next_try, id").Limit(limit).Find(&pending).Error; err != nil {
+		if err := tx.Clauses(lock).Where(claimWhere, string(rules.OutboxPending), n).
+			Order(claimOrder).Limit(limit).Find(&pending).Error; err != nil {
 			return err
 		}
 		if err := tx.Clauses(lock).Where("status = ? AND lease_until <= ?", string(rules.OutboxSending), n).
