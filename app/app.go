@@ -141,7 +141,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		ResolveFile:  core.Files.Abs,
 		OnContacts:   a.contactsSeen,
 		Logger:       o.Logger,
-		Clock:        o.Clock,
+		Now:          o.Clock.Now,
 	}
 	if o.BotOptions != nil {
 		o.BotOptions(&bo)
@@ -157,7 +157,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	}
 	a.Relay = outbox.New(outbox.Options{
 		Store:     core.Store,
-		Transport: relayTransport{a.Bot},
+		Transport: a.Bot,
 		Clock:     o.Clock,
 		Logger:    o.Logger.With("component", "outbox"),
 		Location:  loc,
@@ -382,28 +382,4 @@ func humanDuration(d time.Duration) string {
 	default:
 		return fmt.Sprintf("%d 小时 %d 分钟", int(d/time.Hour), int(d%time.Hour/time.Minute))
 	}
-}
-
-// relayTransport adapts the WeChat client to the outbox relay: the relay
-// knows outbox's error values, the client its own, and neither imports the
-// other.
-type relayTransport struct{ c *bot.Client }
-
-func (t relayTransport) Online() bool { return t.c.Online() }
-
-func (t relayTransport) Send(ctx context.Context, m rules.Outgoing) error {
-	err := t.c.Send(ctx, m)
-	switch {
-	case err == nil:
-		return nil
-	case errors.Is(err, bot.ErrTooOften):
-		return fmt.Errorf("%w: %w", outbox.ErrTooOften, err)
-	case errors.Is(err, bot.ErrOffline):
-		return fmt.Errorf("%w: %w", outbox.ErrOffline, err)
-	case errors.Is(err, bot.ErrRecipientNotFound):
-		return fmt.Errorf("%w: %w", outbox.ErrNoRecipient, err)
-	case errors.Is(err, bot.ErrAmbiguousRecipient):
-		return fmt.Errorf("%w: %w", outbox.ErrAmbiguousRecipient, err)
-	}
-	return err
 }

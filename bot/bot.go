@@ -31,7 +31,6 @@ import (
 
 	"github.com/eatmoreapple/openwechat"
 
-	"dudaobot/clock"
 	"dudaobot/rules"
 )
 
@@ -126,14 +125,12 @@ func (s Status) SameSession() bool {
 	return s.Online && (s.Cause == CauseHotLogin || s.Cause == CauseSyncRecovered)
 }
 
-// Errors returned by Send and Contacts (use errors.Is).
+// Send and Contacts return the transport errors of rules (rules.ErrOffline,
+// rules.ErrTooOften, rules.ErrNoRecipient, rules.ErrAmbiguousRecipient),
+// wrapped around the cause (use errors.Is).
 var (
-	ErrTooOften           = errors.New("bot: wechat refused: operating too often (1205)")
-	ErrOffline            = errors.New("bot: not logged in to wechat")
-	ErrRecipientNotFound  = errors.New("bot: recipient not found in the contact list")
-	ErrAmbiguousRecipient = errors.New("bot: recipient matches several contacts")
-	errAlreadyRunning     = errors.New("bot: Run already running")
-	errSessionAbandoned   = errors.New("bot: session abandoned after persistent sync errors")
+	errAlreadyRunning   = errors.New("bot: Run already running")
+	errSessionAbandoned = errors.New("bot: session abandoned after persistent sync errors")
 )
 
 // Options configures a Client. Zero values get safe defaults.
@@ -154,8 +151,10 @@ type Options struct {
 	// person's remark appears.
 	OnContacts func(context.Context, []rules.Contact)
 	Logger     *slog.Logger
-	Clock      clock.Clock
-	Backoff    BackoffPolicy // between failed login attempts (default 1 s … 2 min)
+	// Now reads the time stamped on inbound messages and status changes
+	// (nil: time.Now); tests pass a fake clock's Now.
+	Now     func() time.Time
+	Backoff BackoffPolicy // between failed login attempts (default 1 s … 2 min)
 
 	// SyncBackoff paces retries after non-logout sync errors (default 1 s …
 	// 60 s); openwechat itself would retry in a tight loop.
@@ -193,7 +192,7 @@ type Client struct {
 	o   Options
 	in  Intake
 	log *slog.Logger
-	clk clock.Clock
+	now func() time.Time
 	qrW io.Writer
 	rt  http.RoundTripper
 
@@ -217,8 +216,8 @@ func New(o Options, in Intake) *Client {
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
-	if o.Clock == nil {
-		o.Clock = clock.Real{}
+	if o.Now == nil {
+		o.Now = time.Now
 	}
 	if o.QRWriter == nil {
 		o.QRWriter = os.Stdout
@@ -257,7 +256,7 @@ func New(o Options, in Intake) *Client {
 		o:   o,
 		in:  in,
 		log: o.Logger.With("component", "bot"),
-		clk: o.Clock,
+		now: o.Now,
 		qrW: o.QRWriter,
 	}
 	c.rt = &deadlineTransport{
@@ -305,7 +304,7 @@ func (c *Client) Run(ctx context.Context) error {
 	defer c.running.Store(false)
 
 	c.mu.Lock()
-	c.offlineSince = c.clk.Now()
+	c.offlineSince = c.now()
 	c.statusQ = make(chan Status, 64)
 	q := c.statusQ
 	c.mu.Unlock()
@@ -387,7 +386,7 @@ func (c *Client) emitLocked(st Status) {
 
 // setOnline publishes s as the current session and reports the downtime.
 func (c *Client) setOnline(s *session, cause string) {
-	now := c.clk.Now()
+	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	c.sess = s
@@ -406,7 +405,7 @@ func (c *Client) setOnline(s *session, cause string) {
 // setOffline reports that s no longer receives. Only the current session
 // can take the client offline.
 func (c *Client) setOffline(s *session, cause string) {
-	now := c.clk.Now()
+	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if s != nil && c.sess != s {
@@ -424,7 +423,7 @@ func (c *Client) setOffline(s *session, cause string) {
 // setDegraded reports offline while the session is kept and retried; Send
 // still tries it.
 func (c *Client) setDegraded(s *session, cause string) {
-	now := c.clk.Now()
+	now := c.now()
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if c.sess != s || !c.online {

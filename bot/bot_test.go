@@ -6,7 +6,6 @@ import (
 	"strings"
 	"testing"
 
-	"dudaobot/bot"
 	"dudaobot/rules"
 	"dudaobot/wxsim"
 )
@@ -116,10 +115,10 @@ func TestLoginQRTextInOut(t *testing.T) {
 	}
 
 	// Recipient errors.
-	if err := r.c.Send(ctx, rules.Outgoing{Key: "e1", To: rules.Recipient{Remark: "nobody"}, Text: "x"}); !errors.Is(err, bot.ErrRecipientNotFound) {
+	if err := r.c.Send(ctx, rules.Outgoing{Key: "e1", To: rules.Recipient{Remark: "nobody"}, Text: "x"}); !errors.Is(err, rules.ErrNoRecipient) {
 		t.Errorf("unknown remark: %v", err)
 	}
-	if err := r.c.Send(ctx, rules.Outgoing{Key: "e2", To: rules.Recipient{Remark: "dup"}, Text: "x"}); !errors.Is(err, bot.ErrAmbiguousRecipient) {
+	if err := r.c.Send(ctx, rules.Outgoing{Key: "e2", To: rules.Recipient{Remark: "dup"}, Text: "x"}); !errors.Is(err, rules.ErrAmbiguousRecipient) {
 		t.Errorf("duplicate remark: %v", err)
 	}
 
@@ -146,7 +145,7 @@ func TestLoginQRTextInOut(t *testing.T) {
 	if r.c.Online() {
 		t.Error("still online after stop")
 	}
-	if err := r.c.Send(ctx, rules.Outgoing{Key: "t5", To: rules.Recipient{Remark: "czj-zhang"}, Text: "x"}); !errors.Is(err, bot.ErrOffline) {
+	if err := r.c.Send(ctx, rules.Outgoing{Key: "t5", To: rules.Recipient{Remark: "czj-zhang"}, Text: "x"}); !errors.Is(err, rules.ErrOffline) {
 		t.Errorf("send while stopped: %v", err)
 	}
 }

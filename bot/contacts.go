@@ -74,14 +74,14 @@ func (snap *contactSnap) contacts() []rules.Contact {
 func (s *session) fetchContacts(ctx context.Context, force bool) (*contactSnap, error) {
 	s.refreshMu.Lock()
 	defer s.refreshMu.Unlock()
-	if cur := s.contacts.Load(); !force && cur != nil && s.c.clk.Now().Sub(cur.at) < 5*time.Second {
+	if cur := s.contacts.Load(); !force && cur != nil && s.c.now().Sub(cur.at) < 5*time.Second {
 		return nil, nil
 	}
 	members, err := s.bot.Caller.WebWxGetContact(ctx, s.info())
 	if err != nil {
 		return nil, fmt.Errorf("bot: get contacts: %w", err)
 	}
-	snap := &contactSnap{at: s.c.clk.Now(), byUser: make(map[string]*contactInfo, len(members))}
+	snap := &contactSnap{at: s.c.now(), byUser: make(map[string]*contactInfo, len(members))}
 	for _, u := range members {
 		ci := infoOf(u)
 		snap.byUser[ci.userName] = ci
@@ -135,7 +135,7 @@ func (s *session) refreshLoop() {
 func (c *Client) Contacts(ctx context.Context) ([]rules.Contact, error) {
 	s := c.current()
 	if s == nil {
-		return nil, fmt.Errorf("bot: contacts: %w", ErrOffline)
+		return nil, fmt.Errorf("bot: contacts: %w", rules.ErrOffline)
 	}
 	if err := s.refreshContacts(ctx, true); err != nil {
 		return nil, err

@@ -20,7 +20,6 @@ import (
 	"github.com/eatmoreapple/openwechat"
 
 	"dudaobot/bot"
-	"dudaobot/clock"
 	"dudaobot/rules"
 	"dudaobot/wxsim"
 )
@@ -177,7 +176,7 @@ type runner struct {
 
 type clientOpts struct {
 	hotFile   string
-	clock     clock.Clock
+	now       func() time.Time // the bot's clock (nil: time.Now)
 	transport func(http.RoundTripper) http.RoundTripper
 	mod       func(*bot.Options)
 	intake    bot.Intake // replaces in as the Intake (e.g. a BatchIntake wrapping it)
@@ -201,7 +200,7 @@ func startClient(t testing.TB, sim *wxsim.Server, in *fakeIntake, co clientOpts)
 		QRWriter:        r.qr,
 		OnStatus:        func(s bot.Status) { r.statuses <- s },
 		Logger:          testLogger(t),
-		Clock:           co.clock,
+		Now:             co.now,
 		Backoff:         bot.BackoffPolicy{Min: 50 * time.Millisecond, Max: 500 * time.Millisecond},
 		SyncBackoff:     bot.BackoffPolicy{Min: 50 * time.Millisecond, Max: 500 * time.Millisecond},
 		LongPollTimeout: 5 * time.Second,
@@ -260,7 +259,7 @@ func retrySend(ctx context.Context, c *bot.Client, m rules.Outgoing) (failures i
 		if err == nil {
 			return failures, nil
 		}
-		if ctx.Err() != nil || errors.Is(err, bot.ErrRecipientNotFound) {
+		if ctx.Err() != nil || errors.Is(err, rules.ErrNoRecipient) {
 			return failures, err
 		}
 		failures++

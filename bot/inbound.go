@@ -115,7 +115,7 @@ func (s *session) convertSafe(msg *openwechat.Message) (in rules.Inbound, ok boo
 				Key:        rules.InboundKey{Sender: msg.FromUserName, MsgID: msgID(msg), CreateTime: msg.CreateTime},
 				From:       rules.Contact{UserName: msg.FromUserName},
 				Kind:       rules.MsgOther,
-				ReceivedAt: s.c.clk.Now(),
+				ReceivedAt: s.c.now(),
 			}
 			ok = msg.FromUserName != "" && !strings.HasPrefix(msg.FromUserName, "@@")
 		}
@@ -193,7 +193,7 @@ func (s *session) convert(msg *openwechat.Message) (rules.Inbound, bool) {
 		return rules.Inbound{}, false
 	}
 	from := msg.FromUserName
-	in := rules.Inbound{ReceivedAt: s.c.clk.Now()}
+	in := rules.Inbound{ReceivedAt: s.c.now()}
 	if strings.HasPrefix(from, "@") {
 		s.ensureContacts()
 	}

@@ -28,7 +28,7 @@ func TestForceLogoutRecovers(t *testing.T) {
 	sim := newSim(t, wxsim.Options{})
 	zhang := sim.AddContact("张三", "czj-zhang")
 	clk := clock.NewFake(time.Date(2027, 3, 1, 9, 0, 0, 0, time.UTC))
-	r := startClient(t, sim, nil, clientOpts{hotFile: filepath.Join(t.TempDir(), "hot.json"), clock: clk})
+	r := startClient(t, sim, nil, clientOpts{hotFile: filepath.Join(t.TempDir(), "hot.json"), now: clk.Now})
 	ctx := ctxT(t)
 	if _, err := sim.WaitPending(ctx); err != nil {
 		t.Fatal(err)
@@ -45,7 +45,7 @@ func TestForceLogoutRecovers(t *testing.T) {
 	if r.c.Online() {
 		t.Error("Online() true after logout")
 	}
-	if err := r.c.Send(ctx, rules.Outgoing{Key: "k", To: rules.Recipient{Remark: "czj-zhang"}, Text: "x"}); !errors.Is(err, bot.ErrOffline) {
+	if err := r.c.Send(ctx, rules.Outgoing{Key: "k", To: rules.Recipient{Remark: "czj-zhang"}, Text: "x"}); !errors.Is(err, rules.ErrOffline) {
 		t.Errorf("send while offline: %v", err)
 	}
 	uuid, err := sim.WaitPending(ctx) // the push login (hot login was refused)
@@ -148,7 +148,7 @@ func TestSendThroughFaults(t *testing.T) {
 
 	sim.InjectFault(wxsim.Fault{Endpoint: "webwxsendmsg", Kind: wxsim.FaultRet1205, Count: 1})
 	err := r.c.Send(ctx, rules.Outgoing{Key: "x", To: rules.Recipient{Remark: "czj-zhang"}, Text: "频繁"})
-	if !errors.Is(err, bot.ErrTooOften) {
+	if !errors.Is(err, rules.ErrTooOften) {
 		t.Errorf("ret1205: %v", err)
 	}
 }

@@ -24,13 +24,14 @@ const maxSendBytes = 50 << 20
 // m.FileName; if m.Text is also set it is sent first, as its own message, so
 // a retry after a failed upload repeats only the short text.
 //
-// Errors: ErrOffline (no session, or the session died), ErrTooOften (Ret
-// 1205: slow down), ErrRecipientNotFound / ErrAmbiguousRecipient (a remark
-// or group name that does not match exactly one contact); all wrapped.
+// Errors (rules' transport errors, wrapped): rules.ErrOffline (no session,
+// or the session died), rules.ErrTooOften (Ret 1205: slow down),
+// rules.ErrNoRecipient / rules.ErrAmbiguousRecipient (a remark or group name
+// that does not match exactly one contact).
 func (c *Client) Send(ctx context.Context, m rules.Outgoing) error {
 	s := c.current()
 	if s == nil {
-		return fmt.Errorf("bot: send %s: %w", m.Key, ErrOffline)
+		return fmt.Errorf("bot: send %s: %w", m.Key, rules.ErrOffline)
 	}
 	to, err := s.resolve(ctx, m.To)
 	if err != nil {
@@ -58,9 +59,9 @@ func classify(err error) error {
 	if errors.As(err, &ret) {
 		switch int(ret) {
 		case 1205:
-			return fmt.Errorf("%w: %w", ErrTooOften, err)
+			return fmt.Errorf("%w: %w", rules.ErrTooOften, err)
 		case 1100, 1101, 1102:
-			return fmt.Errorf("%w: %w", ErrOffline, err)
+			return fmt.Errorf("%w: %w", rules.ErrOffline, err)
 		}
 	}
 	return err
@@ -94,7 +95,7 @@ func (s *session) resolve(ctx context.Context, r rules.Recipient) (string, error
 			return out
 		})
 	}
-	return "", fmt.Errorf("%w: empty recipient", ErrRecipientNotFound)
+	return "", fmt.Errorf("%w: empty recipient", rules.ErrNoRecipient)
 }
 
 func (s *session) findOnce(ctx context.Context, what string, match func(*contactSnap) []*contactInfo) (string, error) {
@@ -109,11 +110,11 @@ func (s *session) findOnce(ctx context.Context, what string, match func(*contact
 	}
 	switch len(found) {
 	case 0:
-		return "", fmt.Errorf("%s: %w", what, ErrRecipientNotFound)
+		return "", fmt.Errorf("%s: %w", what, rules.ErrNoRecipient)
 	case 1:
 		return found[0].userName, nil
 	}
-	return "", fmt.Errorf("%s (%d contacts): %w", what, len(found), ErrAmbiguousRecipient)
+	return "", fmt.Errorf("%s (%d contacts): %w", what, len(found), rules.ErrAmbiguousRecipient)
 }
 
 func (s *session) sendText(ctx context.Context, to, text string) error {

@@ -213,7 +213,7 @@ func (s *session) onSyncCheck(resp openwechat.SyncCheckResponse) {
 	if !resp.Success() || s.errStreak == 0 {
 		return
 	}
-	s.c.log.Info("wechat sync recovered", "after_errors", s.errStreak, "for", s.c.clk.Now().Sub(s.errSince))
+	s.c.log.Info("wechat sync recovered", "after_errors", s.errStreak, "for", s.c.now().Sub(s.errSince))
 	s.errStreak = 0
 	if s.degraded {
 		s.degraded = false
@@ -234,7 +234,7 @@ func (s *session) onSyncError(err error) error {
 	if s.ctx.Err() != nil {
 		return err
 	}
-	now := s.c.clk.Now()
+	now := s.c.now()
 	if s.errStreak == 0 {
 		s.errSince = now
 	}

@@ -20,40 +20,26 @@ import (
 	"dudaobot/rules"
 )
 
-// ErrTooOften is what a Transport wraps when WeChat answers Ret 1205
-// (操作太频繁). The relay retries it like any failure but logs it loudly:
-// it means the pace is too fast for this account.
-var ErrTooOften = errors.New("outbox: wechat says too often (ret 1205)")
-
-// ErrOffline may be returned by a Transport that lost its session mid-send.
-var ErrOffline = errors.New("outbox: transport offline")
-
-// ErrNoRecipient and ErrAmbiguousRecipient are what a Transport wraps when
-// the recipient's remark matches no contact, or several: the director can
-// fix that on the phone, so the alert says so.
-var (
-	ErrNoRecipient        = errors.New("outbox: recipient not among the contacts")
-	ErrAmbiguousRecipient = errors.New("outbox: recipient matches several contacts")
-)
-
 // reasonZH says why a message could not be sent, in words the director can
 // act on; the technical error goes to the log, never into the chat.
 func reasonZH(err error) string {
 	switch {
-	case errors.Is(err, ErrNoRecipient):
+	case errors.Is(err, rules.ErrNoRecipient):
 		return "机器人微信的联系人中找不到备注为此名称的人，请在手机上核对该联系人的备注"
-	case errors.Is(err, ErrAmbiguousRecipient):
+	case errors.Is(err, rules.ErrAmbiguousRecipient):
 		return "有多个联系人使用了此备注，请在手机上改正，使备注唯一"
-	case errors.Is(err, ErrTooOften):
+	case errors.Is(err, rules.ErrTooOften):
 		return "微信提示操作过于频繁，暂时不允许发送"
-	case errors.Is(err, ErrOffline):
+	case errors.Is(err, rules.ErrOffline):
 		return "机器人微信处于离线状态"
 	}
 	return "微信未能送达（技术原因已记入日志）"
 }
 
 // Transport sends one message. Online reports whether a session is up; the
-// relay does not claim rows while it is down.
+// relay does not claim rows while it is down. Send wraps rules' transport
+// errors (rules.ErrTooOften, rules.ErrOffline, rules.ErrNoRecipient,
+// rules.ErrAmbiguousRecipient) so the relay can say why a message failed.
 type Transport interface {
 	Send(ctx context.Context, m rules.Outgoing) error
 	Online() bool
@@ -347,7 +333,7 @@ func (r *Relay) deliver(ctx context.Context, m rules.Outgoing) (outcome, error) 
 		log.Debug("sent")
 		return outcomeSent, nil
 	}
-	if errors.Is(sendErr, ErrTooOften) {
+	if errors.Is(sendErr, rules.ErrTooOften) {
 		log.Warn("wechat says too often (1205); backing off — consider a longer send_interval", slog.String("err", sendErr.Error()))
 	}
 	attempt := attemptOf(m)

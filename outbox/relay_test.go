@@ -247,7 +247,7 @@ func TestDeadAfterMaxAttemptsAlertsDirector(t *testing.T) {
 	e := setup(t, nil) // MaxAttempts 5
 	e.tr.fail = func(m rules.Outgoing, _ int) error {
 		if m.To.Remark == "督导-czj" {
-			return fmt.Errorf("bot: remark %q: contact not found: %w", m.To.Remark, outbox.ErrNoRecipient)
+			return fmt.Errorf("bot: remark %q: contact not found: %w", m.To.Remark, rules.ErrNoRecipient)
 		}
 		return nil
 	}
@@ -287,7 +287,7 @@ func TestTooOften1205RetriedAndLogged(t *testing.T) {
 	e := setup(t, nil)
 	e.tr.fail = func(_ rules.Outgoing, n int) error {
 		if n == 0 {
-			return fmt.Errorf("bot: send text: %w", outbox.ErrTooOften)
+			return fmt.Errorf("bot: send text: %w", rules.ErrTooOften)
 		}
 		return nil
 	}
