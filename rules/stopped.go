@@ -14,42 +14,49 @@ type stoppedItem struct {
 	days  int // days overdue now
 }
 
-// planStopped adds to plan what follows the last overdue reminder, so that
-// a unit is never dropped silently:
+// A unit is never dropped silently once its overdue reminders are used up:
 //
 //   - once the last overdue reminder of a (unit, stage) is recorded (sent,
 //     or missed while the bot was down) and the stage is still owed, the
 //     directors are told once 「已停止提醒：X单位 自查自评报告 逾期N天」
 //     (one record per (unit, stage), Slot SlotStopped, so restarts never
-//     repeat it);
+//     repeat it): planStoppedNotices;
 //   - from the next week on, the week's first sweep at or after Monday's
 //     slot sends the directors one list of every such unit that still owes
-//     (one record per ISO week), until it submits.
-func planStopped(plan *ReminderPlan, in ReminderInput, years map[string]UnitYear) {
-	c, p, now := in.Calendar, in.Policy, in.Now
-	if p.OverdueMax <= 0 || len(in.Directors) == 0 {
-		return
-	}
-	loc := c.Location
-	done := make(map[string]ReminderRecord, len(in.Recorded)+len(plan.Writes))
-	for _, r := range in.Recorded {
+//     (one record per ISO week), until it submits: planWeeklyList.
+
+// exhausted is one (unit, stage) whose last overdue reminder is recorded
+// and that is still owed, with its 已停止提醒 record if there is one.
+type exhausted struct {
+	item    stoppedItem
+	stopped ReminderRecord
+	told    bool // the 已停止提醒 record exists
+}
+
+// recordsDone are the records written before this sweep and those the plan
+// writes now, by key.
+func recordsDone(s *sweep, plan *ReminderPlan) map[string]ReminderRecord {
+	done := make(map[string]ReminderRecord, len(s.in.Recorded)+len(plan.Writes))
+	for _, r := range s.in.Recorded {
 		done[r.Key()] = r
 	}
 	for _, w := range plan.Writes {
 		done[w.Record.Key()] = w.Record
 	}
-	today := DateOf(now, loc)
-	monday := today.AddDays(-((int(time.Date(today.Year, today.Month, today.Day, 12, 0, 0, 0, time.UTC).Weekday()) + 6) % 7))
-	weekAt := p.Effective(p.SlotTime.On(monday, loc), loc)
-	every := max(p.OverdueEveryDays, 1)
+	return done
+}
 
-	var stops, listed []stoppedItem
-	var stopRecs []ReminderRecord
-	for _, u := range in.Units {
-		uy := years[u.Key]
-		if uy.UnitKey == "" {
-			uy.UnitKey = u.Key
-		}
+// exhaustedItems lists, in roster and stage order, the (unit, stage)s
+// whose overdue reminders are used up while the stage is still owed.
+func exhaustedItems(s *sweep, done map[string]ReminderRecord) []exhausted {
+	c, p, now := s.c, s.in.Policy, s.now
+	if p.OverdueMax <= 0 || len(s.in.Directors) == 0 {
+		return nil
+	}
+	every := max(p.OverdueEveryDays, 1)
+	var out []exhausted
+	for _, u := range s.in.Units {
+		uy := s.yearOf(u.Key)
 		for _, st := range UnitStages {
 			ss := StageStatusOf(c, uy, st, now)
 			if ss.Kind != StatusOverdue {
@@ -60,37 +67,75 @@ func planStopped(plan *ReminderPlan, in ReminderInput, years map[string]UnitYear
 			if _, ok := done[lastRec.Key()]; !ok {
 				continue
 			}
-			item := stoppedItem{unit: u, stage: st, days: max(ss.Days, 1)}
-			stopRec := ReminderRecord{Year: c.Year, UnitKey: u.Key, Stage: st, Slot: SlotStopped, Kind: ReminderStopped}
-			if r, ok := done[stopRec.Key()]; ok {
-				if r.At.Before(weekAt) {
-					listed = append(listed, item)
-				}
-				continue
+			e := exhausted{
+				item:    stoppedItem{unit: u, stage: st, days: max(ss.Days, 1)},
+				stopped: ReminderRecord{Year: c.Year, UnitKey: u.Key, Stage: st, Slot: SlotStopped, Kind: ReminderStopped},
 			}
-			stopRec.At = now
-			stops = append(stops, item)
-			stopRecs = append(stopRecs, stopRec)
+			if r, ok := done[e.stopped.Key()]; ok {
+				e.stopped, e.told = r, true
+			}
+			out = append(out, e)
 		}
 	}
-	if len(stops) > 0 {
-		outs := stoppedNotice(c, p, in.Directors, stops, stopRecs[0], now)
-		for i, r := range stopRecs {
-			w := ReminderWrite{Record: r}
-			if i == 0 {
-				w.Outs = outs
-				plan.Messages = append(plan.Messages, outs...)
-			}
-			plan.Writes = append(plan.Writes, w)
+	return out
+}
+
+// planStoppedNotices tells the directors once, in one notice, about every
+// (unit, stage) whose chasing stopped since the last sweep.
+func planStoppedNotices(s *sweep, plan *ReminderPlan) {
+	var items []stoppedItem
+	var recs []ReminderRecord
+	for _, e := range exhaustedItems(s, recordsDone(s, plan)) {
+		if e.told {
+			continue
 		}
+		r := e.stopped
+		r.At = s.now
+		items = append(items, e.item)
+		recs = append(recs, r)
 	}
+	if len(items) == 0 {
+		return
+	}
+	outs := stoppedNotice(s.c, s.in.Policy, s.in.Directors, items, recs[0], s.now)
+	for i, r := range recs {
+		w := ReminderWrite{Record: r}
+		if i == 0 {
+			w.Outs = outs
+			plan.Messages = append(plan.Messages, outs...)
+		}
+		plan.Writes = append(plan.Writes, w)
+	}
+}
+
+// planWeeklyList sends the week's 督办清单 once, at or after Monday's slot,
+// listing the (unit, stage)s told about before that slot that still owe.
+func planWeeklyList(s *sweep, plan *ReminderPlan) {
+	c, p, now := s.c, s.in.Policy, s.now
+	loc := c.Location
+	monday := s.today.AddDays(-((int(time.Date(s.today.Year, s.today.Month, s.today.Day, 12, 0, 0, 0, time.UTC).Weekday()) + 6) % 7))
+	weekAt := p.Effective(p.SlotTime.On(monday, loc), loc)
+	if now.Before(weekAt) {
+		return
+	}
+	done := recordsDone(s, plan)
 	weekRec := ReminderRecord{Year: c.Year, Stage: StageEscalationList, Slot: WeekSlot(monday), Kind: ReminderWeekly}
-	if _, ok := done[weekRec.Key()]; len(listed) > 0 && !ok && !now.Before(weekAt) {
-		weekRec.At = now
-		outs := weeklyList(c, in.Directors, listed, monday, weekRec.Slot, now)
-		plan.Writes = append(plan.Writes, ReminderWrite{Record: weekRec, Outs: outs})
-		plan.Messages = append(plan.Messages, outs...)
+	if _, ok := done[weekRec.Key()]; ok {
+		return
 	}
+	var listed []stoppedItem
+	for _, e := range exhaustedItems(s, done) {
+		if e.told && e.stopped.At.Before(weekAt) {
+			listed = append(listed, e.item)
+		}
+	}
+	if len(listed) == 0 {
+		return
+	}
+	weekRec.At = now
+	outs := weeklyList(c, s.in.Directors, listed, monday, weekRec.Slot, now)
+	plan.Writes = append(plan.Writes, ReminderWrite{Record: weekRec, Outs: outs})
+	plan.Messages = append(plan.Messages, outs...)
 }
 
 // directorOuts are the messages of one notice to every director. The
