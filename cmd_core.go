@@ -64,6 +64,9 @@ func cmdCheck(_ context.Context, args []string, w io.Writer) error {
 		n[in.Level]++
 	}
 	fmt.Fprintf(w, "指标体系：一级 %d 项，二级 %d 项，三级 %d 项\n", n[1], n[2], n[3])
+	if err := writeScoringModel(w, cfg); err != nil {
+		return err
+	}
 	// Which report formats the content check can read on this machine.
 	ex := extract.New(extract.Options{})
 	fmt.Fprintf(w, "报告内容检查：%s\n", strings.Join(ex.Available(), "；"))

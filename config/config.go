@@ -53,6 +53,7 @@ type Config struct {
 	Cycle      Cycle     `yaml:"calendar"`
 	Reminders  Reminders `yaml:"reminders"`
 	Roster     []Unit    `yaml:"units"`
+	Scoring    Scoring   `yaml:"scoring"`
 }
 
 // Database is the `database` section.
@@ -260,6 +261,7 @@ func Default() Config {
 			QuietEnd:          8 * 60,
 			CatchupGrace:      Duration{6 * time.Hour},
 		},
+		Scoring: defaultScoring(),
 	}
 }
 

@@ -115,6 +115,7 @@ func (c *Config) Validate() error {
 	c.validateReminders(k)
 	c.validateRoster(k)
 	c.validateRemarks(k)
+	c.validateScoring(k)
 
 	if len(k.probs) == 0 {
 		return nil

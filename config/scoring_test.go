@@ -1,0 +1,92 @@
+package config_test
+
+import (
+	"strconv"
+	"strings"
+	"testing"
+
+	"dudaobot/config"
+	"dudaobot/rules"
+)
+
+func TestShippedScoringModel(t *testing.T) {
+	c := mustLoad(t, "../config.yaml")
+	m, err := c.ScoringModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := m.Weights; got[rules.SourceInspection] != 70 || got[rules.SourceSelf] != 30 {
+		t.Errorf("weights %v, want inspection 70, self-assessment 30", got)
+	}
+	if len(m.Indicators) != 30 {
+		t.Fatalf("%d scored indicators, want 30", len(m.Indicators))
+	}
+	var sum rules.Points
+	for i, in := range m.Indicators {
+		sum += in.Max
+		if want := strconv.Itoa(i + 1); in.Code != want {
+			t.Errorf("indicator %d code %q, want %q", i, in.Code, want)
+		}
+	}
+	if sum != rules.PointsOf(100) {
+		t.Errorf("full points sum to %s, want 100", sum)
+	}
+	want := rules.DefaultGradeBands()
+	if len(m.Bands) != len(want) {
+		t.Fatalf("bands %v, want %v", m.Bands, want)
+	}
+	for i := range want {
+		if m.Bands[i] != want[i] {
+			t.Errorf("band %d = %v, want %v", i, m.Bands[i], want[i])
+		}
+	}
+	if m.UnitIndicators != nil || m.RepeatedLateness != 2 {
+		t.Errorf("unit indicators %v, repeated lateness %d; want all, 2", m.UnitIndicators, m.RepeatedLateness)
+	}
+	for _, tenths := range []struct {
+		t    rules.Tenths
+		want string
+	}{{900, "优秀"}, {899, "良好"}, {800, "良好"}, {600, "合格"}, {599, "不合格"}, {0, "不合格"}} {
+		if g := m.GradeOf(tenths.t); g != tenths.want {
+			t.Errorf("GradeOf(%s) = %s, want %s", tenths.t, g, tenths.want)
+		}
+	}
+}
+
+func TestScoringPointsAndUnitIndicators(t *testing.T) {
+	base, err := config.Load("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *base
+	c.Scoring.Points = map[string]config.Decimal{}
+	for i := 1; i <= 30; i++ {
+		p := rules.Points(333)
+		if i == 1 {
+			p = 343 // 3.43 + 29 × 3.33 = 100
+		}
+		c.Scoring.Points[strconv.Itoa(i)] = config.Decimal{Points: p}
+	}
+	c.Scoring.UnitIndicators = map[string][]string{"czj": {"13", "5"}, "jkj": {}}
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	m, err := c.ScoringModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if in, _ := m.Indicator("1"); in.Max != 343 {
+		t.Errorf("indicator 1 max %s, want 3.43", in.Max)
+	}
+	got := m.Applicable("czj")
+	if len(got) != 2 || got[0].Code != "5" || got[1].Code != "13" {
+		t.Errorf("czj applicable %v, want 5 and 13 in document order", got)
+	}
+	if len(m.Applicable("jkj")) != 0 || len(m.Applicable("other")) != 30 {
+		t.Errorf("jkj %d, other %d; want 0 and 30", len(m.Applicable("jkj")), len(m.Applicable("other")))
+	}
+	c.Scoring.Points["1"] = config.Decimal{Points: 333}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "scoring.points: 各项分值之和须为 100（现为 99.9）") {
+		t.Errorf("points summing to 99.9: %v", err)
+	}
+}
