@@ -28,10 +28,10 @@ import (
 	"io"
 	"os"
 	"slices"
-	"strconv"
 	"strings"
 	"time"
 
+	"dudaobot/cronspec"
 	"dudaobot/rules"
 
 	"gopkg.in/yaml.v3"
@@ -437,8 +437,9 @@ func (c *Config) DatabaseDSN() (driver, dsnOrPath string, err error) {
 
 // ReminderPolicy returns the reminders section as the rules' planner takes
 // it. The slot time (when in the day reminders are due) is the time of
-// sweep_cron when that spec names one minute and one hour ("0 10 * * *" →
-// 10:00); for any other sweep schedule it is the rules' default slot.
+// sweep_cron in the configured zone when that spec names one minute and one
+// hour ("0 10 * * *" → 10:00, cronspec.SlotTime); for any other sweep
+// schedule it is the rules' default slot.
 func (c *Config) ReminderPolicy() rules.ReminderPolicy {
 	r := c.Reminders
 	p := rules.DefaultReminderPolicy()
@@ -451,22 +452,8 @@ func (c *Config) ReminderPolicy() rules.ReminderPolicy {
 	p.QuietEnd = rules.TimeOfDay{Hour: r.QuietEnd.Minutes() / 60, Minute: r.QuietEnd.Minutes() % 60}
 	p.SkipWeekends = r.SkipWeekends
 	p.CatchupGrace = r.CatchupGrace.Duration
-	if t, ok := cronTimeOfDay(r.SweepCron); ok {
+	if t, ok := cronspec.SlotTime(r.SweepCron, c.Location()); ok {
 		p.SlotTime = t
 	}
 	return p
-}
-
-// cronTimeOfDay reads "M H …" with plain numbers as a time of day.
-func cronTimeOfDay(spec string) (rules.TimeOfDay, bool) {
-	f := strings.Fields(everyArg(spec))
-	if len(f) != 5 {
-		return rules.TimeOfDay{}, false
-	}
-	m, err1 := strconv.Atoi(f[0])
-	h, err2 := strconv.Atoi(f[1])
-	if err1 != nil || err2 != nil || m < 0 || m > 59 || h < 0 || h > 23 {
-		return rules.TimeOfDay{}, false
-	}
-	return rules.TimeOfDay{Hour: h, Minute: m}, true
 }

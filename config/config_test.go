@@ -139,6 +139,10 @@ func TestReminderPolicy(t *testing.T) {
 	}{
 		{"30 9 * * *", rules.TimeOfDay{Hour: 9, Minute: 30}},
 		{"CRON_TZ=Asia/Shanghai 5 14 * * 1-5", rules.TimeOfDay{Hour: 14, Minute: 5}},
+		// The sweep runs at 02:00 UTC, 10:00 in the configured zone: the slot
+		// is when it runs there, not the spec's numbers.
+		{"CRON_TZ=UTC 0 2 * * *", rules.TimeOfDay{Hour: 10}},
+		{"0 10,16 * * *", rules.DefaultReminderPolicy().SlotTime},
 		{"*/30 * * * *", rules.DefaultReminderPolicy().SlotTime},
 		{"@daily", rules.DefaultReminderPolicy().SlotTime},
 	}

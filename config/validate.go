@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"dudaobot/cronspec"
 	"dudaobot/rules"
 )
 
@@ -255,8 +256,8 @@ func (c *Config) validateReminders(k *checker) {
 		{"reminders.outbox_cron", r.OutboxCron},
 		{"reminders.backup_cron", r.BackupCron},
 	} {
-		if err := ValidateCronSpec(f.spec); err != nil {
-			var ce *CronSpecError
+		if _, err := cronspec.Parse(f.spec); err != nil {
+			var ce *cronspec.Error
 			if errors.As(err, &ce) {
 				k.add(f.path, ce.ZH, ce.EN)
 			} else {

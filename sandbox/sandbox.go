@@ -35,8 +35,8 @@ import (
 	"dudaobot/app"
 	"dudaobot/clock"
 	"dudaobot/config"
+	"dudaobot/cronspec"
 	"dudaobot/rules"
-	"dudaobot/scheduler"
 	"dudaobot/wxsim"
 
 	"github.com/robfig/cron/v3"
@@ -225,7 +225,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	s.clock = clock.NewSim(start.In(s.loc), o.Speed)
 	s.speed = o.Speed
 	if spec := cfg.Reminders.DigestCron; spec != "" {
-		if sch, err := scheduler.ParseSpec(spec); err == nil {
+		if sch, err := cronspec.Parse(spec); err == nil {
 			s.digest = sch
 		}
 	}

@@ -34,26 +34,6 @@ func loadConfig(t testing.TB) *config.Config {
 	return cfg
 }
 
-// policyOf turns the config's reminders section into the rules policy; the
-// slot time is the daily sweep's time of day.
-func policyOf(t testing.TB, cfg *config.Config) rules.ReminderPolicy {
-	t.Helper()
-	r := cfg.Reminders
-	slot, err := scheduler.SlotTimeFromSpec(r.SweepCron, cfg.Location())
-	if err != nil {
-		t.Fatal(err)
-	}
-	tod := func(c config.ClockTime) rules.TimeOfDay {
-		return rules.TimeOfDay{Hour: c.Minutes() / 60, Minute: c.Minutes() % 60}
-	}
-	return rules.ReminderPolicy{
-		BeforeDays: r.BeforeDays, OverdueEveryDays: r.OverdueEveryDays, OverdueMax: r.OverdueMax,
-		EscalateAfterDays: r.EscalateAfterDays, AckAfter: r.AckAfter(),
-		QuietStart: tod(r.QuietStart), QuietEnd: tod(r.QuietEnd), SkipWeekends: r.SkipWeekends,
-		SlotTime: slot, CatchupGrace: r.CatchupGrace.Duration,
-	}
-}
-
 // sent is one message as the fake WeChat received it.
 type sent struct {
 	At  time.Time
@@ -117,7 +97,7 @@ func newWorldOn(t testing.TB, driver string, start time.Time, mod func(*schedule
 	t.Helper()
 	cfg := loadConfig(t)
 	w := &world{
-		t: t, cfg: cfg, pol: policyOf(t, cfg), loc: cfg.Location(),
+		t: t, cfg: cfg, pol: cfg.ReminderPolicy(), loc: cfg.Location(),
 		dir:  t.TempDir(),
 		clk:  clock.NewFake(start.In(cfg.Location())),
 		logs: &strings.Builder{},

@@ -20,6 +20,7 @@ import (
 	"time"
 
 	"dudaobot/clock"
+	"dudaobot/cronspec"
 	"dudaobot/rules"
 
 	"github.com/robfig/cron/v3"
@@ -117,7 +118,7 @@ func New(o Options) (*Scheduler, error) {
 		if j.spec == "" {
 			continue
 		}
-		sched, err := ParseSpec(j.spec)
+		sched, err := cronspec.Parse(j.spec)
 		if err != nil {
 			return nil, fmt.Errorf("scheduler: %s job: %w", j.name, err)
 		}
@@ -156,11 +157,11 @@ func (s *Scheduler) Start() {
 	}
 }
 
-// RunJob runs a scheduled job ("sweep", "digest", "outbox", "backup") now,
+// runJob runs a scheduled job ("sweep", "digest", "outbox", "backup") now,
 // synchronously, through the production chain (so it never overlaps a
 // scheduled run and a panic is recovered). It reports whether the job is
-// scheduled.
-func (s *Scheduler) RunJob(name string) bool {
+// scheduled. Tests use it (export_test.go).
+func (s *Scheduler) runJob(name string) bool {
 	id, ok := s.jobs[name]
 	if !ok {
 		return false
@@ -187,55 +188,6 @@ func (s *Scheduler) Stop(ctx context.Context) error {
 		s.cancel()
 		return fmt.Errorf("scheduler: stop: %w", ctx.Err())
 	}
-}
-
-// ParseSpec parses a cron spec as config does (cron.ParseStandard) without
-// ever panicking: robfig/cron v3.0.1 panics on a bare
-// "CRON_TZ=Asia/Shanghai" (#470, #554). It refuses an @every under one
-// second and a schedule with no run within 366 days ("0 9 30 2 *" parses
-// and silently never fires). config.ValidateCronSpec applies the same rules
-// to the file; this is the scheduler's own guard.
-func ParseSpec(spec string) (sched cron.Schedule, err error) {
-	defer func() {
-		if r := recover(); r != nil {
-			sched, err = nil, fmt.Errorf("scheduler: cron spec %q: cannot parse (parser panicked: %v)", spec, r)
-		}
-	}()
-	if strings.TrimSpace(spec) == "" {
-		return nil, errors.New("scheduler: empty cron spec")
-	}
-	sched, err = cron.ParseStandard(spec)
-	if err != nil {
-		return nil, fmt.Errorf("scheduler: cron spec %q: %w", spec, err)
-	}
-	if cd, ok := sched.(cron.ConstantDelaySchedule); ok {
-		arg := spec[strings.Index(spec, "@every")+len("@every"):]
-		if d, perr := time.ParseDuration(strings.TrimSpace(arg)); perr != nil || d < time.Second || cd.Delay < time.Second {
-			return nil, fmt.Errorf("scheduler: cron spec %q: interval under 1s", spec)
-		}
-		return sched, nil
-	}
-	// Eight years of month starts cover two leap cycles.
-	for m := range 8 * 12 {
-		from := time.Date(2025, time.January+time.Month(m), 1, 0, 0, 0, 0, time.UTC)
-		next := sched.Next(from)
-		if next.IsZero() || next.After(from.AddDate(0, 0, 366)) {
-			return nil, fmt.Errorf("scheduler: cron spec %q: no run within 366 days after %s", spec, from.Format("2006-01-02"))
-		}
-	}
-	return sched, nil
-}
-
-// SlotTimeFromSpec is the time of day of a daily sweep spec ("0 10 * * *" →
-// 10:00): the first run after a midnight in loc. Use it to set
-// rules.ReminderPolicy.SlotTime when config gives no explicit slot time.
-func SlotTimeFromSpec(spec string, loc *time.Location) (rules.TimeOfDay, error) {
-	sched, err := ParseSpec(spec)
-	if err != nil {
-		return rules.TimeOfDay{}, err
-	}
-	next := sched.Next(time.Date(2027, time.January, 4, 0, 0, 0, 0, loc).Add(-time.Nanosecond)).In(loc)
-	return rules.TimeOfDay{Hour: next.Hour(), Minute: next.Minute()}, nil
 }
 
 // CronLogger adapts slog to cron.Logger.
