@@ -1,6 +1,7 @@
 package rules
 
 import (
+	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -382,4 +383,48 @@ func clipRunes(s string, n int) string {
 		return s
 	}
 	return string(r[:n]) + "…"
+}
+
+// Errors of item events (CheckProblemEvent).
+var (
+	// ErrProblemClosed: the item was verified closed; nothing but a visit
+	// may follow.
+	ErrProblemClosed = errors.New("rules: item already closed")
+	// ErrNotReported: 退回 returns a report; the item has none pending.
+	ErrNotReported = errors.New("rules: item not reported done")
+	// ErrNoNewDate: 退回 and 延期 need the item's new date.
+	ErrNoNewDate = errors.New("rules: new date missing")
+	// ErrNoPlan: an item without a planned date cannot be extended.
+	ErrNoPlan = errors.New("rules: item has no planned date")
+	// ErrUnknownEvent: not a ProblemEventKind.
+	ErrUnknownEvent = errors.New("rules: unknown item event")
+)
+
+// CheckProblemEvent says whether event e may happen to item p now (all of
+// p's events are in the past): a closed item takes only visits, a return
+// needs a pending report, a return or extension needs its new date, and
+// an extension needs a planned date to move.
+func CheckProblemEvent(p Problem, e ProblemEvent) error {
+	if !e.Kind.Valid() {
+		return fmt.Errorf("%w: %q", ErrUnknownEvent, e.Kind)
+	}
+	var last ProblemEventKind
+	for _, old := range p.Events {
+		if old.Kind == EventReported || old.Kind == EventVerified || old.Kind == EventReturned {
+			last = old.Kind
+		}
+	}
+	switch {
+	case e.Kind == EventVisit:
+		return nil
+	case last == EventVerified:
+		return fmt.Errorf("%s: %w", p.ID, ErrProblemClosed)
+	case e.Kind == EventReturned && last != EventReported:
+		return fmt.Errorf("%s: %w", p.ID, ErrNotReported)
+	case (e.Kind == EventReturned || e.Kind == EventExtended) && e.NewDue.IsZero():
+		return fmt.Errorf("%s: %w", p.ID, ErrNoNewDate)
+	case e.Kind == EventExtended && p.Plan.Due.IsZero():
+		return fmt.Errorf("%s: %w", p.ID, ErrNoPlan)
+	}
+	return nil
 }

@@ -301,3 +301,41 @@ func TestEvidenceLabel(t *testing.T) {
 		t.Errorf("text label = %q", got)
 	}
 }
+
+func TestCheckProblemEvent(t *testing.T) {
+	d := ymd(2027, time.July, 31)
+	planned := rules.Problem{ID: "财政-2027-01", Plan: rules.ProblemPlan{Measure: "m", Due: ymd(2027, time.June, 30)}}
+	with := func(p rules.Problem, kinds ...rules.ProblemEventKind) rules.Problem {
+		for _, k := range kinds {
+			p.Events = append(p.Events, rules.ProblemEvent{Kind: k})
+		}
+		return p
+	}
+	tests := []struct {
+		name string
+		p    rules.Problem
+		e    rules.ProblemEvent
+		want error
+	}{
+		{"report", planned, rules.ProblemEvent{Kind: rules.EventReported}, nil},
+		{"report again", with(planned, rules.EventReported), rules.ProblemEvent{Kind: rules.EventReported}, nil},
+		{"verify on the spot", planned, rules.ProblemEvent{Kind: rules.EventVerified}, nil},
+		{"return a report", with(planned, rules.EventReported), rules.ProblemEvent{Kind: rules.EventReturned, NewDue: d}, nil},
+		{"return without a report", planned, rules.ProblemEvent{Kind: rules.EventReturned, NewDue: d}, rules.ErrNotReported},
+		{"return twice", with(planned, rules.EventReported, rules.EventReturned), rules.ProblemEvent{Kind: rules.EventReturned, NewDue: d}, rules.ErrNotReported},
+		{"return without a date", with(planned, rules.EventReported), rules.ProblemEvent{Kind: rules.EventReturned}, rules.ErrNoNewDate},
+		{"extend", planned, rules.ProblemEvent{Kind: rules.EventExtended, NewDue: d}, nil},
+		{"extend without a date", planned, rules.ProblemEvent{Kind: rules.EventExtended}, rules.ErrNoNewDate},
+		{"extend without a plan", rules.Problem{}, rules.ProblemEvent{Kind: rules.EventExtended, NewDue: d}, rules.ErrNoPlan},
+		{"report a closed item", with(planned, rules.EventVerified), rules.ProblemEvent{Kind: rules.EventReported}, rules.ErrProblemClosed},
+		{"close twice", with(planned, rules.EventReported, rules.EventVerified), rules.ProblemEvent{Kind: rules.EventVerified}, rules.ErrProblemClosed},
+		{"visit a closed item", with(planned, rules.EventVerified), rules.ProblemEvent{Kind: rules.EventVisit}, nil},
+		{"unknown kind", planned, rules.ProblemEvent{Kind: "deleted"}, rules.ErrUnknownEvent},
+	}
+	for _, tt := range tests {
+		err := rules.CheckProblemEvent(tt.p, tt.e)
+		if (tt.want == nil) != (err == nil) || (tt.want != nil && !errors.Is(err, tt.want)) {
+			t.Errorf("%s: err = %v, want %v", tt.name, err, tt.want)
+		}
+	}
+}

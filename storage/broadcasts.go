@@ -45,6 +45,10 @@ func (s *Store) RecordFeedback(ctx context.Context, f rules.FeedbackDelivery, ou
 			return err
 		}
 		f.ID = row.ID
+		// The unit's problem list goes with its feedback: delivered now.
+		if err := markProblemsDelivered(tx, f.Year, f.UnitKey, f.DeliveredAt); err != nil {
+			return err
+		}
 		if err := s.enqueueTx(tx, outs); err != nil {
 			return err
 		}

@@ -245,7 +245,7 @@ var models = []any{
 	&unitRow{}, &officialRow{}, &directorRow{}, &yearRow{}, &rectificationDueRow{},
 	&submissionRow{}, &broadcastRow{}, &feedbackRow{}, &ackRow{}, &inboundRow{},
 	&outboxRow{}, &reminderRow{}, &auditRow{}, &stateRow{}, &bindingCodeRow{}, &bindingRow{}, &bindFailRow{},
-	&indicatorRow{},
+	&indicatorRow{}, &problemRow{}, &problemPlanRow{}, &problemEventRow{},
 }
 
 // migrate creates or updates the schema. AutoMigrate only adds what is
