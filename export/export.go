@@ -1,5 +1,7 @@
 // Package export writes the Excel ledger (台账) of one supervision year: the
-// compliance table, every received version, and the indicator system. It is
+// compliance table, every received version, the rectification items (整改台账)
+// and the indicator system; and the problem-list and plan templates, read back
+// by column header. It is
 // the only package that imports excelize; the CLI (`dudaobot export`) and the
 // director's 导出 command both use it.
 package export
@@ -24,6 +26,8 @@ type Store interface {
 	Submissions(ctx context.Context, year int, unitKey string) ([]rules.Submission, error)
 	Indicators(ctx context.Context) ([]rules.Indicator, error)
 	Calendar(ctx context.Context, year int, loc *time.Location) (rules.Calendar, error)
+	// Problems is the year's rectification items, carry-overs included.
+	Problems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error)
 }
 
 // Clock tells the time the ledger is made at (statuses depend on it).
@@ -79,7 +83,7 @@ func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
 	if err := f.SetSheetName("Sheet1", SheetOverview); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	for _, s := range []string{SheetSubmissions, SheetIndicators} {
+	for _, s := range []string{SheetSubmissions, SheetProblems, SheetIndicators} {
 		if _, err := f.NewSheet(s); err != nil {
 			return fmt.Errorf("export: new sheet %s: %w", s, err)
 		}
@@ -92,6 +96,9 @@ func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
 		return err
 	}
 	if err := writeSubmissions(f, subs, names, loc); err != nil {
+		return err
+	}
+	if err := l.writeProblems(ctx, f, cal, names, now, loc); err != nil {
 		return err
 	}
 	if err := writeIndicators(f, inds); err != nil {

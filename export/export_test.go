@@ -82,7 +82,7 @@ func TestWriteLedger(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer f.Close()
-	if got, want := f.GetSheetList(), []string{export.SheetOverview, export.SheetSubmissions, export.SheetIndicators}; strings.Join(got, ",") != strings.Join(want, ",") {
+	if got, want := f.GetSheetList(), []string{export.SheetOverview, export.SheetSubmissions, export.SheetProblems, export.SheetIndicators}; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("sheets=%v, want %v", got, want)
 	}
 
