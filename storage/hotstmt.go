@@ -26,6 +26,8 @@ type hotStmts struct {
 	submissions, unitSubmissions *sql.Stmt
 	// inspected reads the year's 受检单位 for unitYears.
 	inspected *sql.Stmt
+	// scoreSums reads the year's results aggregate (成绩, the ledger).
+	scoreSums *sql.Stmt
 }
 
 func (s *Store) prepareHot(ctx context.Context) error {
@@ -40,7 +42,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		{&s.hotStmts.enqueue, enqueueSQL}, {&s.hotStmts.recordInbound, recordInboundSQL}, {&s.hotStmts.markHandled, markHandledSQL},
 		{&s.hotStmts.unitYears, unitYearSQL + unitYearOrder}, {&s.hotStmts.unitYearOne, unitYearOneSQL + unitYearOrder},
 		{&s.hotStmts.submissions, submissionsSQL + submissionsOrder}, {&s.hotStmts.unitSubmissions, unitSubmissionsSQL + submissionsOrder},
-		{&s.hotStmts.inspected, inspectedSQL},
+		{&s.hotStmts.inspected, inspectedSQL}, {&s.hotStmts.scoreSums, scoreSumSQL},
 	} {
 		if *p.dst, err = sqlDB.PrepareContext(ctx, s.bindvars(p.q)); err != nil {
 			s.closeHot()
@@ -51,7 +53,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 }
 
 func (s *Store) closeHot() {
-	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.unitYears, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions, s.hotStmts.inspected} {
+	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.unitYears, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions, s.hotStmts.inspected, s.hotStmts.scoreSums} {
 		if st != nil {
 			_ = st.Close()
 		}

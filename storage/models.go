@@ -246,6 +246,7 @@ var models = []any{
 	&submissionRow{}, &broadcastRow{}, &feedbackRow{}, &ackRow{}, &inboundRow{},
 	&outboxRow{}, &reminderRow{}, &auditRow{}, &stateRow{}, &bindingCodeRow{}, &bindingRow{}, &bindFailRow{},
 	&indicatorRow{}, &problemRow{}, &problemPlanRow{}, &problemEventRow{},
+	&scoreRow{}, &scoreTotalRow{}, &scoreHistoryRow{}, &scorePublicationRow{},
 }
 
 // migrate creates or updates the schema. AutoMigrate only adds what is
