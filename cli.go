@@ -12,8 +12,6 @@ import (
 	"strings"
 	"syscall"
 
-	"dudaobot/app"
-	"dudaobot/clock"
 	"dudaobot/config"
 	"dudaobot/rules"
 )
@@ -89,6 +87,11 @@ func oneLine(err error) string {
 	return s
 }
 
+// newLogger is the CLI's text logger at this level.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
+}
+
 func newFlags(name string) (*flag.FlagSet, *string) {
 	fs := flag.NewFlagSet(name, flag.ContinueOnError)
 	fs.SetOutput(io.Discard)
@@ -104,15 +107,4 @@ func parseFlags(fs *flag.FlagSet, args []string) error {
 		return fmt.Errorf("多余的参数 / unexpected arguments: %s", strings.Join(fs.Args(), " "))
 	}
 	return nil
-}
-
-// openCore loads the config and opens database and files. CLI commands log
-// only warnings, to stderr.
-func openCore(ctx context.Context, cfgPath string) (*app.Core, error) {
-	cfg, err := config.Load(cfgPath)
-	if err != nil {
-		return nil, err
-	}
-	log := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	return app.OpenCore(ctx, cfg, clock.Real{}, log)
 }

@@ -40,18 +40,14 @@ func cmdCodes(ctx context.Context, args []string, w io.Writer) error {
 	if err := parseFlags(fs, args); err != nil {
 		return err
 	}
-	core, err := openCore(ctx, *cfgPath)
+	data, err := openData(ctx, *cfgPath)
 	if err != nil {
 		return err
 	}
-	defer core.Close()
-	units := core.Config.Units()
-	if *unit != "" {
-		u, err := pickUnit(units, *unit)
-		if err != nil {
-			return err
-		}
-		units = []rules.Unit{u}
+	defer data.Close()
+	units, err := pickUnits(data.Config.Units(), *unit)
+	if err != nil {
+		return err
 	}
 	var people []rules.Official
 	names := map[string]string{}
@@ -69,7 +65,7 @@ func cmdCodes(ctx context.Context, args []string, w io.Writer) error {
 			return err
 		}
 	} else {
-		found, at, err := foundRemarks(ctx, core.Store, core.Config.Location())
+		found, at, err := foundRemarks(ctx, data.Store, data.Config.Location())
 		if err != nil {
 			return err
 		}
@@ -86,13 +82,13 @@ func cmdCodes(ctx context.Context, args []string, w io.Writer) error {
 		}
 		people = todo
 	}
-	codes, err := handlers.IssueBindingCodes(ctx, core.Store, core.CodeKey, people, rand.Reader)
+	codes, err := handlers.IssueBindingCodes(ctx, data.Store, data.CodeKey, people, rand.Reader)
 	if err != nil {
 		return err
 	}
-	ttl := core.Config.Binding.CodeTTL.Duration
+	ttl := data.Config.Binding.CodeTTL.Duration
 	if len(people) > 0 {
-		until := core.Clock.Now().Add(ttl).In(core.Config.Location()).Format("2006-01-02 15:04")
+		until := data.Clock.Now().Add(ttl).In(data.Config.Location()).Format("2006-01-02 15:04")
 		fmt.Fprintf(w, "一次性绑定码，%s前有效（请单独告知本人；对方在微信里给机器人发送「绑定 绑定码」即可识别身份）：\n", until)
 		rows := [][]string{{"单位", "姓名", "应设微信备注", "绑定码"}}
 		for _, p := range people {

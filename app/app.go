@@ -31,10 +31,15 @@ type Options struct {
 	// default: honours HTTPS_PROXY/NO_PROXY and the system CAs).
 	Transport http.RoundTripper
 	QRWriter  io.Writer // where the login QR code is drawn (nil: stdout)
-	// NoCron leaves the cron schedules off; the caller runs jobs itself
-	// through Scheduler (the sandbox drives them from its simulated clock,
-	// tests call them directly).
+	// NoCron runs no job at all: neither cron nor ClockJobs (the contacts
+	// command only logs in and reads the contact list).
 	NoCron bool
+	// ClockJobs runs the scheduler's jobs from Clock instead of cron on the
+	// wall clock (the sandbox's simulated clock, the tests' fake clock).
+	ClockJobs *ClockJobs
+	// ShutdownGrace is how long Run waits, once ctx is done, for a running
+	// job to finish before cancelling it (default 30 s).
+	ShutdownGrace time.Duration
 	// SendInterval/SendJitter override wechat.send_interval/send_jitter
 	// (the sandbox and tests send faster than a real account may).
 	SendInterval, SendJitter time.Duration
@@ -64,6 +69,7 @@ type App struct {
 	Relay      *outbox.Relay
 	Scheduler  *scheduler.Scheduler
 	extractor  *extract.Extractor
+	jobs       *jobLoop // nil: cron runs the jobs (or NoCron)
 
 	o      Options
 	mailer Mailer
@@ -72,6 +78,8 @@ type App struct {
 	offlineFrom time.Time
 	alerted     bool
 	statusCh    chan bot.Status
+	online      chan struct{} // closed at the first login
+	onlineOnce  sync.Once
 }
 
 // New opens the core and builds every part; nothing runs until Run.
@@ -92,7 +100,10 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if err != nil {
 		return nil, err
 	}
-	a := &App{Core: core, o: o, statusCh: make(chan bot.Status, 16)}
+	if o.ShutdownGrace <= 0 {
+		o.ShutdownGrace = 30 * time.Second
+	}
+	a := &App{Core: core, o: o, statusCh: make(chan bot.Status, 16), online: make(chan struct{})}
 	a.mailer = o.Mailer
 	if a.mailer == nil && cfg.SMTP.Enabled() {
 		a.mailer = SMTPMailer{C: cfg.SMTP}
@@ -177,7 +188,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Outbox: cfg.Reminders.OutboxCron,
 		Backup: cfg.Reminders.BackupCron,
 	}
-	if o.NoCron {
+	if o.NoCron || o.ClockJobs != nil {
 		specs = scheduler.Specs{}
 	}
 	a.Scheduler, err = scheduler.New(scheduler.Options{
@@ -198,48 +209,89 @@ func New(ctx context.Context, o Options) (*App, error) {
 		core.Close()
 		return nil, fmt.Errorf("app: %w", err)
 	}
+	if o.ClockJobs != nil && !o.NoCron {
+		a.jobs = newJobLoop(a, *o.ClockJobs)
+	}
 	return a, nil
 }
 
-// Run runs the bot until ctx is done, then shuts down in order: scheduler
-// (waiting for running jobs), WeChat client, conversations (draining queued
-// messages), database.
+// Run runs the bot until ctx is done (or the WeChat client stops by
+// itself), then shuts down in order: the jobs (a running one may finish
+// within ShutdownGrace), the WeChat client, the conversations (draining
+// queued messages), the database.
 func (a *App) Run(ctx context.Context) error {
 	log := a.Logger
 	a.Dispatcher.Start(ctx)
 	if err := a.Dispatcher.Recover(ctx); err != nil {
 		log.Warn("recovering unhandled messages", slog.Any("err", err))
 	}
-	if !a.o.NoCron {
+	switch {
+	case a.jobs != nil:
+		a.jobs.start()
+	case !a.o.NoCron:
 		a.Scheduler.Start()
 	}
+	statusCtx, stopStatus := context.WithCancel(ctx)
+	defer stopStatus()
 	var wg sync.WaitGroup
-	wg.Add(1)
-	go func() { defer wg.Done(); a.watchStatus(ctx) }()
-	err := a.Bot.Run(ctx)
-	if ctx.Err() != nil {
-		err = nil
+	wg.Go(func() { a.watchStatus(statusCtx) })
+	// The client gets its own context: it stops after the jobs, so a
+	// drain finishing within the grace still has a session to send on.
+	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
+	defer stopBot()
+	botDone := make(chan error, 1)
+	go func() { botDone <- a.Bot.Run(botCtx) }()
+	var err error
+	botStopped := false
+	select {
+	case <-ctx.Done():
+	case err = <-botDone:
+		botStopped = true
 	}
-	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
-	defer cancel()
-	if !a.o.NoCron {
-		if e := a.Scheduler.Stop(stopCtx); e != nil {
+	log.Info("stopping", slog.String("part", "jobs"))
+	graceCtx, cancelGrace := context.WithTimeout(context.Background(), a.o.ShutdownGrace)
+	defer cancelGrace()
+	switch {
+	case a.jobs != nil:
+		if e := a.jobs.stop(graceCtx); e != nil {
+			log.Warn("stopping the clock jobs", slog.Any("err", e))
+		}
+	case !a.o.NoCron:
+		if e := a.Scheduler.Stop(graceCtx); e != nil {
 			log.Warn("stopping scheduler", slog.Any("err", e))
 		}
 	}
+	log.Info("stopped", slog.String("part", "jobs"))
+	log.Info("stopping", slog.String("part", "wechat"))
+	stopBot()
+	if !botStopped {
+		err = <-botDone
+	}
+	if ctx.Err() != nil {
+		err = nil
+	}
+	log.Info("stopped", slog.String("part", "wechat"))
+	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
 	if e := a.Dispatcher.Stop(stopCtx); e != nil {
 		log.Warn("stopping conversations", slog.Any("err", e))
 	}
+	stopStatus()
 	wg.Wait()
 	a.Dispatcher.WaitReportChecks()
+	log.Info("stopped", slog.String("part", "conversations"))
 	if e := a.extractor.Close(); e != nil {
 		log.Warn("removing the converter profile", slog.Any("err", e))
 	}
 	if e := a.Core.Close(); e != nil && err == nil {
 		err = e
 	}
+	log.Info("stopped", slog.String("part", "database"))
 	return err
 }
+
+// LoggedIn is closed when the WeChat client is first online.
+func (a *App) LoggedIn() <-chan struct{} { return a.online }
 
 // contactsSeen hands the fetched contact list to the conversations (code
 // bindings end once the person's remark appears).
@@ -251,6 +303,9 @@ func (a *App) contactsSeen(ctx context.Context, contacts []rules.Contact) {
 
 // onStatus is called by the WeChat client on its own goroutine, in order.
 func (a *App) onStatus(st bot.Status) {
+	if st.Online {
+		a.onlineOnce.Do(func() { close(a.online) })
+	}
 	select {
 	case a.statusCh <- st:
 	default:

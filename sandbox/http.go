@@ -533,7 +533,7 @@ func (s *Sandbox) handleDigest(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusInternalServerError, "生成汇总失败 / digest failed: "+err.Error())
 		return
 	}
-	kick(s.drainKick)
+	s.app.KickJobs()
 	writeJSON(w, http.StatusOK, map[string]string{"result": "已生成今日汇总，稍后发给主任（同一天只发一次）"})
 }
 

@@ -9,13 +9,14 @@
 // e-mail alerts are switched off.
 //
 // Time is simulated (clock.Sim). Cron runs on wall time, so the bot is built
-// with NoCron and the sandbox drives the jobs itself: the reminder sweep many
-// times per simulated hour (slots, not sweeps, decide what is sent, so
-// frequent sweeps are safe), the outbox drain every half second, and the
-// director's digest whenever the simulated clock passes the digest_cron time
-// (or on the page's button). A jump of the clock is a fast-forward with the
-// bot online all along: the reminders of the days passed over are swept at
-// their slot times and sent, not recorded as missed as after an outage.
+// with app.ClockJobs: app runs the jobs from the simulated clock — the
+// reminder sweep many times per simulated hour (slots, not sweeps, decide
+// what is sent, so frequent sweeps are safe), the outbox drain every half
+// second, and the director's digest whenever the simulated clock passes the
+// digest_cron time (or on the page's button). A jump of the clock is
+// app.FastForward, with the bot online all along: the reminders of the days
+// passed over are swept at their slot times and sent, not recorded as
+// missed as after an outage.
 package sandbox
 
 import (
@@ -35,11 +36,8 @@ import (
 	"dudaobot/app"
 	"dudaobot/clock"
 	"dudaobot/config"
-	"dudaobot/cronspec"
 	"dudaobot/rules"
 	"dudaobot/wxsim"
-
-	"github.com/robfig/cron/v3"
 )
 
 // Defaults of Options.
@@ -107,26 +105,20 @@ type Sandbox struct {
 	token string // per-run secret every API call carries
 	hosts hostRule
 
-	digest cron.Schedule // nil: no digest_cron
-
 	appCancel   context.CancelFunc
 	appDone     chan struct{}
 	appErr      error
-	driveCtx    context.Context
+	driveCtx    context.Context // the page's clock ticks and jumps
 	driveCancel context.CancelFunc
-	// sweepMu serialises reminder sweeps with a jump's fast-forward.
-	sweepMu   sync.Mutex
-	jumpWG    sync.WaitGroup
-	jumpMu    sync.Mutex
-	jumping   time.Time // target of the fast-forward in progress (zero: none)
-	speed     float64   // the speed chosen on the page (the clock is paused while jumping)
-	driveWG   sync.WaitGroup
-	pumpDone  chan struct{}
-	sweepKick chan struct{}
-	drainKick chan struct{}
-	closing   chan struct{}
-	closeOnce sync.Once
-	closeErr  error
+	jumpWG      sync.WaitGroup
+	jumpMu      sync.Mutex
+	jumping     time.Time // target of the fast-forward in progress (zero: none)
+	speed       float64   // the speed chosen on the page (the clock is paused while jumping)
+	driveWG     sync.WaitGroup
+	pumpDone    chan struct{}
+	closing     chan struct{}
+	closeOnce   sync.Once
+	closeErr    error
 }
 
 // person is one chat partner of the bot in the sandbox.
@@ -209,14 +201,12 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 
 	s := &Sandbox{
 		o: o, cfg: cfg, loc: cfg.Location(),
-		byID:      map[string]*person{},
-		units:     cfg.Units(),
-		hub:       newHub(),
-		appDone:   make(chan struct{}),
-		pumpDone:  make(chan struct{}),
-		sweepKick: make(chan struct{}, 1),
-		drainKick: make(chan struct{}, 1),
-		closing:   make(chan struct{}),
+		byID:     map[string]*person{},
+		units:    cfg.Units(),
+		hub:      newHub(),
+		appDone:  make(chan struct{}),
+		pumpDone: make(chan struct{}),
+		closing:  make(chan struct{}),
 	}
 	start, restored := o.Start, false
 	if start.IsZero() {
@@ -224,11 +214,6 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	}
 	s.clock = clock.NewSim(start.In(s.loc), o.Speed)
 	s.speed = o.Speed
-	if spec := cfg.Reminders.DigestCron; spec != "" {
-		if sch, err := cronspec.Parse(spec); err == nil {
-			s.digest = sch
-		}
-	}
 
 	// Listen first: a busy port fails before anything is opened.
 	s.ln, err = net.Listen("tcp", o.Addr)
@@ -260,12 +245,15 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	s.hist = newHistory(s.byID)
 
 	s.app, err = app.New(ctx, app.Options{
-		Config:       cfg,
-		Clock:        s.clock,
-		Logger:       o.Logger,
-		Transport:    s.sim.Transport(),
-		QRWriter:     io.Discard,
-		NoCron:       true,
+		Config:    cfg,
+		Clock:     s.clock,
+		Logger:    o.Logger,
+		Transport: s.sim.Transport(),
+		QRWriter:  io.Discard,
+		ClockJobs: &app.ClockJobs{
+			DrainEvery: 500 * time.Millisecond,
+			SweepEvery: func() time.Duration { return sweepInterval(s.Speed()) },
+		},
 		Sandbox:      true,
 		SendInterval: o.SendInterval,
 		SendJitter:   o.SendJitter,
@@ -293,10 +281,7 @@ func Start(ctx context.Context, o Options) (_ *Sandbox, err error) {
 	}
 
 	s.driveCtx, s.driveCancel = context.WithCancel(context.WithoutCancel(ctx))
-	s.driveWG.Add(3)
-	go s.sweepLoop(s.driveCtx)
-	go s.drainLoop(s.driveCtx)
-	go s.tickLoop(s.driveCtx)
+	s.driveWG.Go(func() { s.tickLoop(s.driveCtx) })
 
 	s.srv = &http.Server{Handler: s.routes(), ReadHeaderTimeout: 10 * time.Second}
 	go func() {
@@ -378,18 +363,14 @@ func (s *Sandbox) addContacts() {
 func (s *Sandbox) waitOnline(ctx context.Context) error {
 	ctx, cancel := context.WithTimeout(ctx, s.o.LoginTimeout)
 	defer cancel()
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for !s.app.Bot.Online() {
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("sandbox: 机器人未能登录模拟微信 / the bot did not log in to the simulator: %w", ctx.Err())
-		case <-s.appDone:
-			return fmt.Errorf("sandbox: the bot stopped during login: %v", s.appErr)
-		case <-t.C:
-		}
+	select {
+	case <-s.app.LoggedIn():
+		return nil
+	case <-ctx.Done():
+		return fmt.Errorf("sandbox: 机器人未能登录模拟微信 / the bot did not log in to the simulator: %w", ctx.Err())
+	case <-s.appDone:
+		return fmt.Errorf("sandbox: the bot stopped during login: %v", s.appErr)
 	}
-	return nil
 }
 
 // URL is the web page's address with this run's token, e.g.
@@ -412,12 +393,13 @@ func (s *Sandbox) App() *app.App { return s.app }
 // Clock is the simulated clock.
 func (s *Sandbox) Clock() *clock.Sim { return s.clock }
 
-// Close stops the web server, the jobs, the bot and the simulator, in that
-// order, and saves the simulated time for the next run.
+// Close stops the web server, a jump in progress, the bot (its jobs
+// first) and the simulator, in that order, and saves the simulated time
+// for the next run.
 func (s *Sandbox) Close() error {
 	s.closeOnce.Do(func() {
 		close(s.closing) // ends the event streams, which Shutdown does not
-		s.driveCancel()  // ends the jobs and a fast-forward in progress
+		s.driveCancel()  // ends the clock ticks and a fast-forward in progress
 		s.jumpMu.Lock()  // a Jump from now on sees driveCtx done and starts nothing
 		s.jumpMu.Unlock()
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
@@ -475,16 +457,9 @@ func (s *Sandbox) saveClock() {
 	}
 }
 
-// --- the jobs, driven by the simulated clock --------------------------------
+// --- the page's clock -------------------------------------------------------
 
-func kick(ch chan struct{}) {
-	select {
-	case ch <- struct{}{}:
-	default:
-	}
-}
-
-// sweepInterval is how often (in real time) reminders are swept: every
+// sweepInterval is how often (in real time) app sweeps reminders: every
 // second, or often enough that at least one sweep runs every simulated hour
 // (a slot is then never swept later than catchup_grace allows).
 func sweepInterval(speed float64) time.Duration {
@@ -497,84 +472,9 @@ func sweepInterval(speed float64) time.Duration {
 	return max(d, 50*time.Millisecond)
 }
 
-func (s *Sandbox) sweepLoop(ctx context.Context) {
-	defer s.driveWG.Done()
-	last := s.clock.Now()
-	t := time.NewTimer(0)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-s.sweepKick:
-		}
-		s.sweepMu.Lock()
-		now := s.clock.Now()
-		s.sweep(ctx)
-		s.sweepMu.Unlock()
-		if s.digestDue(last, now) {
-			if err := s.app.Scheduler.SendDigest(ctx); err != nil && ctx.Err() == nil {
-				s.o.Logger.Warn("digest", slog.Any("err", err))
-			}
-		}
-		if now.After(last) {
-			last = now
-		}
-		kick(s.drainKick)
-		if !t.Stop() {
-			select {
-			case <-t.C:
-			default:
-			}
-		}
-		t.Reset(sweepInterval(s.Speed()))
-	}
-}
-
-func (s *Sandbox) sweep(ctx context.Context) {
-	if err := s.app.Scheduler.SweepReminders(ctx); err != nil && ctx.Err() == nil {
-		s.o.Logger.Warn("reminder sweep", slog.Any("err", err))
-	}
-}
-
-// digestDue reports whether a digest_cron run of today fell in (last, now]:
-// the simulated clock has just passed today's digest time. Runs on earlier
-// days that a jump skipped are not sent (the digest is today's).
-func (s *Sandbox) digestDue(last, now time.Time) bool {
-	if s.digest == nil || !now.After(last) {
-		return false
-	}
-	now = now.In(s.loc)
-	from := last.In(s.loc)
-	if day := time.Date(now.Year(), now.Month(), now.Day(), 0, 0, 0, 0, s.loc); from.Before(day) {
-		from = day.Add(-time.Nanosecond)
-	}
-	next := s.digest.Next(from)
-	return !next.IsZero() && !next.After(now)
-}
-
-func (s *Sandbox) drainLoop(ctx context.Context) {
-	defer s.driveWG.Done()
-	t := time.NewTicker(500 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		case <-s.drainKick:
-		}
-		if err := s.app.Scheduler.DrainOutbox(ctx); err != nil && ctx.Err() == nil {
-			s.o.Logger.Warn("outbox drain", slog.Any("err", err))
-		}
-	}
-}
-
 // tickLoop tells the page the time every real second and saves it now and
 // then, so a killed sandbox resumes close to where it was.
 func (s *Sandbox) tickLoop(ctx context.Context) {
-	defer s.driveWG.Done()
 	t := time.NewTicker(time.Second)
 	defer t.Stop()
 	for n := 1; ; n++ {

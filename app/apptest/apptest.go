@@ -8,9 +8,9 @@
 //	got := h.WaitFor("督导-财政局", apptest.TextHas("县财政局 2027年"))
 //
 // Time is a clock.Fake (receipts, deadlines and reminders use it); the
-// harness never moves it by itself. The cron schedules are off: the outbox
-// is drained by the harness every 20 ms of real time, and reminders run
-// when the test calls Sweep.
+// harness never moves it by itself. The jobs run on app.ClockJobs, not cron:
+// app drains the outbox every 20 ms of real time, and reminders run when
+// the test calls Sweep.
 //
 // Every wait is channel-based with a deadline; a failed wait reports what
 // the contact received so far and what is stuck in the outbox.
@@ -70,20 +70,16 @@ type Harness struct {
 	consumed map[int64]bool // Sent seqs returned by WaitFor
 	changed  chan struct{}  // closed and replaced on every sent message / status
 	statuses []bot.Status
-	paused   bool
-
-	drainMu sync.Mutex // held by the drainer during a drain (PauseOutbox waits on it)
+	paused   bool // the outbox drain is paused (kept across Restart)
 
 	run *instance // the running app
 }
 
-// instance is one app.New + Run with its outbox drainer.
+// instance is one app.New + Run.
 type instance struct {
 	app    *app.App
 	cancel context.CancelFunc
-	done   chan error    // Run's result
-	quit   chan struct{} // stops the drainer between two drains
-	wg     sync.WaitGroup
+	done   chan error // Run's result
 }
 
 type options struct {
@@ -298,7 +294,7 @@ func (h *Harness) AddContact(nick, remark string) wxsim.Contact {
 }
 
 // launch builds a new app over the same config, clock, files and simulator
-// and runs it with an outbox drainer.
+// and runs it.
 func (h *Harness) launch() {
 	h.TB.Helper()
 	tmp := filepath.Join(h.Dir, "send-tmp")
@@ -306,15 +302,18 @@ func (h *Harness) launch() {
 		h.TB.Fatal(err)
 	}
 	a, err := app.New(context.Background(), app.Options{
-		Config:       h.Cfg,
-		Clock:        h.Clock,
-		Logger:       h.log,
-		Transport:    h.Sim.Transport(),
-		QRWriter:     h.qr,
-		NoCron:       true,
-		SendInterval: h.opts.interval,
-		SendJitter:   h.opts.jitter,
-		RelaySleep:   h.opts.relaySleep,
+		Config:    h.Cfg,
+		Clock:     h.Clock,
+		Logger:    h.log,
+		Transport: h.Sim.Transport(),
+		QRWriter:  h.qr,
+		// The drain is never cut short: cancelling a send the server has
+		// already taken would make the relay send it again.
+		ClockJobs:     &app.ClockJobs{DrainEvery: 20 * time.Millisecond, Paused: h.outboxPaused()},
+		ShutdownGrace: Timeout,
+		SendInterval:  h.opts.interval,
+		SendJitter:    h.opts.jitter,
+		RelaySleep:    h.opts.relaySleep,
 		HandlerOptions: func(ho *handlers.Options) {
 			// A receipt waits for its report check however slow this
 			// machine is (tests never depend on speed); a test that wants
@@ -350,48 +349,16 @@ func (h *Harness) launch() {
 		h.TB.Fatalf("apptest: app.New: %v", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	in := &instance{app: a, cancel: cancel, done: make(chan error, 1), quit: make(chan struct{})}
+	in := &instance{app: a, cancel: cancel, done: make(chan error, 1)}
 	go func() { in.done <- a.Run(ctx) }()
-	in.wg.Add(1)
-	go func() {
-		defer in.wg.Done()
-		h.drain(in.quit, a)
-	}()
 	h.mu.Lock()
 	h.run, h.App = in, a
 	h.mu.Unlock()
 }
 
-// drain runs the outbox relay every 20 ms (the cron's job in production).
-// Like the scheduler at shutdown, it is stopped between two drains and a
-// drain in progress is not cancelled: cancelling a send the server has
-// already taken would make the relay send it again (at-least-once).
-func (h *Harness) drain(quit <-chan struct{}, a *app.App) {
-	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Minute)
-	defer cancel()
-	t := time.NewTicker(20 * time.Millisecond)
-	defer t.Stop()
-	for {
-		select {
-		case <-quit:
-			return
-		case <-t.C:
-		}
-		h.drainMu.Lock()
-		h.mu.Lock()
-		paused := h.paused
-		h.mu.Unlock()
-		if !paused {
-			if _, err := a.Relay.DrainOnce(ctx); err != nil {
-				h.log.Warn("apptest: drain", "err", err)
-			}
-		}
-		h.drainMu.Unlock()
-	}
-}
-
-// stop ends the running instance: drainer and Run (scheduler, client,
-// conversations, database), waiting for all of it.
+// stop ends the running instance: Run stops the jobs (a drain in progress
+// finishes), the client, the conversations and the database; stop waits for
+// all of it.
 func (h *Harness) stop() {
 	h.mu.Lock()
 	in := h.run
@@ -400,16 +367,14 @@ func (h *Harness) stop() {
 	if in == nil {
 		return
 	}
-	close(in.quit)
-	in.wg.Wait()
 	in.cancel()
 	select {
 	case err := <-in.done:
 		if err != nil {
 			h.TB.Errorf("apptest: App.Run: %v", err)
 		}
-	case <-time.After(45 * time.Second):
-		h.TB.Errorf("apptest: App.Run did not return 45 s after cancel")
+	case <-time.After(Timeout + 45*time.Second):
+		h.TB.Errorf("apptest: App.Run did not return %v after cancel", Timeout+45*time.Second)
 	}
 }
 
@@ -676,23 +641,30 @@ func (h *Harness) WaitQueued(match func(rules.Outgoing) bool) rules.Outgoing {
 	}
 }
 
-// PauseOutbox stops the harness's drainer (rows stay queued) until
-// ResumeOutbox.
+// PauseOutbox stops the outbox drain (rows stay queued) until
+// ResumeOutbox, across Restart too. A drain already running finishes
+// first: when this returns nothing is sent until ResumeOutbox.
 func (h *Harness) PauseOutbox() {
 	h.mu.Lock()
 	h.paused = true
+	a := h.App
 	h.mu.Unlock()
-	// A drain already running finishes first: when this returns nothing
-	// is sent until ResumeOutbox.
-	h.drainMu.Lock()
-	h.drainMu.Unlock()
+	a.PauseOutbox()
 }
 
-// ResumeOutbox lets the drainer run again.
+// ResumeOutbox lets the outbox drain run again.
 func (h *Harness) ResumeOutbox() {
 	h.mu.Lock()
 	h.paused = false
+	a := h.App
 	h.mu.Unlock()
+	a.ResumeOutbox()
+}
+
+func (h *Harness) outboxPaused() bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	return h.paused
 }
 
 // Sweep runs the reminder sweep now (the sweep_cron job).

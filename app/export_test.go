@@ -1,0 +1,4 @@
+package app
+
+// Internals for the external tests.
+var Checkpoints = checkpoints
