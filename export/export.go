@@ -1,7 +1,8 @@
 // Package export writes the Excel ledger (台账) of one supervision year: the
 // compliance table, every received version, the rectification items (整改台账)
-// and the indicator system; and the problem-list and plan templates, read back
-// by column header. It is
+// and the indicator system (and, with Ledger.Scores, 评分汇总 and 结果运用); the
+// problem-list and plan templates and the score sheets (自评表, 评分表, scores.go),
+// read back by column header. It is
 // the only package that imports excelize; the CLI (`dudaobot export`) and the
 // director's 导出 command both use it.
 package export
@@ -45,6 +46,8 @@ type Ledger struct {
 	Store    Store
 	Clock    Clock
 	Location *time.Location
+	// Scores, when set, adds the sheets 评分汇总 and 结果运用.
+	Scores ScoresSource
 }
 
 // WriteLedger writes the year's ledger as .xlsx to w. Rows are streamed
@@ -103,6 +106,20 @@ func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
 	}
 	if err := writeIndicators(f, inds); err != nil {
 		return err
+	}
+	if l.Scores != nil {
+		d, err := l.Scores.ScoresData(ctx, year)
+		if err != nil {
+			return fmt.Errorf("export: scores %d: %w", year, err)
+		}
+		for _, s := range []string{SheetScoreSummary, SheetResultUse} {
+			if _, err := f.NewSheet(s); err != nil {
+				return fmt.Errorf("export: new sheet %s: %w", s, err)
+			}
+		}
+		if err := writeScoreSheets(f, d); err != nil {
+			return err
+		}
 	}
 	if err := f.Write(w); err != nil {
 		return fmt.Errorf("export: write xlsx: %w", err)

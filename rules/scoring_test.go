@@ -262,3 +262,39 @@ func TestBuildResultList(t *testing.T) {
 		t.Errorf("result list:\n%s\nwant:\n%s", strings.Join(lines, "\n"), strings.Join(want, "\n"))
 	}
 }
+
+func TestScoredUnitsAndReport(t *testing.T) {
+	units := []Unit{
+		{Key: "a"},
+		{Key: "self", Stages: []Stage{StageSelfAssessment}}, // never inspected
+		{Key: "office", Stages: []Stage{}},                  // not evaluated
+		{Key: "b"},
+	}
+	got := ScoredUnits(units, NewInspected([]string{"a"}))
+	want := []ScoredUnit{{"a", true}, {"self", false}, {"b", false}}
+	if !slices.Equal(got, want) {
+		t.Errorf("ScoredUnits = %v, want %v", got, want)
+	}
+	m := fourModel()
+	full := func(u string, src ScoreSource, sum Points) SourceSum { return SourceSum{UnitKey: u, Source: src, Sum: sum, Count: 4} }
+	rep := BuildScoreReport(ScoreReportInput{Model: m, Units: units, Inspected: NewInspected([]string{"a"}),
+		Sums: []SourceSum{full("a", SourceInspection, 9500), full("a", SourceSelf, 9000), full("self", SourceSelf, 5000), full("office", SourceSelf, 10000)}})
+	if len(rep.Results) != 3 {
+		t.Fatalf("%d results, want 3 (the office is not scored)", len(rep.Results))
+	}
+	if r, _ := rep.Result("a"); r.Weighted != 935 || r.Rank != 1 {
+		t.Errorf("a: %s rank %d, want 93.5 rank 1", r.Weighted, r.Rank)
+	}
+	if r, _ := rep.Result("self"); r.Weighted != 500 || r.Grade != GradeFail || r.Rank != 2 {
+		t.Errorf("self: %s %s rank %d, want 50.0 不合格 rank 2 (self-assessment alone)", r.Weighted, r.Grade, r.Rank)
+	}
+	if r, _ := rep.Result("b"); r.Graded || !slices.Equal(r.Missing, []ScoreSource{SourceSelf}) {
+		t.Errorf("b: %+v, want missing self-assessment (not inspected: inspection does not count)", r)
+	}
+	if _, ok := rep.Result("office"); ok {
+		t.Error("the office has a result")
+	}
+	if len(rep.List) != 2 || rep.List[0].Action != ActionCommend || rep.List[1].Action != ActionFail {
+		t.Errorf("list %+v", rep.List)
+	}
+}
