@@ -122,7 +122,7 @@ func TestInspectionSheetErrors(t *testing.T) {
 		t.Fatalf("教科局 sheet: %d rows, header %q", len(rows), rows[2])
 	}
 	filled := fill(t, buf.Bytes(), map[string]map[string]any{
-		"县财政局": {"D4": "三分", "D5": 3.5},
+		"县财政局":      {"D4": "三分", "D5": 3.5},
 		"县教育和科学技术局": {"D4": -1, "D5": 3.333, "D6": 2, "A7": "31", "D7": 1, "A8": "3", "D8": 2},
 		"县公安局":      {"B2": "县税务局", "D4": 1},
 	})

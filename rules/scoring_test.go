@@ -276,7 +276,9 @@ func TestScoredUnitsAndReport(t *testing.T) {
 		t.Errorf("ScoredUnits = %v, want %v", got, want)
 	}
 	m := fourModel()
-	full := func(u string, src ScoreSource, sum Points) SourceSum { return SourceSum{UnitKey: u, Source: src, Sum: sum, Count: 4} }
+	full := func(u string, src ScoreSource, sum Points) SourceSum {
+		return SourceSum{UnitKey: u, Source: src, Sum: sum, Count: 4}
+	}
 	rep := BuildScoreReport(ScoreReportInput{Model: m, Units: units, Inspected: NewInspected([]string{"a"}),
 		Sums: []SourceSum{full("a", SourceInspection, 9500), full("a", SourceSelf, 9000), full("self", SourceSelf, 5000), full("office", SourceSelf, 10000)}})
 	if len(rep.Results) != 3 {
