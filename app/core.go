@@ -105,9 +105,10 @@ func (c *Core) sync(ctx context.Context) error {
 	return nil
 }
 
-// Ledger returns the Excel ledger writer over this core's database.
+// Ledger returns the Excel ledger writer over this core's database, with
+// the score sheets (ScoresData).
 func (c *Core) Ledger() *export.Ledger {
-	return &export.Ledger{Store: c.Store, Clock: c.Clock, Location: c.Config.Location()}
+	return &export.Ledger{Store: c.Store, Clock: c.Clock, Location: c.Config.Location(), Scores: c}
 }
 
 // Close closes the document store and the database.

@@ -136,7 +136,7 @@ func checkLedger(t *testing.T, data []byte, wantSHA map[string]string) {
 		t.Fatalf("exported ledger is not a workbook: %v", err)
 	}
 	defer f.Close()
-	if got, want := f.GetSheetList(), []string{export.SheetOverview, export.SheetSubmissions, export.SheetProblems, export.SheetIndicators}; !slices.Equal(got, want) {
+	if got, want := f.GetSheetList(), []string{export.SheetOverview, export.SheetSubmissions, export.SheetProblems, export.SheetIndicators, export.SheetScoreSummary, export.SheetResultUse}; !slices.Equal(got, want) {
 		t.Errorf("sheets %v, want %v", got, want)
 	}
 
