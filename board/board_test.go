@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"dudaobot/board"
+	"dudaobot/export"
 	"dudaobot/rules"
 )
 
@@ -230,4 +231,15 @@ func absDiff(a, b uint8) int {
 		return int(a - b)
 	}
 	return int(b - a)
+}
+
+// TestLedgerUsesBoardColours: the printable ledger fills its status cells
+// with the board's colours.
+func TestLedgerUsesBoardColours(t *testing.T) {
+	hex := func(c color.RGBA) string { return fmt.Sprintf("%02X%02X%02X", c.R, c.G, c.B) }
+	for _, k := range []rules.StatusKind{rules.StatusNotOpen, rules.StatusOpen, rules.StatusOnTime, rules.StatusLate, rules.StatusOverdue, rules.StatusNotApplicable} {
+		if got, want := export.StatusCategory(k).Fill(), hex(board.CategoryOf(k).Color()); got != want {
+			t.Errorf("%s: ledger fill %s, board %s", k.Label(), got, want)
+		}
+	}
 }

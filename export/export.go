@@ -91,20 +91,30 @@ func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
 			return fmt.Errorf("export: new sheet %s: %w", s, err)
 		}
 	}
+	st, err := newStyles(f)
+	if err != nil {
+		return err
+	}
+	asOf := rules.DateOf(now, loc).Chinese()
+	for _, s := range []string{SheetOverview, SheetSubmissions, SheetProblems, SheetIndicators} {
+		if err := printSetup(f, s, fmt.Sprintf("%d年督导评价台账·%s（截至%s）", year, s, asOf)); err != nil {
+			return err
+		}
+	}
 	names := make(map[string]string, len(units))
 	for _, u := range units {
 		names[u.Key] = u.Name
 	}
-	if err := writeOverview(f, cal, uys, names, now, loc); err != nil {
+	if err := writeOverview(f, st, cal, uys, names, now, loc); err != nil {
 		return err
 	}
-	if err := writeSubmissions(f, subs, names, loc); err != nil {
+	if err := writeSubmissions(f, st, subs, names, loc); err != nil {
 		return err
 	}
 	if err := l.writeProblems(ctx, f, cal, names, now, loc); err != nil {
 		return err
 	}
-	if err := writeIndicators(f, inds); err != nil {
+	if err := writeIndicators(f, st, inds); err != nil {
 		return err
 	}
 	if l.Scores != nil {
@@ -115,6 +125,9 @@ func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
 		for _, s := range []string{SheetScoreSummary, SheetResultUse} {
 			if _, err := f.NewSheet(s); err != nil {
 				return fmt.Errorf("export: new sheet %s: %w", s, err)
+			}
+			if err := printSetup(f, s, fmt.Sprintf("%d年督导评价台账·%s（截至%s）", year, s, asOf)); err != nil {
+				return err
 			}
 		}
 		if err := writeScoreSheets(f, d); err != nil {
@@ -137,24 +150,32 @@ func OverviewHeader() []string {
 	return h
 }
 
-func writeOverview(f *excelize.File, cal rules.Calendar, uys []rules.UnitYear, names map[string]string, now time.Time, loc *time.Location) error {
-	sw, err := f.NewStreamWriter(SheetOverview)
+func writeOverview(f *excelize.File, sty styles, cal rules.Calendar, uys []rules.UnitYear, names map[string]string, now time.Time, loc *time.Location) error {
+	sw, err := newSheet(f, SheetOverview)
 	if err != nil {
-		return fmt.Errorf("export: overview: %w", err)
+		return err
 	}
-	_ = sw.SetColWidth(2, 2, 34)
-	_ = sw.SetColWidth(3, 2+3*len(rules.AllStages), 16)
-	if err := sw.SetRow("A1", toRow(OverviewHeader())); err != nil {
+	// Widths in characters; a Chinese character is about two.
+	_ = sw.SetColWidth(1, 1, 6)
+	_ = sw.SetColWidth(2, 2, 30)
+	for i := range rules.AllStages {
+		c := 3 + 3*i
+		_ = sw.SetColWidth(c, c, 15)
+		_ = sw.SetColWidth(c+1, c+1, 12)
+		_ = sw.SetColWidth(c+2, c+2, 20)
+	}
+	if err := sw.SetRow("A1", sty.header(OverviewHeader()), headerRow); err != nil {
 		return fmt.Errorf("export: overview header: %w", err)
 	}
 	for i, uy := range uys {
-		row := []interface{}{i + 1, names[uy.UnitKey]}
+		row := []interface{}{excelize.Cell{StyleID: sty.body, Value: i + 1}, excelize.Cell{StyleID: sty.body, Value: names[uy.UnitKey]}}
 		for _, st := range rules.UnitStatus(cal, uy, now) {
 			due := ""
 			if st.Deadline.Open {
 				due = st.Deadline.DueDate.String()
 			}
-			row = append(row, st.Text(), due, fmtTime(st.SubmittedAt, loc))
+			row = append(row, excelize.Cell{StyleID: sty.status[StatusCategory(st.Kind)], Value: st.Text()},
+				excelize.Cell{StyleID: sty.body, Value: due}, excelize.Cell{StyleID: sty.body, Value: fmtTime(st.SubmittedAt, loc)})
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(cell, row); err != nil {
@@ -169,16 +190,21 @@ func SubmissionsHeader() []string {
 	return []string{"单位", "阶段", "版本", "文件名", "大小（字节）", "SHA-256", "收到时间", "是否按时", "报送人"}
 }
 
-func writeSubmissions(f *excelize.File, subs []rules.Submission, names map[string]string, loc *time.Location) error {
-	sw, err := f.NewStreamWriter(SheetSubmissions)
+func writeSubmissions(f *excelize.File, sty styles, subs []rules.Submission, names map[string]string, loc *time.Location) error {
+	sw, err := newSheet(f, SheetSubmissions)
 	if err != nil {
-		return fmt.Errorf("export: submissions: %w", err)
+		return err
 	}
 	_ = sw.SetColWidth(1, 1, 30)
+	_ = sw.SetColWidth(2, 2, 14)
+	_ = sw.SetColWidth(3, 3, 6)
 	_ = sw.SetColWidth(4, 4, 36)
+	_ = sw.SetColWidth(5, 5, 12)
 	_ = sw.SetColWidth(6, 6, 66)
 	_ = sw.SetColWidth(7, 7, 20)
-	if err := sw.SetRow("A1", toRow(SubmissionsHeader())); err != nil {
+	_ = sw.SetColWidth(8, 8, 9)
+	_ = sw.SetColWidth(9, 9, 16)
+	if err := sw.SetRow("A1", sty.header(SubmissionsHeader()), headerRow); err != nil {
 		return fmt.Errorf("export: submissions header: %w", err)
 	}
 	for i, s := range subs {
@@ -189,7 +215,7 @@ func writeSubmissions(f *excelize.File, subs []rules.Submission, names map[strin
 		if s.Stage == rules.StageSupporting {
 			onTime = "—"
 		}
-		row := []interface{}{names[s.UnitKey], s.Stage.Label(), s.Version, s.OriginalName, s.Size, s.SHA256, fmtTime(s.ReceivedAt, loc), onTime, s.Official}
+		row := sty.row(names[s.UnitKey], s.Stage.Label(), s.Version, s.OriginalName, s.Size, s.SHA256, fmtTime(s.ReceivedAt, loc), onTime, s.Official)
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(cell, row); err != nil {
 			return fmt.Errorf("export: submissions row %d: %w", i+2, err)
@@ -203,14 +229,16 @@ func IndicatorsHeader() []string {
 	return []string{"级别", "编号", "上级编号", "内容", "量化标准"}
 }
 
-func writeIndicators(f *excelize.File, inds []rules.Indicator) error {
-	sw, err := f.NewStreamWriter(SheetIndicators)
+func writeIndicators(f *excelize.File, sty styles, inds []rules.Indicator) error {
+	sw, err := newSheet(f, SheetIndicators)
 	if err != nil {
-		return fmt.Errorf("export: indicators: %w", err)
+		return err
 	}
+	_ = sw.SetColWidth(1, 1, 10)
+	_ = sw.SetColWidth(2, 3, 9)
 	_ = sw.SetColWidth(4, 4, 90)
 	_ = sw.SetColWidth(5, 5, 50)
-	if err := sw.SetRow("A1", toRow(IndicatorsHeader())); err != nil {
+	if err := sw.SetRow("A1", sty.header(IndicatorsHeader()), headerRow); err != nil {
 		return fmt.Errorf("export: indicators header: %w", err)
 	}
 	levels := map[int]string{1: "一级指标", 2: "二级指标", 3: "三级指标"}
@@ -222,7 +250,7 @@ func writeIndicators(f *excelize.File, inds []rules.Indicator) error {
 			}
 			th += t
 		}
-		row := []interface{}{levels[in.Level], in.Code, in.ParentCode, in.Text, th}
+		row := sty.row(levels[in.Level], in.Code, in.ParentCode, in.Text, th)
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(cell, row); err != nil {
 			return fmt.Errorf("export: indicators row %d: %w", i+2, err)

@@ -3,6 +3,7 @@ package export_test
 import (
 	"bytes"
 	"context"
+	"fmt"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,6 +21,31 @@ import (
 // Ensure the ledger's three sheets hold the compliance table, every version
 // and the indicator system, read back from the produced .xlsx.
 func TestWriteLedger(t *testing.T) {
+	f := excelizeOpen(t, writeFixtureLedger(t, 0))
+	defer f.Close()
+	checkLedger(t, f)
+}
+
+var (
+	sha1 = strings.Repeat("ab", 32)
+	sha2 = strings.Repeat("cd", 32)
+)
+
+func excelizeOpen(t *testing.T, b []byte) *excelize.File {
+	t.Helper()
+	f, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+// writeFixtureLedger is the 2027 ledger of config.yaml's roster on 20 May:
+// 县财政局 on time (and a late version 2), 县公安局 late and not inspected,
+// the others overdue; extra more versions of 县财政局's report make the
+// sheet 提交记录 long enough to print on several pages.
+func writeFixtureLedger(t *testing.T, extra int) []byte {
+	t.Helper()
 	ctx := context.Background()
 	cfg, err := config.Load(filepath.Join("..", "config.yaml"))
 	if err != nil {
@@ -56,11 +82,12 @@ func TestWriteLedger(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	sha1 := strings.Repeat("ab", 32)
-	sha2 := strings.Repeat("cd", 32)
 	add("czj", time.Date(2027, 2, 27, 10, 0, 0, 0, loc), true, "县财政局自查自评报告.docx", sha1)
 	add("czj", time.Date(2027, 3, 5, 10, 0, 0, 0, loc), false, "县财政局自查自评报告（修订）.docx", sha2)
 	add("gaj", time.Date(2027, 3, 3, 10, 0, 0, 0, loc), false, "公安局报告.docx", sha1)
+	for i := 0; i < extra; i++ {
+		add("czj", time.Date(2027, 3, 6, 10, i, 0, 0, loc), false, fmt.Sprintf("县财政局自查自评报告（第%d次修订）.docx", i+2), sha2)
+	}
 
 	var keys []string // every unit but 县公安局 was inspected
 	for _, u := range cfg.Units() {
@@ -77,11 +104,11 @@ func TestWriteLedger(t *testing.T) {
 	if err := l.WriteLedger(ctx, 2027, &buf); err != nil {
 		t.Fatal(err)
 	}
-	f, err := excelize.OpenReader(&buf)
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer f.Close()
+	return buf.Bytes()
+}
+
+func checkLedger(t *testing.T, f *excelize.File) {
+	t.Helper()
 	if got, want := f.GetSheetList(), []string{export.SheetOverview, export.SheetSubmissions, export.SheetProblems, export.SheetIndicators}; strings.Join(got, ",") != strings.Join(want, ",") {
 		t.Fatalf("sheets=%v, want %v", got, want)
 	}

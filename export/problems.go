@@ -396,9 +396,9 @@ func (l *Ledger) writeProblems(ctx context.Context, f *excelize.File, cal rules.
 	if err != nil {
 		return fmt.Errorf("export: problems %d: %w", cal.Year, err)
 	}
-	sw, err := f.NewStreamWriter(SheetProblems)
+	sw, err := newSheet(f, SheetProblems) // header row frozen
 	if err != nil {
-		return fmt.Errorf("export: problems: %w", err)
+		return err
 	}
 	for i, wd := range []float64{24, 16, 50, 10, 50, 12, 12, 22, 40, 12, 10} {
 		_ = sw.SetColWidth(i+1, i+1, wd)
