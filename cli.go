@@ -25,6 +25,7 @@ const usage = `dudaobot — 履行教育职责督导评价机器人 / education-
   check      校验配置并列出单位、联系人和本年度截止日期 / validate config.yaml and print a summary
   status     各单位履职进度表 / the compliance table
   export     导出 Excel 台账 / write the Excel ledger (-o ledger.xlsx)
+  report     生成年度督导评估报告草稿 / write the year's report draft (-o 报告.docx)
   codes      生成一次性绑定码 / print one-time binding codes for officials
   contacts   核对微信联系人备注 / which configured officials are found among the bot's contacts
   wxsim      单独运行模拟微信服务器 / run the simulated WeChat server alone
@@ -47,6 +48,8 @@ func run(args []string, stdout, stderr io.Writer) int {
 		err = cmdStatus(ctx, rest, stdout)
 	case "export":
 		err = cmdExport(ctx, rest, stdout)
+	case "report":
+		err = cmdReport(ctx, rest, stdout)
 	case "codes":
 		err = cmdCodes(ctx, rest, stdout)
 	case "run":

@@ -6,8 +6,10 @@ import (
 	"io"
 	"strings"
 
+	"dudaobot/board"
 	"dudaobot/config"
 	"dudaobot/extract"
+	"dudaobot/report"
 	"dudaobot/rules"
 )
 
@@ -70,7 +72,32 @@ func cmdCheck(_ context.Context, args []string, w io.Writer) error {
 	// Which report formats the content check can read on this machine.
 	ex := extract.New(extract.Options{})
 	fmt.Fprintf(w, "报告内容检查：%s\n", strings.Join(ex.Available(), "；"))
+	fmt.Fprintln(w, boardFontLine(cfg.Report.Font))
+	if _, err := report.LoadTemplate(cfg.Report.Template); err != nil {
+		return err
+	}
+	if cfg.Report.Template != "" {
+		fmt.Fprintf(w, "年度报告模板：%s\n", cfg.Report.Template)
+	} else {
+		fmt.Fprintln(w, "年度报告模板：内置模板（可用 report.template 指定）")
+	}
 	return nil
+}
+
+// boardFontLine says which font the 总览 picture uses, or that there is
+// none and 总览 is sent as text only.
+func boardFontLine(configured string) string {
+	p, err := board.FindFont(configured)
+	if err == nil {
+		_, err = board.LoadFont(p)
+	}
+	switch {
+	case err == nil:
+		return "总览图片字体：" + p
+	case configured != "":
+		return "总览图片字体：report.font 无法使用（" + err.Error() + "），总览只发送文字"
+	}
+	return "总览图片字体：未找到中文字体，总览只发送文字（可安装 fonts-noto-cjk，或用 report.font 指定字体文件）"
 }
 
 // stagesText is a unit's configured stages for check: 「全部」, 「不参加评价」

@@ -29,6 +29,8 @@ type Core struct {
 	// CodeKey is the server secret binding codes are stored under
 	// (CodeKeyPath; made at the first start).
 	CodeKey []byte
+
+	fontState
 }
 
 // OpenCore opens the database (migrating it), brings the roster, the

@@ -54,6 +54,18 @@ type Config struct {
 	Reminders  Reminders `yaml:"reminders"`
 	Roster     []Unit    `yaml:"units"`
 	Scoring    Scoring   `yaml:"scoring"`
+	Report     Report    `yaml:"report"`
+}
+
+// Report is the `report` section: the annual report's template and the
+// font of the 总览 picture. Both optional.
+type Report struct {
+	// Template is a .docx with the placeholders {{年度}} {{督导办}} {{日期}}
+	// and a paragraph {{正文}} (empty: the shipped report/template.docx).
+	Template string `yaml:"template"`
+	// Font is a .ttf/.otf/.ttc file with Chinese glyphs for the 总览
+	// picture (empty: a CJK font found on the system).
+	Font string `yaml:"font"`
 }
 
 // Database is the `database` section.

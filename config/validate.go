@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"regexp"
 	"slices"
 	"strings"
@@ -105,6 +106,7 @@ func (c *Config) Validate() error {
 	c.validateFiles(k)
 	c.validateBinding(k)
 	c.validateSMTP(k)
+	c.validateReport(k)
 	k.required("office.name", c.Office.Name)
 	if len(c.Office.Directors) == 0 {
 		k.add("office.directors", "至少需要一位主任", "at least one director is required")
@@ -194,6 +196,19 @@ func (c *Config) validateFiles(k *checker) {
 	if f.MinFreeBytes < 0 {
 		k.add("files.min_free_bytes", fmt.Sprintf("不能为负数（现为 %d）", f.MinFreeBytes),
 			fmt.Sprintf("must not be negative (got %d)", f.MinFreeBytes))
+	}
+}
+
+// validateReport checks the report's files exist; whether they are a
+// usable template and font is checked where they are read (app, check).
+func (c *Config) validateReport(k *checker) {
+	for _, f := range []struct{ path, val string }{{"report.template", c.Report.Template}, {"report.font", c.Report.Font}} {
+		if f.val == "" {
+			continue
+		}
+		if st, err := os.Stat(f.val); err != nil || !st.Mode().IsRegular() {
+			k.add(f.path, fmt.Sprintf("文件不存在或不是普通文件：%s", f.val), fmt.Sprintf("no such regular file: %s", f.val))
+		}
 	}
 }
 

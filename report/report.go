@@ -24,6 +24,11 @@ type Input struct {
 	Units     []rules.Unit // roster order
 	UnitYears []rules.UnitYear
 	Inspected rules.Inspected
+	// Problems are the problem-list items (问题清单) stored for the year,
+	// carry-overs from earlier years included; none: not recorded yet.
+	Problems []rules.Problem
+	// Indicators name the Annex 2 indicators problems are grouped by.
+	Indicators []rules.Indicator
 }
 
 // Section is one heading of the report and what follows it.
@@ -48,6 +53,7 @@ func (b Block) IsTable() bool { return len(b.Header) > 0 }
 const (
 	NoScores   = "本年度尚未录入评分。"
 	NoProblems = "本年度尚未录入问题清单。"
+	NoItems    = "本年度尚未录入整改事项（问题清单），暂无计划、完成、逾期和结转事项的统计。"
 	NoResults  = "本年度尚未形成结果清单（评分未录入），暂无结果运用建议。"
 	NextSteps  = "（此部分由督导办填写：下一年度的工作安排。）"
 )
@@ -178,11 +184,8 @@ func Sections(in Input) []Section {
 	// 四、评价结果
 	para(3, "%s暂无加权总分、等级和排名。", NoScores)
 
-	// 五、存在的主要问题
-	para(4, "%s问题按指标分类汇总待问题清单录入后生成。", NoProblems)
-
-	// 六、整改落实情况
-	para(5, "%s", "本年度尚未录入整改事项（问题清单），暂无计划、完成、逾期和结转事项的统计；以下为整改方案和整改完成情况的报送统计。")
+	// 五、存在的主要问题 and 六、整改落实情况 (items first, then the documents).
+	problemSections(in, &out[4], &out[5])
 	plan, done := rules.StageRectificationPlan, rules.StageRectificationDone
 	para(5, "整改方案：按时报送%d个，逾期报送%d个，逾期未报送%d个，期限未到%d个，尚未收到反馈%d个。",
 		count(rows, plan, rules.StatusOnTime), count(rows, plan, rules.StatusLate), count(rows, plan, rules.StatusOverdue),

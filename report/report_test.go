@@ -272,6 +272,7 @@ func TestReportDocxSections(t *testing.T) {
 		report.NoScores + "实地督导评分待录入后补充",
 		report.NoScores + "暂无加权总分、等级和排名",
 		report.NoProblems,
+		report.NoItems,
 		"整改方案：按时报送6个，逾期报送0个，逾期未报送6个，期限未到6个，尚未收到反馈5个",
 		"整改完成情况：督导办为6个单位设定了整改期限；按时报送整改完成情况0个，逾期报送0个，逾期未报送6个，期限未到0个",
 		report.NoResults,
@@ -405,5 +406,56 @@ func TestTemplateEditedInWord(t *testing.T) {
 	}
 	if _, err := report.LoadTemplate(filepath.Join(t.TempDir(), "none.docx")); err == nil || !strings.Contains(err.Error(), "report.template") {
 		t.Errorf("LoadTemplate of a missing file: %v", err)
+	}
+}
+
+// TestReportProblems: with problem lists recorded, 存在的主要问题 groups this
+// year's items by indicator (most first, counts, examples) and 整改落实情况
+// counts the items in the year's view, carry-overs included.
+func TestReportProblems(t *testing.T) {
+	in := fixture(5)
+	d := func(y int, m time.Month, day int) rules.Date { return rules.Date{Year: y, Month: m, Day: day} }
+	in.Indicators = []rules.Indicator{
+		{Code: "3", Level: 3, Text: "落实教育经费“两个只增不减”"},
+		{Code: "7", Level: 3, Text: "保障学校安全"},
+	}
+	in.Problems = []rules.Problem{
+		{ID: "一-2027-01", Year: 2027, UnitKey: "u000", Seq: 1, Indicator: "3", Text: "教育经费未足额拨付",
+			Plan: rules.ProblemPlan{Measure: "追加预算", Due: d(2027, time.May, 10)}},
+		{ID: "二-2027-01", Year: 2027, UnitKey: "u001", Seq: 1, Indicator: "3", Text: "生均公用经费拨付滞后",
+			Plan: rules.ProblemPlan{Measure: "按季度拨付", Due: d(2027, time.June, 30)}},
+		{ID: "三-2027-01", Year: 2027, UnitKey: "u002", Seq: 1, Indicator: "7", Text: "校园周边交通安全隐患"},
+		{ID: "一-2026-02", Year: 2026, UnitKey: "u000", Seq: 2, Indicator: "7", Text: "上年遗留：校舍维修",
+			Plan: rules.ProblemPlan{Measure: "维修", Due: d(2026, time.December, 1)},
+			Events: []rules.ProblemEvent{
+				{Kind: rules.EventReported, At: at(time.January, 10, 10)},
+				{Kind: rules.EventVerified, At: at(time.February, 1, 10), Actor: "督导办主任"},
+			}},
+	}
+	var buf bytes.Buffer
+	if err := report.Write(&buf, report.DefaultTemplate, in); err != nil {
+		t.Fatal(err)
+	}
+	paras, _, tables := documentText(t, parts(t, buf.Bytes())["word/document.xml"])
+	text := strings.Join(paras, "\n")
+	if tables != 2 {
+		t.Errorf("%d tables, want the status table and the indicator table", tables)
+	}
+	for _, want := range []string{
+		"实地督导共反馈问题3个，涉及3个单位、2项指标",
+		"指标3：落实教育经费“两个只增不减”\n2\n2\n县第1责任单位：教育经费未足额拨付；县第2责任单位：生均公用经费拨付滞后",
+		"指标7：保障学校安全\n1\n1\n县第3责任单位：校园周边交通安全隐患",
+		"整改事项共4项（其中上年度遗留1项）：已制定整改措施3项，已销号1项，已报完成待销号0项，逾期未完成1项，尚未制定措施1项。",
+		"逾期未完成的事项：一-2027-01。",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(text, report.NoProblems) || strings.Contains(text, report.NoItems) {
+		t.Error("says the problem list is missing although it is recorded")
+	}
+	if t.Failed() {
+		t.Log(text)
 	}
 }

@@ -1,0 +1,120 @@
+package app
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"sync"
+
+	"dudaobot/board"
+	"dudaobot/report"
+)
+
+// ReportInput reads the year's records the annual report is drawn from.
+func (c *Core) ReportInput(ctx context.Context, year int) (report.Input, error) {
+	loc := c.Config.Location()
+	cal, err := c.Store.Calendar(ctx, year, loc)
+	if err != nil {
+		return report.Input{}, fmt.Errorf("app: report calendar %d: %w", year, err)
+	}
+	units, err := c.Store.Units(ctx)
+	if err != nil {
+		return report.Input{}, fmt.Errorf("app: report units: %w", err)
+	}
+	uys, err := c.Store.UnitYears(ctx, year)
+	if err != nil {
+		return report.Input{}, fmt.Errorf("app: report unit years %d: %w", year, err)
+	}
+	insp, err := c.Store.Inspected(ctx, year)
+	if err != nil {
+		return report.Input{}, fmt.Errorf("app: report inspected %d: %w", year, err)
+	}
+	ps, err := c.Store.Problems(ctx, year, "")
+	if err != nil {
+		return report.Input{}, fmt.Errorf("app: report problems %d: %w", year, err)
+	}
+	inds, err := c.Store.Indicators(ctx)
+	if err != nil {
+		return report.Input{}, fmt.Errorf("app: report indicators: %w", err)
+	}
+	return report.Input{
+		Office: c.Config.Office.Name, Calendar: cal, Now: c.Clock.Now(),
+		Units: units, UnitYears: uys, Inspected: insp, Problems: ps, Indicators: inds,
+	}, nil
+}
+
+// WriteReport writes the year's report draft (.docx) from the configured
+// template (report.template) or the shipped one.
+func (c *Core) WriteReport(ctx context.Context, year int, w io.Writer) error {
+	tmpl, err := report.LoadTemplate(c.Config.Report.Template)
+	if err != nil {
+		return err
+	}
+	in, err := c.ReportInput(ctx, year)
+	if err != nil {
+		return err
+	}
+	if err := report.Write(w, tmpl, in); err != nil {
+		if errors.Is(err, report.ErrTemplate) && c.Config.Report.Template != "" {
+			return fmt.Errorf("report.template %s: %w", c.Config.Report.Template, err)
+		}
+		return err
+	}
+	return nil
+}
+
+// BoardFont is the font of the 总览 picture: report.font, else a CJK font
+// found on the system. With none, board.ErrNoFont is returned and logged
+// once (总览 is then sent as text only).
+func (c *Core) BoardFont() (*board.Font, error) {
+	c.fontOnce.Do(func() {
+		path, err := board.FindFont(c.Config.Report.Font)
+		if err == nil {
+			c.font, err = board.LoadFont(path)
+		}
+		if err != nil {
+			c.fontErr = err
+			if c.Config.Report.Font != "" {
+				c.fontErr = fmt.Errorf("report.font: %w", err)
+			}
+			c.Logger.Warn("no font with Chinese glyphs: 总览 is sent as text only", slog.Any("err", c.fontErr))
+		}
+	})
+	return c.font, c.fontErr
+}
+
+// BoardPages draws the year's 总览 as PNG pages (28 units each).
+func (c *Core) BoardPages(ctx context.Context, year int) ([][]byte, error) {
+	f, err := c.BoardFont()
+	if err != nil {
+		return nil, err
+	}
+	loc := c.Config.Location()
+	cal, err := c.Store.Calendar(ctx, year, loc)
+	if err != nil {
+		return nil, fmt.Errorf("app: board calendar %d: %w", year, err)
+	}
+	units, err := c.Store.Units(ctx)
+	if err != nil {
+		return nil, fmt.Errorf("app: board units: %w", err)
+	}
+	uys, err := c.Store.UnitYears(ctx, year)
+	if err != nil {
+		return nil, fmt.Errorf("app: board unit years %d: %w", year, err)
+	}
+	names := make(map[string]string, len(units))
+	for _, u := range units {
+		names[u.Key] = u.Name
+	}
+	return board.Render(f, board.FromYear(c.Config.Office.Name, cal, uys, names, c.Clock.Now()))
+}
+
+// fontState is the Core's lazily found board font.
+type fontState struct {
+	fontOnce sync.Once
+	font     *board.Font
+	fontErr  error
+}
+
