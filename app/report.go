@@ -117,4 +117,3 @@ type fontState struct {
 	font     *board.Font
 	fontErr  error
 }
-
