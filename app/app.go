@@ -18,7 +18,6 @@ import (
 	"dudaobot/outbox"
 	"dudaobot/rules"
 	"dudaobot/scheduler"
-	"dudaobot/storage"
 )
 
 // Options configures the whole bot.
@@ -64,12 +63,13 @@ type Options struct {
 // scheduler over one Core.
 type App struct {
 	*Core
-	Dispatcher *handlers.Dispatcher
-	Bot        *bot.Client
-	Relay      *outbox.Relay
-	Scheduler  *scheduler.Scheduler
-	extractor  *extract.Extractor
-	jobs       *jobLoop // nil: cron runs the jobs (or NoCron)
+	Intake        *handlers.Intake // inbound messages, from Bot
+	Conversations *handlers.Conversations
+	Bot           *bot.Client
+	Relay         *outbox.Relay
+	Scheduler     *scheduler.Scheduler
+	extractor     *extract.Extractor
+	jobs          *jobLoop // nil: cron runs the jobs (or NoCron)
 
 	o      Options
 	mailer Mailer
@@ -118,8 +118,11 @@ func New(ctx context.Context, o Options) (*App, error) {
 	ho := handlers.Options{
 		Reports:        reportReader{ex: a.extractor, files: core.Files},
 		Indicators:     inds,
-		Store:          core.Store,
-		Files:          core.Files,
+		Inbox:          core.Store,
+		Submissions:    core.Store,
+		Broadcasts:     core.Store,
+		State:          core.Store,
+		Files:          HandlerFiles{Store: core.Files},
 		Ledger:         core.Ledger(),
 		Clock:          o.Clock,
 		Logger:         o.Logger.With("component", "handlers"),
@@ -130,14 +133,13 @@ func New(ctx context.Context, o Options) (*App, error) {
 		UnitDailyBytes: cfg.Files.UnitDailyBytes,
 		AllowedTypes:   cfg.WeChat.AllowedTypes,
 		Groups:         cfg.WeChat.Groups,
-		ErrNotFound:    storage.ErrNotFound,
 		CodeKey:        core.CodeKey,
 		CodeTTL:        cfg.Binding.CodeTTL.Duration,
 	}
 	if o.HandlerOptions != nil {
 		o.HandlerOptions(&ho)
 	}
-	a.Dispatcher, err = handlers.New(ho)
+	a.Intake, a.Conversations, err = handlers.New(ho)
 	if err != nil {
 		core.Close()
 		return nil, fmt.Errorf("app: %w", err)
@@ -157,7 +159,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.BotOptions != nil {
 		o.BotOptions(&bo)
 	}
-	a.Bot = bot.New(bo, a.Dispatcher)
+	a.Bot = bot.New(bo, a.Intake)
 	interval, jitter := cfg.WeChat.SendInterval.Duration, cfg.WeChat.SendJitter.Duration
 	if o.SendInterval > 0 || o.SendJitter > 0 {
 		interval, jitter = o.SendInterval, o.SendJitter
@@ -221,8 +223,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 // queued messages), the database.
 func (a *App) Run(ctx context.Context) error {
 	log := a.Logger
-	a.Dispatcher.Start(ctx)
-	if err := a.Dispatcher.Recover(ctx); err != nil {
+	a.Intake.Start(ctx)
+	if err := a.Intake.Recover(ctx); err != nil {
 		log.Warn("recovering unhandled messages", slog.Any("err", err))
 	}
 	switch {
@@ -273,12 +275,12 @@ func (a *App) Run(ctx context.Context) error {
 	log.Info("stopped", slog.String("part", "wechat"))
 	stopCtx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
-	if e := a.Dispatcher.Stop(stopCtx); e != nil {
+	if e := a.Intake.Stop(stopCtx); e != nil {
 		log.Warn("stopping conversations", slog.Any("err", e))
 	}
 	stopStatus()
 	wg.Wait()
-	a.Dispatcher.WaitReportChecks()
+	a.Conversations.WaitReportChecks()
 	log.Info("stopped", slog.String("part", "conversations"))
 	if e := a.extractor.Close(); e != nil {
 		log.Warn("removing the converter profile", slog.Any("err", e))
@@ -296,7 +298,7 @@ func (a *App) LoggedIn() <-chan struct{} { return a.online }
 // contactsSeen hands the fetched contact list to the conversations (code
 // bindings end once the person's remark appears).
 func (a *App) contactsSeen(ctx context.Context, contacts []rules.Contact) {
-	if err := a.Dispatcher.ContactsSeen(ctx, contacts); err != nil {
+	if err := a.Intake.ContactsSeen(ctx, contacts); err != nil {
 		a.Logger.Warn("checking code bindings against the contacts", slog.Any("err", err))
 	}
 }
@@ -337,12 +339,12 @@ func (a *App) watchStatus(ctx context.Context) {
 				// UserName, so code-bound sessions end with it; a hot
 				// login re-enters the same session.
 				if !st.SameSession() {
-					if err := a.Dispatcher.ForgetSessions(ctx); err != nil {
+					if err := a.Intake.ForgetSessions(ctx); err != nil {
 						a.Logger.Warn("ending code bindings of the old session", slog.Any("err", err))
 					}
 				}
 				if st.SelfName != "" {
-					a.Dispatcher.SetBotName(st.SelfName)
+					a.Intake.SetBotName(st.SelfName)
 				}
 				if t != nil {
 					t.Stop()

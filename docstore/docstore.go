@@ -29,24 +29,27 @@ import (
 	"strings"
 	"sync"
 	"syscall"
+
+	"dudaobot/rules"
 )
 
-// Errors returned by Put; compare with errors.Is.
+// Errors returned by Put; compare with errors.Is. They are the domain's own
+// refusals (rules), so callers tell them apart without importing docstore.
 var (
 	// ErrTooLarge means the content exceeded PutOptions.MaxSize.
-	ErrTooLarge = errors.New("docstore: file too large")
+	ErrTooLarge = rules.ErrFileTooLarge
 	// ErrBadContent means the bytes are not what the extension claims
 	// (wrong magic bytes, an HTML error page, invalid UTF-8 text).
-	ErrBadContent = errors.New("docstore: content does not match file type")
+	ErrBadContent = rules.ErrFileContent
 	// ErrBadType means the extension is not an accepted document type.
-	ErrBadType = errors.New("docstore: file type not accepted")
+	ErrBadType = rules.ErrFileType
 	// ErrQuota means the content exceeded PutOptions.QuotaLeft, the
 	// sender's allowance for the day.
-	ErrQuota = errors.New("docstore: daily quota exceeded")
+	ErrQuota = rules.ErrFileQuota
 	// ErrDiskFull means the disk had less free space than
 	// Options.MinFreeBytes before or after the write, or the write failed
 	// with ENOSPC. Nothing was stored.
-	ErrDiskFull = errors.New("docstore: disk full")
+	ErrDiskFull = rules.ErrDiskFull
 )
 
 // Options configures OpenWith.

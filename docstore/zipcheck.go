@@ -3,16 +3,17 @@ package docstore
 import (
 	"bytes"
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"io"
+
+	"dudaobot/rules"
 )
 
 // ErrArchiveTooLarge means a .docx/.xlsx/.ofd package lists more entries, or
 // a larger central directory, than any real document has. archive/zip reads
 // the whole directory into memory (a crafted 1.1 M-entry .docx cost about
 // 140 MB of heap), so the limits are checked first, from the raw bytes.
-var ErrArchiveTooLarge = errors.New("docstore: archive has too many entries")
+var ErrArchiveTooLarge = rules.ErrArchiveTooLarge
 
 // Limits of a document package's central directory. A long report with
 // images has a few hundred entries and a directory of tens of KB.

@@ -24,7 +24,7 @@ func TestRepeatedStatusKeepsOneQueuedAnswer(t *testing.T) {
 	}
 	h.SendFile(czj, "县财政局自查自评报告.docx", apptest.Docx("czj"))
 	h.WaitQueued(isReceiptTo(czj))
-	h.App.Dispatcher.Wait()
+	h.App.Intake.Wait()
 
 	rows, err := h.App.Store.Outbox(context.Background(), "")
 	if err != nil {

@@ -61,7 +61,7 @@ func TestAcceptBatchDedupe(t *testing.T) {
 		batchMsg(h, off, 3, "帮助"),
 		group, // not a group we serve: dropped, nothing stored
 	}
-	if err := h.D.AcceptBatch(ctx, first); err != nil {
+	if err := h.Intake.AcceptBatch(ctx, first); err != nil {
 		t.Fatal(err)
 	}
 	r := off.Remark
@@ -72,18 +72,18 @@ func TestAcceptBatchDedupe(t *testing.T) {
 	// Message 4 asks something else than message 1: a second 状态 would
 	// replace message 1's answer while it is queued (flood control).
 	second := []rules.Inbound{batchMsg(h, off, 3, "帮助"), batchMsg(h, str, 2, "你好"), batchMsg(h, off, 4, "菜单")}
-	if err := h.D.AcceptBatch(ctx, second); err != nil {
+	if err := h.Intake.AcceptBatch(ctx, second); err != nil {
 		t.Fatal(err)
 	}
 	if got, want := unhandledKeys(t, h), []string{r + "/1", r + "/3", r + "/4"}; !equal(got, want) {
 		t.Fatalf("inbox after batch 2 = %v, want %v", got, want)
 	}
 	// Accept one by one sees the batch's rows too.
-	if err := h.D.Accept(ctx, batchMsg(h, off, 4, "菜单")); err != nil {
+	if err := h.Intake.Accept(ctx, batchMsg(h, off, 4, "菜单")); err != nil {
 		t.Fatal(err)
 	}
-	h.D.Start(ctx)
-	if err := h.D.Stop(ctx); err != nil {
+	h.Intake.Start(ctx)
+	if err := h.Intake.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	out := h.Drain()
@@ -96,7 +96,7 @@ func TestAcceptBatchDedupe(t *testing.T) {
 	if got := unhandledKeys(t, h); len(got) != 0 {
 		t.Errorf("unhandled after the workers ran: %v", got)
 	}
-	if err := h.D.AcceptBatch(ctx, second); !errors.Is(err, handlers.ErrStopped) {
+	if err := h.Intake.AcceptBatch(ctx, second); !errors.Is(err, handlers.ErrStopped) {
 		t.Errorf("AcceptBatch after Stop = %v", err)
 	}
 }
@@ -139,21 +139,20 @@ func (f *flakyStore) FinishInbound(ctx context.Context, k rules.InboundKey, outs
 func TestAcceptBatchErrorLosesNothing(t *testing.T) {
 	fs := &flakyStore{failBatch: 1}
 	h := handlerstest.New(t, func(o *handlers.Options) {
-		st := o.Store.(*storage.Store)
-		fs.Store = st
-		o.Store = fs
+		fs.Store = o.Inbox.(*storage.Store)
+		o.Inbox = fs
 	})
 	ctx := context.Background()
 	h.At(2027, time.February, 20, 9, 0)
 	off, str := h.Official(h.Units[0].Key), h.Stranger("路人")
 	batch := []rules.Inbound{batchMsg(h, off, 1, "状态"), batchMsg(h, str, 2, "你好")}
-	if err := h.D.AcceptBatch(ctx, batch); !errors.Is(err, errFlaky) {
+	if err := h.Intake.AcceptBatch(ctx, batch); !errors.Is(err, errFlaky) {
 		t.Fatalf("AcceptBatch = %v, want the store's error", err)
 	}
 	if out := h.Drain(); len(out) != 0 || len(unhandledKeys(t, h)) != 0 {
 		t.Fatalf("a refused batch left %d replies, inbox %v", len(out), unhandledKeys(t, h))
 	}
-	if err := h.D.AcceptBatch(ctx, batch); err != nil {
+	if err := h.Intake.AcceptBatch(ctx, batch); err != nil {
 		t.Fatal(err)
 	}
 	out := h.Drain()
@@ -168,8 +167,8 @@ func TestAcceptBatchErrorLosesNothing(t *testing.T) {
 func TestReplyAndHandledMarkOneTransaction(t *testing.T) {
 	fs := &flakyStore{failFinishes: 1}
 	h := handlerstest.New(t, func(o *handlers.Options) {
-		fs.Store = o.Store.(*storage.Store)
-		o.Store = fs
+		fs.Store = o.Inbox.(*storage.Store)
+		o.Inbox = fs
 	})
 	ctx := context.Background()
 	h.At(2027, time.February, 20, 9, 0)
@@ -181,10 +180,10 @@ func TestReplyAndHandledMarkOneTransaction(t *testing.T) {
 	if got := unhandledKeys(t, h); len(got) != 1 || got[0] != off.Remark+"/"+in.Key.MsgID {
 		t.Fatalf("inbox = %v", got)
 	}
-	if err := h.D.Recover(ctx); err != nil {
+	if err := h.Intake.Recover(ctx); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.D.Recover(ctx); err != nil { // nothing left: a no-op
+	if err := h.Intake.Recover(ctx); err != nil { // nothing left: a no-op
 		t.Fatal(err)
 	}
 	out := h.Drain()

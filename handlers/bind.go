@@ -9,7 +9,9 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"dudaobot/rules"
@@ -97,11 +99,52 @@ func HashCode(key []byte, code string) string {
 	return hex.EncodeToString(m.Sum(nil))
 }
 
+// bindings are the contacts who act as a configured person by a one-time
+// code (绑定), for as long as this WeChat session lasts: the commands 绑定,
+// 绑定列表 and 解绑, and the adapter's session and contact events. The
+// bindings table is the truth; sessions mirrors its active rows for lookup.
+// The mutex guards sessions only: every store write happens before the map
+// is updated, never under the lock, so Accept on the sync goroutine never
+// waits for the disk.
+type bindings struct {
+	*env
+	inbox    InboxStore
+	confirms *confirmations
+
+	mu       sync.Mutex
+	sessions map[string]string // UserName → remark
+}
+
+func newBindings(e *env, inbox InboxStore) *bindings {
+	return &bindings{env: e, inbox: inbox, sessions: map[string]string{}}
+}
+
+// lookup resolves a contact to a configured person: by the remark, or by a
+// code binding of this session. NickName never counts.
+func (d *bindings) lookup(c rules.Contact) (rules.Identity, bool) {
+	if c.Remark != "" {
+		if id, ok := d.people[c.Remark]; ok {
+			return id, true
+		}
+	}
+	if c.UserName == "" {
+		return rules.Identity{}, false
+	}
+	d.mu.Lock()
+	remark, ok := d.sessions[c.UserName]
+	d.mu.Unlock()
+	if !ok {
+		return rules.Identity{}, false
+	}
+	id, ok := d.people[remark]
+	return id, ok
+}
+
 // bind is 绑定 <code>: a contact whose remark is not (yet) set proves with a
 // one-time code which official they are. The binding lasts until the
 // person's remark appears on a contact, a director unbinds it, or the WeChat
 // session changes; the directors are told which remark to set.
-func (d *Dispatcher) bind(ctx context.Context, r *Request) error {
+func (d *bindings) bind(ctx context.Context, r *Request) error {
 	if r.ID.Role != rules.RoleStranger {
 		return d.reply(ctx, r, "您已登记为“"+r.ID.Remark+"”，无需绑定。")
 	}
@@ -111,14 +154,14 @@ func (d *Dispatcher) bind(ctx context.Context, r *Request) error {
 	}
 	user := r.In.From.UserName
 	failKey := user + "|" + rules.DateOf(r.At, d.loc).String()
-	fails, err := d.store.BindFailures(ctx, failKey)
+	fails, err := d.inbox.BindFailures(ctx, failKey)
 	if err != nil {
 		return fmt.Errorf("handlers: bind failures: %w", err)
 	}
 	if fails >= maxBindFails {
 		return d.reply(ctx, r, "绑定码错误次数过多，请明天再试，或联系县督导办。")
 	}
-	b, err := d.store.ClaimBindingCode(ctx, HashCode(d.o.CodeKey, code),
+	b, err := d.inbox.ClaimBindingCode(ctx, HashCode(d.o.CodeKey, code),
 		rules.Binding{UserName: user, NickName: r.In.From.NickName, BoundAt: r.At}, d.o.CodeTTL)
 	var refusal string
 	switch {
@@ -127,13 +170,13 @@ func (d *Dispatcher) bind(ctx context.Context, r *Request) error {
 		refusal = "该绑定码已过期，请联系督导办重新获取。"
 	case errors.Is(err, rules.ErrCodeUsed):
 		refusal = "该绑定码已使用过，不能再次使用。如需绑定，请联系督导办重新获取。"
-	case d.o.ErrNotFound != nil && !d.isNotFound(err):
+	case !isNotFound(err):
 		return fmt.Errorf("handlers: claim binding code: %w", err)
 	default:
 		refusal = "绑定码无效或已使用，请核对后重新发送，或联系县督导办。"
 	}
 	if refusal != "" {
-		if _, err := d.store.AddBindFailure(ctx, failKey); err != nil {
+		if _, err := d.inbox.AddBindFailure(ctx, failKey); err != nil {
 			return fmt.Errorf("handlers: count bind failure: %w", err)
 		}
 		return d.reply(ctx, r, refusal)
@@ -142,7 +185,7 @@ func (d *Dispatcher) bind(ctx context.Context, r *Request) error {
 	if !known {
 		// A code issued for someone since removed from config.yaml.
 		d.log.Warn("binding code for unknown remark", slog.String("remark", b.Remark))
-		if _, err := d.store.EndBindings(ctx, b.Remark, rules.BindingEndUnbind, "system", r.At); err != nil {
+		if _, err := d.inbox.EndBindings(ctx, b.Remark, rules.BindingEndUnbind, "system", r.At); err != nil {
 			return fmt.Errorf("handlers: end binding of unknown remark: %w", err)
 		}
 		return d.reply(ctx, r, "该绑定码对应的联系人已不在登记名单中，请联系县督导办。")
@@ -169,32 +212,34 @@ func (d *Dispatcher) bind(ctx context.Context, r *Request) error {
 		})
 	}
 	outs = append(outs, d.replyMsg(r, fmt.Sprintf("绑定成功：您已作为%s联系人登记，本次登录期间有效。县督导办将为您设置备注名，之后无需再绑定。发送“帮助”可查看可用的命令。", unitName)))
-	if err := d.store.Enqueue(ctx, outs...); err != nil {
+	if err := d.inbox.Enqueue(ctx, outs...); err != nil {
 		return fmt.Errorf("handlers: queue bind notices: %w", err)
 	}
 	return nil
 }
 
-// ForgetSessions ends every code binding. The adapter calls it when the
-// WeChat session changes, because UserNames do not survive a re-login and
-// nothing else a contact shows (its nickname) is a safe identity: the
-// person binds again with a new code, or the director sets the remark.
-func (d *Dispatcher) ForgetSessions(ctx context.Context) error {
+// forget ends every code binding. The adapter calls it (Intake.ForgetSessions)
+// when the WeChat session changes, because UserNames do not survive a
+// re-login and nothing else a contact shows (its nickname) is a safe
+// identity: the person binds again with a new code, or the director sets the
+// remark. The rows end first, then the map: the lock is never held across
+// the write.
+func (d *bindings) forget(ctx context.Context) error {
+	if _, err := d.inbox.EndBindings(ctx, "", rules.BindingEndSession, "system", d.clock.Now()); err != nil {
+		return fmt.Errorf("handlers: forget code bindings: %w", err)
+	}
 	d.mu.Lock()
 	clear(d.sessions)
 	d.mu.Unlock()
-	if _, err := d.store.EndBindings(ctx, "", rules.BindingEndSession, "system", d.clock.Now()); err != nil {
-		return fmt.Errorf("handlers: forget code bindings: %w", err)
-	}
 	return nil
 }
 
-// ContactsSeen takes the contact list the adapter fetched. A code binding
+// contactsSeen takes the contact list the adapter fetched (Intake.ContactsSeen). A code binding
 // ends once its person's remark is on a contact: from then on the remark
 // identifies them, and a second account must not keep acting for them.
 // Remarks found are also kept for `dudaobot codes`, which issues codes only
 // to people not found.
-func (d *Dispatcher) ContactsSeen(ctx context.Context, contacts []rules.Contact) error {
+func (d *bindings) contactsSeen(ctx context.Context, contacts []rules.Contact) error {
 	found := map[string]bool{}
 	for _, c := range contacts {
 		if _, ok := d.people[c.Remark]; ok {
@@ -219,19 +264,30 @@ func (d *Dispatcher) ContactsSeen(ctx context.Context, contacts []rules.Contact)
 	}
 	d.mu.Lock()
 	var ending []string
-	for user, remark := range d.sessions {
-		if found[remark] {
-			delete(d.sessions, user)
+	for _, remark := range d.sessions {
+		if found[remark] && !slices.Contains(ending, remark) {
 			ending = append(ending, remark)
 		}
 	}
 	d.mu.Unlock()
 	for _, remark := range ending {
-		if _, err := d.store.EndBindings(ctx, remark, rules.BindingEndRemark, "system", d.clock.Now()); err != nil {
+		if _, err := d.inbox.EndBindings(ctx, remark, rules.BindingEndRemark, "system", d.clock.Now()); err != nil {
 			return fmt.Errorf("handlers: end binding of %s: %w", remark, err)
 		}
+		d.endSessions(remark)
 	}
 	return nil
+}
+
+// endSessions drops the sessions bound to remark, after its rows ended.
+func (d *bindings) endSessions(remark string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	for user, rm := range d.sessions {
+		if rm == remark {
+			delete(d.sessions, user)
+		}
+	}
 }
 
 func backupOf(u rules.Unit) []rules.Official {
@@ -251,10 +307,10 @@ type FoundRemarks struct {
 	Remarks []string  `json:"remarks"`
 }
 
-// loadSessions restores the active code bindings after a restart: a hot
+// load restores the active code bindings after a restart: a hot
 // login re-enters the same WeChat session, so the UserNames still hold.
-func (d *Dispatcher) loadSessions(ctx context.Context) error {
-	bs, err := d.store.ActiveBindings(ctx)
+func (d *bindings) load(ctx context.Context) error {
+	bs, err := d.inbox.ActiveBindings(ctx)
 	if err != nil {
 		return fmt.Errorf("handlers: load bindings: %w", err)
 	}

@@ -94,7 +94,7 @@ func TestBindingCodeStoredKeyed(t *testing.T) {
 	}
 }
 
-// Ensure wrong-code counts survive a restart: a new Dispatcher on the same
+// Ensure wrong-code counts survive a restart: a new Intake on the same
 // database still refuses the sixth try.
 func TestBindFailuresSurviveRestart(t *testing.T) {
 	h := handlerstest.New(t)
@@ -103,11 +103,11 @@ func TestBindFailuresSurviveRestart(t *testing.T) {
 		h.Text(s, "绑定 WRONGCODE2")
 	}
 	h.Drain()
-	d2, err := handlers.New(h.Opts)
+	in2, conv2, err := handlers.New(h.Opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.D = d2
+	h.Intake, h.Conv = in2, conv2
 	code := issueCode(t, h, "czj")
 	h.Text(s, "绑定 "+code)
 	if got := one(t, h.Drain()); !strings.Contains(got, "错误次数过多") {
@@ -155,12 +155,12 @@ func TestBindingListAndUnbind(t *testing.T) {
 		t.Errorf("after 解绑, 状态 → %s", got)
 	}
 	// A restart does not bring it back.
-	d2, err := handlers.New(h.Opts)
+	in2, conv2, err := handlers.New(h.Opts)
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.D = d2
-	if err := d2.Recover(context.Background()); err != nil {
+	h.Intake, h.Conv = in2, conv2
+	if err := in2.Recover(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	h.At(2027, time.January, 11, 9, 0)
@@ -189,7 +189,7 @@ func TestBindingEndsWhenRemarkAppears(t *testing.T) {
 	h.Drain()
 	ctx := context.Background()
 	// Contacts without the remark: the binding stays.
-	if err := h.D.ContactsSeen(ctx, []rules.Contact{{UserName: s.UserName, NickName: "新同事"}}); err != nil {
+	if err := h.Intake.ContactsSeen(ctx, []rules.Contact{{UserName: s.UserName, NickName: "新同事"}}); err != nil {
 		t.Fatal(err)
 	}
 	h.Text(s, "状态")
@@ -197,7 +197,7 @@ func TestBindingEndsWhenRemarkAppears(t *testing.T) {
 		t.Errorf("bound 状态 → %s", got)
 	}
 	official := h.Official("czj")
-	if err := h.D.ContactsSeen(ctx, []rules.Contact{{UserName: s.UserName, NickName: "新同事", Remark: official.Remark}}); err != nil {
+	if err := h.Intake.ContactsSeen(ctx, []rules.Contact{{UserName: s.UserName, NickName: "新同事", Remark: official.Remark}}); err != nil {
 		t.Fatal(err)
 	}
 	bs, err := h.Store.ActiveBindings(ctx)

@@ -51,11 +51,19 @@ type pendingConfirm struct {
 	Units []string `json:"units,omitempty"`
 }
 
+// confirmations keep one pending action per person and run it on 确认.
+type confirmations struct {
+	*env
+	dir   *director
+	off   *official
+	binds *bindings
+}
+
 func confirmKey(remark string) string { return "handlers:confirm:" + remark }
 
 // ask keeps p as the sender's pending action (replacing an earlier one)
 // and answers with its preview.
-func (d *Dispatcher) ask(ctx context.Context, r *Request, p pendingConfirm, preview string) error {
+func (d *confirmations) ask(ctx context.Context, r *Request, p pendingConfirm, preview string) error {
 	p.At = r.At
 	if err := d.putState(ctx, confirmKey(r.ID.Remark), p); err != nil {
 		return err
@@ -66,7 +74,7 @@ func (d *Dispatcher) ask(ctx context.Context, r *Request, p pendingConfirm, prev
 // confirm is 确认: it runs the pending action if it is still fresh. The
 // action runs before the pending state is cleared, so a crash in between
 // re-runs 确认 and the action, which is idempotent per 确认 message.
-func (d *Dispatcher) confirm(ctx context.Context, r *Request) error {
+func (d *confirmations) confirm(ctx context.Context, r *Request) error {
 	var p pendingConfirm
 	ok, err := d.getState(ctx, confirmKey(r.ID.Remark), &p)
 	if err != nil {
@@ -95,7 +103,7 @@ func (d *Dispatcher) confirm(ctx context.Context, r *Request) error {
 }
 
 // cancel is 取消: it drops the pending action.
-func (d *Dispatcher) cancel(ctx context.Context, r *Request) error {
+func (d *confirmations) cancel(ctx context.Context, r *Request) error {
 	var p pendingConfirm
 	ok, err := d.getState(ctx, confirmKey(r.ID.Remark), &p)
 	if err != nil {
@@ -110,7 +118,7 @@ func (d *Dispatcher) cancel(ctx context.Context, r *Request) error {
 	return d.reply(ctx, r, "已取消“"+actionNames[p.Kind]+"”，未发送也未登记任何内容。")
 }
 
-func (d *Dispatcher) runConfirmed(ctx context.Context, r *Request, p pendingConfirm) error {
+func (d *confirmations) runConfirmed(ctx context.Context, r *Request, p pendingConfirm) error {
 	var date rules.Date
 	if p.Date != "" {
 		var err error
@@ -124,31 +132,31 @@ func (d *Dispatcher) runConfirmed(ctx context.Context, r *Request, p pendingConf
 	}
 	switch p.Kind {
 	case confirmBroadcast:
-		return d.sendBroadcast(ctx, r, p.Text, p.File)
+		return d.dir.sendBroadcast(ctx, r, p.Text, p.File)
 	case confirmFeedback:
 		if p.File == nil {
 			return fmt.Errorf("handlers: pending feedback without a file")
 		}
-		return d.deliverFeedback(ctx, r, unit, *p.File)
+		return d.dir.deliverFeedback(ctx, r, unit, *p.File)
 	case confirmInspectionEnd:
-		return d.setInspectionEnd(ctx, r, date)
+		return d.dir.setInspectionEnd(ctx, r, date)
 	case confirmRectificationDue:
-		return d.setRectificationDue(ctx, r, unit, date)
+		return d.dir.setRectificationDue(ctx, r, unit, date)
 	case confirmPlan:
 		if r.ID.Role != rules.RoleOfficial {
 			return userErr(ErrForbidden, "整改方案由各责任单位联系人报送。")
 		}
-		return d.storeTextPlan(ctx, r, p.Text, p.At)
+		return d.off.storeTextPlan(ctx, r, p.Text, p.At)
 	case confirmInspected:
-		return d.setInspected(ctx, r, p.Units)
+		return d.dir.setInspected(ctx, r, p.Units)
 	case confirmUnbind:
-		return d.unbind(ctx, r, p.Text)
+		return d.binds.unbind(ctx, r, p.Text)
 	}
 	return fmt.Errorf("handlers: unknown pending action %q", p.Kind)
 }
 
 // broadcastReach counts the units and people a notice goes to.
-func (d *Dispatcher) broadcastReach() (units, people int) {
+func (d *director) broadcastReach() (units, people int) {
 	for _, u := range d.o.Units {
 		units++
 		people += len(d.officials[u.Key])
@@ -157,18 +165,18 @@ func (d *Dispatcher) broadcastReach() (units, people int) {
 }
 
 // askBroadcast previews a notice (text or file) to every unit.
-func (d *Dispatcher) askBroadcast(ctx context.Context, r *Request, text string, doc *stored) error {
+func (d *director) askBroadcast(ctx context.Context, r *Request, text string, doc *stored) error {
 	units, people := d.broadcastReach()
 	what := "通知：\n“" + clip(strings.TrimSpace(text), 60) + "”"
 	if doc != nil {
 		what = "文件《" + doc.Name + "》。"
 	}
 	preview := fmt.Sprintf("即将向%d个单位的%d位联系人下发%s", units, people, what)
-	return d.ask(ctx, r, pendingConfirm{Kind: confirmBroadcast, Text: text, File: doc}, preview)
+	return d.confirms.ask(ctx, r, pendingConfirm{Kind: confirmBroadcast, Text: text, File: doc}, preview)
 }
 
 // askFeedback previews delivering a feedback file to one unit.
-func (d *Dispatcher) askFeedback(ctx context.Context, r *Request, unit rules.Unit, doc stored) error {
+func (d *director) askFeedback(ctx context.Context, r *Request, unit rules.Unit, doc stored) error {
 	cal, err := d.calendar(ctx)
 	if err != nil {
 		return err
@@ -183,13 +191,13 @@ func (d *Dispatcher) askFeedback(ctx context.Context, r *Request, unit rules.Uni
 	due := rules.RectificationPlanDeadline(cal, r.At).DueDate
 	preview := fmt.Sprintf("即将向%s（%s）送达书面反馈意见《%s》。送达后该单位须于%s前报送整改方案。",
 		unit.Name, strings.Join(who, "、"), doc.Name, due.Chinese())
-	return d.ask(ctx, r, pendingConfirm{Kind: confirmFeedback, Unit: unit.Key, File: &doc}, preview)
+	return d.confirms.ask(ctx, r, pendingConfirm{Kind: confirmFeedback, Unit: unit.Key, File: &doc}, preview)
 }
 
 // askPlan previews a rectification plan typed in chat.
-func (d *Dispatcher) askPlan(ctx context.Context, r *Request, text string) error {
+func (d *official) askPlan(ctx context.Context, r *Request, text string) error {
 	text = strings.TrimSpace(text)
 	preview := fmt.Sprintf("即将以文字报送%s的整改方案（共%d字）：\n“%s”",
 		d.units[r.ID.UnitKey].Name, utf8.RuneCountInString(text), clip(text, 30))
-	return d.ask(ctx, r, pendingConfirm{Kind: confirmPlan, Text: text}, preview)
+	return d.confirms.ask(ctx, r, pendingConfirm{Kind: confirmPlan, Text: text}, preview)
 }

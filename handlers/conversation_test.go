@@ -298,7 +298,7 @@ func TestRecover(t *testing.T) {
 	if _, err := h.Store.RecordInbound(ctx, k2, rules.MsgFile, "自查报告.docx", now); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.D.Recover(ctx); err != nil {
+	if err := h.Intake.Recover(ctx); err != nil {
 		t.Fatal(err)
 	}
 	out := h.Drain()
@@ -310,7 +310,7 @@ func TestRecover(t *testing.T) {
 	if err != nil || len(left) != 0 {
 		t.Fatalf("unhandled after recover: %v %v", left, err)
 	}
-	if err := h.D.Recover(ctx); err != nil { // idempotent
+	if err := h.Intake.Recover(ctx); err != nil { // idempotent
 		t.Fatal(err)
 	}
 	if out := h.Drain(); len(out) != 0 {
@@ -342,7 +342,7 @@ func TestRecoverFileAlreadyFiled(t *testing.T) {
 	if _, err := h.Store.AddSubmission(ctx, sub, czj.Remark, nil); err != nil {
 		t.Fatal(err)
 	}
-	if err := h.D.Recover(ctx); err != nil {
+	if err := h.Intake.Recover(ctx); err != nil {
 		t.Fatal(err)
 	}
 	out := h.Drain()
@@ -363,8 +363,8 @@ func TestAsyncWorkers(t *testing.T) {
 		h.Text(h.Official(u), "状态")
 		h.Text(h.Official(u), "帮助")
 	}
-	h.D.Start(ctx)
-	if err := h.D.Stop(ctx); err != nil {
+	h.Intake.Start(ctx)
+	if err := h.Intake.Stop(ctx); err != nil {
 		t.Fatal(err)
 	}
 	out := h.Drain()
@@ -377,7 +377,7 @@ func TestAsyncWorkers(t *testing.T) {
 			t.Errorf("%s order wrong:\n%s", u, texts(got))
 		}
 	}
-	if err := h.D.Accept(ctx, rules.Inbound{From: h.Official("czj"), Kind: rules.MsgText, Text: "状态"}); err == nil {
+	if err := h.Intake.Accept(ctx, rules.Inbound{From: h.Official("czj"), Kind: rules.MsgText, Text: "状态"}); err == nil {
 		t.Error("Accept after Stop succeeded")
 	}
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"strings"
 
-	"dudaobot/docstore"
 	"dudaobot/rules"
 )
 
@@ -16,7 +15,7 @@ type yearView struct {
 	units []rules.UnitYear
 }
 
-func (d *Dispatcher) yearView(ctx context.Context) (yearView, error) {
+func (d *director) yearView(ctx context.Context) (yearView, error) {
 	cal, err := d.calendar(ctx)
 	if err != nil {
 		return yearView{}, err
@@ -28,7 +27,7 @@ func (d *Dispatcher) yearView(ctx context.Context) (yearView, error) {
 	return yearView{cal: cal, units: uys}, nil
 }
 
-func (d *Dispatcher) unitName(key string) string {
+func (d *env) unitName(key string) string {
 	if u, ok := d.units[key]; ok {
 		return u.Name
 	}
@@ -43,7 +42,7 @@ func stageLabel(s rules.Stage) string {
 }
 
 // overview is 总览: counts per stage and the names of the units owing it.
-func (d *Dispatcher) overview(ctx context.Context, r *Request) error {
+func (d *director) overview(ctx context.Context, r *Request) error {
 	v, err := d.yearView(ctx)
 	if err != nil {
 		return err
@@ -70,7 +69,7 @@ func (d *Dispatcher) overview(ctx context.Context, r *Request) error {
 
 // resolveUnit turns a typed name into one unit, or a user error that says
 // what was wrong: unknown, or which candidates it could mean.
-func (d *Dispatcher) resolveUnit(name string) (rules.Unit, error) {
+func (d *env) resolveUnit(name string) (rules.Unit, error) {
 	m := MatchUnit(d.o.Units, name)
 	switch len(m) {
 	case 0:
@@ -83,7 +82,7 @@ func (d *Dispatcher) resolveUnit(name string) (rules.Unit, error) {
 
 // query is 查询 <单位>: the director sees any unit; an official only their
 // own, and is refused for any other (no data of it is read).
-func (d *Dispatcher) query(ctx context.Context, r *Request) error {
+func (d *director) query(ctx context.Context, r *Request) error {
 	name := strings.Join(r.Args, "")
 	if r.ID.Role != rules.RoleDirector {
 		own := d.units[r.ID.UnitKey]
@@ -93,7 +92,7 @@ func (d *Dispatcher) query(ctx context.Context, r *Request) error {
 				return userErr(ErrForbidden, "您只能查询本单位（"+own.Name+"）的情况。发送“状态”即可查看。")
 			}
 		}
-		text, err := d.unitReport(ctx, own, true)
+		text, err := d.off.unitReport(ctx, own, true)
 		if err != nil {
 			return err
 		}
@@ -106,7 +105,7 @@ func (d *Dispatcher) query(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	text, err := d.unitReport(ctx, unit, true)
+	text, err := d.off.unitReport(ctx, unit, true)
 	if err != nil {
 		return err
 	}
@@ -114,7 +113,7 @@ func (d *Dispatcher) query(ctx context.Context, r *Request) error {
 }
 
 // missing is 未交 [阶段]: the units that owe a stage now.
-func (d *Dispatcher) missing(ctx context.Context, r *Request) error {
+func (d *director) missing(ctx context.Context, r *Request) error {
 	stages := rules.AllStages
 	if arg := strings.Join(r.Args, ""); arg != "" {
 		s, ok := parseStage(arg)
@@ -164,7 +163,7 @@ func shortStatus(st rules.StageStatus) string {
 
 // overdue is 逾期: units past a deadline with nothing received, and those
 // that submitted late.
-func (d *Dispatcher) overdue(ctx context.Context, r *Request) error {
+func (d *director) overdue(ctx context.Context, r *Request) error {
 	v, err := d.yearView(ctx)
 	if err != nil {
 		return err
@@ -201,7 +200,7 @@ func (d *Dispatcher) overdue(ctx context.Context, r *Request) error {
 // remind is 催办 <单位|全部>: an immediate reminder to the officials of the
 // units that owe something, recorded like the scheduler's reminders, and a
 // confirmation listing who was reminded.
-func (d *Dispatcher) remind(ctx context.Context, r *Request) error {
+func (d *director) remind(ctx context.Context, r *Request) error {
 	arg := strings.Join(r.Args, "")
 	if arg == "" {
 		return userErr(ErrBadInput, "请写明催办对象，如“催办 财政局”或“催办 全部”。")
@@ -295,7 +294,7 @@ func joinLabels(sts []rules.StageStatus) string {
 // inspectionEnd is 督导结束 <日期>: it moves the end of field inspection,
 // which starts the office's own feedback deadline. It previews the date
 // and the resulting feedback deadline; 确认 registers it.
-func (d *Dispatcher) inspectionEnd(ctx context.Context, r *Request) error {
+func (d *director) inspectionEnd(ctx context.Context, r *Request) error {
 	if len(r.Args) == 0 {
 		return userErr(ErrBadInput, "请写明实地督导结束日期，如“督导结束 4月30日”。")
 	}
@@ -315,18 +314,18 @@ func (d *Dispatcher) inspectionEnd(ctx context.Context, r *Request) error {
 	}
 	preview := fmt.Sprintf("即将登记：实地督导于%s结束。督导办须在%d天内，即%s前，向各单位送达书面反馈意见。",
 		date.Chinese(), cal.FeedbackDays, date.AddDays(cal.FeedbackDays).Chinese())
-	return d.ask(ctx, r, pendingConfirm{Kind: confirmInspectionEnd, Date: date.String()}, preview)
+	return d.confirms.ask(ctx, r, pendingConfirm{Kind: confirmInspectionEnd, Date: date.String()}, preview)
 }
 
 // dateYear is the year a date typed without one means: the cycle's year
 // while that is current or ahead (in December the director prepares the
 // next cycle), else the calendar year.
-func (d *Dispatcher) dateYear() int {
+func (d *env) dateYear() int {
 	return max(d.year, rules.DateOf(d.clock.Now(), d.loc).Year)
 }
 
 // setInspectionEnd registers a confirmed 督导结束.
-func (d *Dispatcher) setInspectionEnd(ctx context.Context, r *Request, date rules.Date) error {
+func (d *director) setInspectionEnd(ctx context.Context, r *Request, date rules.Date) error {
 	cal, err := d.calendar(ctx)
 	if err != nil {
 		return err
@@ -341,7 +340,7 @@ func (d *Dispatcher) setInspectionEnd(ctx context.Context, r *Request, date rule
 
 // feedback is 反馈 <单位>: it pairs with a file sent within ten minutes
 // before or after, and delivers it to the unit's officials.
-func (d *Dispatcher) feedback(ctx context.Context, r *Request) error {
+func (d *director) feedback(ctx context.Context, r *Request) error {
 	if len(r.Args) == 0 {
 		return userErr(ErrBadInput, "请写明反馈对象，如“反馈 财政局”，并在10分钟内发送反馈意见文件。")
 	}
@@ -368,7 +367,7 @@ func (d *Dispatcher) feedback(ctx context.Context, r *Request) error {
 // deliverFeedback records the confirmed delivery (the unit's plan clock
 // starts now), and queues the file, the officials' notice and the
 // confirmation in the same transaction.
-func (d *Dispatcher) deliverFeedback(ctx context.Context, r *Request, unit rules.Unit, doc stored) error {
+func (d *director) deliverFeedback(ctx context.Context, r *Request, unit rules.Unit, doc stored) error {
 	cal, err := d.calendar(ctx)
 	if err != nil {
 		return err
@@ -414,7 +413,7 @@ func (d *Dispatcher) deliverFeedback(ctx context.Context, r *Request, unit rules
 // it for ten minutes for the command to follow. handled is false when the
 // director also answers for a unit and no command waits: then the file is
 // that unit's submission.
-func (d *Dispatcher) directorFile(ctx context.Context, r *Request, doc stored) (bool, error) {
+func (d *director) directorFile(ctx context.Context, r *Request, doc stored) (bool, error) {
 	a, ok, err := d.takeAwaiting(ctx, r)
 	if err != nil {
 		return true, err
@@ -437,7 +436,7 @@ func (d *Dispatcher) directorFile(ctx context.Context, r *Request, doc stored) (
 }
 
 // rectificationDue is 整改期限 <单位> <日期>: previewed, set on 确认.
-func (d *Dispatcher) rectificationDue(ctx context.Context, r *Request) error {
+func (d *director) rectificationDue(ctx context.Context, r *Request) error {
 	if len(r.Args) < 2 {
 		return userErr(ErrBadInput, "请按“整改期限 单位 日期”填写，如“整改期限 财政局 6月30日”。")
 	}
@@ -453,11 +452,11 @@ func (d *Dispatcher) rectificationDue(ctx context.Context, r *Request) error {
 		return userErr(ErrBadInput, "整改期限"+date.Chinese()+"已经过去，请核对后重新发送。")
 	}
 	preview := fmt.Sprintf("即将设定%s的整改完成期限为%s，并通知该单位联系人。", unit.Name, date.Chinese())
-	return d.ask(ctx, r, pendingConfirm{Kind: confirmRectificationDue, Unit: unit.Key, Date: date.String()}, preview)
+	return d.confirms.ask(ctx, r, pendingConfirm{Kind: confirmRectificationDue, Unit: unit.Key, Date: date.String()}, preview)
 }
 
 // setRectificationDue sets a confirmed 整改期限 and tells the unit.
-func (d *Dispatcher) setRectificationDue(ctx context.Context, r *Request, unit rules.Unit, date rules.Date) error {
+func (d *director) setRectificationDue(ctx context.Context, r *Request, unit rules.Unit, date rules.Date) error {
 	if date.Before(rules.DateOf(r.At, d.loc)) {
 		return userErr(ErrBadInput, "整改期限"+date.Chinese()+"已经过去，未设定。请核对后重新发送。")
 	}
@@ -476,7 +475,7 @@ func (d *Dispatcher) setRectificationDue(ctx context.Context, r *Request, unit r
 
 // broadcast is 下发 [文字]: a preview of the text; a bare 下发 pairs with a
 // held file or waits ten minutes for the file or text. 确认 sends.
-func (d *Dispatcher) broadcast(ctx context.Context, r *Request) error {
+func (d *director) broadcast(ctx context.Context, r *Request) error {
 	if r.Body != "" {
 		if isPlaceholder(r.Body) {
 			return userErr(ErrBadInput, noticeProblem(r.Body))
@@ -498,7 +497,7 @@ func (d *Dispatcher) broadcast(ctx context.Context, r *Request) error {
 
 // sendBroadcast sends a confirmed notice (text or file) to every unit's
 // officials, with the director's confirmation, in one transaction.
-func (d *Dispatcher) sendBroadcast(ctx context.Context, r *Request, text string, doc *stored) error {
+func (d *director) sendBroadcast(ctx context.Context, r *Request, text string, doc *stored) error {
 	// A re-run after a crash must not create a second notice.
 	bs, err := d.store.Broadcasts(ctx, d.year)
 	if err != nil {
@@ -540,7 +539,7 @@ func (d *Dispatcher) sendBroadcast(ctx context.Context, r *Request, text string,
 
 // unacknowledged is 未回复: units that have not answered the latest notice
 // with 收到.
-func (d *Dispatcher) unacknowledged(ctx context.Context, r *Request) error {
+func (d *director) unacknowledged(ctx context.Context, r *Request) error {
 	bs, err := d.store.Broadcasts(ctx, d.year)
 	if err != nil {
 		return fmt.Errorf("handlers: broadcasts: %w", err)
@@ -575,7 +574,7 @@ func (d *Dispatcher) unacknowledged(ctx context.Context, r *Request) error {
 }
 
 // export is 导出: the year's Excel ledger, sent back as a file.
-func (d *Dispatcher) export(ctx context.Context, r *Request) error {
+func (d *director) export(ctx context.Context, r *Request) error {
 	if d.o.Ledger == nil {
 		return userErr(ErrBadInput, "导出功能暂未启用，请联系管理员在电脑上运行 dudaobot export。")
 	}
@@ -584,7 +583,7 @@ func (d *Dispatcher) export(ctx context.Context, r *Request) error {
 		return fmt.Errorf("handlers: write ledger: %w", err)
 	}
 	name := fmt.Sprintf("%d年督导评价台账.xlsx", d.year)
-	blob, err := d.files.PutBytes(ctx, buf.Bytes(), docstore.PutOptions{Ext: "xlsx"})
+	blob, err := d.files.PutBytes(ctx, buf.Bytes(), PutOptions{Ext: "xlsx"})
 	if err != nil {
 		return fmt.Errorf("handlers: store ledger: %w", err)
 	}

@@ -11,18 +11,30 @@ import (
 	"slices"
 	"strings"
 
-	"dudaobot/docstore"
 	"dudaobot/rules"
 )
+
+// receiver checks and downloads inbound files into Files.
+type receiver struct {
+	*env
+	allowed map[string]bool // Options.AllowedTypes; empty: every type Files accepts
+}
+
+func newReceiver(e *env) *receiver {
+	r := &receiver{env: e, allowed: map[string]bool{}}
+	for _, t := range e.o.AllowedTypes {
+		r.allowed[normExt(t)] = true
+	}
+	return r
+}
 
 // receive checks and downloads an inbound file into the file store. The
 // announced size is checked before anything is downloaded; the stream is
 // cut off if it is longer than announced; the type is the extension of the
 // sanitised name (images: by their first bytes) and must be allowed.
-func (d *Dispatcher) receive(ctx context.Context, r *Request) (stored, error) {
+func (d *receiver) receive(ctx context.Context, r *Request) (stored, error) {
 	f := r.In.File
-	name := docstore.SanitizeName(f.Name)
-	ext := docstore.ExtOf(name)
+	name, ext := d.files.Name(f.Name)
 	if r.In.Kind == rules.MsgImage {
 		ext = "" // decided by content below
 	} else if !d.allowedExt(ext) {
@@ -31,7 +43,7 @@ func (d *Dispatcher) receive(ctx context.Context, r *Request) (stored, error) {
 	if d.o.MaxFileBytes > 0 && f.Size > d.o.MaxFileBytes {
 		return stored{}, d.tooLarge(f.Size)
 	}
-	po := docstore.PutOptions{MaxSize: d.o.MaxFileBytes}
+	po := PutOptions{MaxSize: d.o.MaxFileBytes}
 	used, err := d.quotaOptions(ctx, r, &po)
 	if err != nil {
 		return stored{}, err
@@ -56,10 +68,10 @@ func (d *Dispatcher) receive(ctx context.Context, r *Request) (stored, error) {
 		if bytes.HasPrefix(head, []byte("\x89PNG")) {
 			ext = "png"
 		}
-		if name == "" || docstore.ExtOf(name) != ext {
+		if _, got := d.files.Name(name); name == "" || got != ext {
 			name = fmt.Sprintf("图片%s.%s", r.In.Key.MsgID, ext)
 		}
-		name = docstore.SanitizeName(name)
+		name, _ = d.files.Name(name)
 		src = br
 	}
 	tr := &trackReader{r: src}
@@ -67,18 +79,18 @@ func (d *Dispatcher) receive(ctx context.Context, r *Request) (stored, error) {
 	blob, err := d.files.Put(ctx, tr, po)
 	switch {
 	case err == nil:
-	case errors.Is(err, docstore.ErrQuota):
+	case errors.Is(err, rules.ErrFileQuota):
 		return stored{}, d.overQuota(used)
-	case errors.Is(err, docstore.ErrDiskFull):
+	case errors.Is(err, rules.ErrDiskFull):
 		return stored{}, d.diskFull(ctx, r, err)
-	case errors.Is(err, docstore.ErrArchiveTooLarge):
+	case errors.Is(err, rules.ErrArchiveTooLarge):
 		d.log.Warn("file refused: archive too large", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", err))
-		return stored{}, archiveTooLarge(name)
-	case errors.Is(err, docstore.ErrTooLarge):
+		return stored{}, d.archiveTooLarge(name)
+	case errors.Is(err, rules.ErrFileTooLarge):
 		return stored{}, d.tooLarge(0)
-	case errors.Is(err, docstore.ErrBadType):
+	case errors.Is(err, rules.ErrFileType):
 		return stored{}, d.badType(ext)
-	case errors.Is(err, docstore.ErrBadContent):
+	case errors.Is(err, rules.ErrFileContent):
 		d.log.Warn("file content refused", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", err))
 		return stored{}, userErr(ErrFileRefused, "文件《"+name+"》的内容与其类型（."+ext+"）不符，或下载不完整。请确认文件能正常打开后重新发送。")
 	case tr.err != nil && ctx.Err() == nil:
@@ -107,20 +119,20 @@ func (t *trackReader) Read(p []byte) (int, error) {
 	return n, err
 }
 
-func (d *Dispatcher) allowedExt(ext string) bool {
+func (d *receiver) allowedExt(ext string) bool {
 	if ext == "" || ext == "txt" {
 		return false
 	}
 	if len(d.allowed) == 0 {
-		return slices.Contains(docstore.AllowedExts(), ext)
+		return slices.Contains(d.files.Types(), ext)
 	}
 	return d.allowed[ext]
 }
 
 // allowedList names the accepted types for a refusal.
-func (d *Dispatcher) allowedList() string {
+func (d *receiver) allowedList() string {
 	var out []string
-	for _, e := range docstore.AllowedExts() {
+	for _, e := range d.files.Types() {
 		if d.allowedExt(e) {
 			out = append(out, e)
 		}
@@ -128,7 +140,7 @@ func (d *Dispatcher) allowedList() string {
 	return strings.Join(out, "、")
 }
 
-func (d *Dispatcher) badType(ext string) error {
+func (d *receiver) badType(ext string) error {
 	what := "没有扩展名的文件"
 	if ext != "" {
 		what = "“." + ext + "”类型的文件"
@@ -136,7 +148,7 @@ func (d *Dispatcher) badType(ext string) error {
 	return userErr(ErrFileRefused, "暂不接收"+what+"。可接收的类型："+d.allowedList()+"。请转换格式后重新发送。")
 }
 
-func (d *Dispatcher) tooLarge(size int64) error {
+func (d *receiver) tooLarge(size int64) error {
 	limit := fmtSize(d.o.MaxFileBytes)
 	if size > 0 {
 		return userErr(ErrFileRefused, "文件过大（"+fmtSize(size)+"），超过"+limit+"的上限。请压缩或拆分后重新发送。")

@@ -13,7 +13,7 @@ import (
 // name, and so are units whose config says they are never inspected),
 // then shows a preview; the set is stored only after 「确认」. Feedback and
 // rectification apply only to the inspected units.
-func (d *Dispatcher) inspected(ctx context.Context, r *Request) error {
+func (d *director) inspected(ctx context.Context, r *Request) error {
 	if len(r.Args) == 0 {
 		return d.listInspected(ctx, r)
 	}
@@ -82,11 +82,11 @@ func (d *Dispatcher) inspected(ctx context.Context, r *Request) error {
 			fmt.Fprintf(&b, "\n注意：已向%s送达书面反馈意见，未列入后其整改方案不再要求、不再提醒。", unitNames(had))
 		}
 	}
-	return d.ask(ctx, r, p, b.String())
+	return d.confirms.ask(ctx, r, p, b.String())
 }
 
 // listInspected answers 受检单位 alone.
-func (d *Dispatcher) listInspected(ctx context.Context, r *Request) error {
+func (d *director) listInspected(ctx context.Context, r *Request) error {
 	set, err := d.store.Inspected(ctx, d.year)
 	if err != nil {
 		return fmt.Errorf("handlers: inspected %d: %w", d.year, err)
@@ -114,9 +114,9 @@ func (d *Dispatcher) listInspected(ctx context.Context, r *Request) error {
 }
 
 // setInspected stores a confirmed 受检单位 set (audited).
-func (d *Dispatcher) setInspected(ctx context.Context, r *Request, keys []string) error {
+func (d *director) setInspected(ctx context.Context, r *Request, keys []string) error {
 	if err := d.store.SetInspected(ctx, d.year, keys, r.ID.Remark); err != nil {
-		if d.isNotFound(err) {
+		if isNotFound(err) {
 			return userErr(ErrBadInput, "名单中有单位已不在名册中，受检单位未登记。请重新发送“受检单位 ……”。")
 		}
 		return fmt.Errorf("handlers: set inspected: %w", err)
@@ -131,7 +131,7 @@ func (d *Dispatcher) setInspected(ctx context.Context, r *Request, keys []string
 
 // requireFeedbackApplies refuses 反馈 to a unit that is not inspected this
 // year (or never is, by config): nothing is owed to it.
-func (d *Dispatcher) requireFeedbackApplies(ctx context.Context, unit rules.Unit) error {
+func (d *director) requireFeedbackApplies(ctx context.Context, unit rules.Unit) error {
 	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
 	if err != nil {
 		return fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)

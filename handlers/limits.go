@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"log/slog"
 
-	"dudaobot/docstore"
 	"dudaobot/rules"
 )
 
@@ -18,7 +17,7 @@ const (
 // unitBytesToday is what a unit's people stored today (in the configured
 // zone): the sizes of its submissions received since midnight, withdrawn
 // ones included (their files stay on disk).
-func (d *Dispatcher) unitBytesToday(ctx context.Context, unitKey string) (int64, error) {
+func (d *receiver) unitBytesToday(ctx context.Context, unitKey string) (int64, error) {
 	subs, err := d.store.Submissions(ctx, d.year, unitKey)
 	if err != nil {
 		return 0, fmt.Errorf("handlers: quota of %s: %w", unitKey, err)
@@ -36,7 +35,7 @@ func (d *Dispatcher) unitBytesToday(ctx context.Context, unitKey string) (int64,
 // quotaOptions sets the daily allowance of an official's unit on o; a
 // director's files (feedback, notices) are the office's own and not
 // counted. It returns the bytes used today.
-func (d *Dispatcher) quotaOptions(ctx context.Context, r *Request, o *docstore.PutOptions) (int64, error) {
+func (d *receiver) quotaOptions(ctx context.Context, r *Request, o *PutOptions) (int64, error) {
 	if d.o.UnitDailyBytes <= 0 || r.ID.UnitKey == "" || r.ID.Role == rules.RoleDirector {
 		return 0, nil
 	}
@@ -48,7 +47,7 @@ func (d *Dispatcher) quotaOptions(ctx context.Context, r *Request, o *docstore.P
 	return used, nil
 }
 
-func (d *Dispatcher) overQuota(used int64) error {
+func (d *receiver) overQuota(used int64) error {
 	return userErr(ErrFileRefused, fmt.Sprintf("贵单位今天已发送文件共%s，每个单位每天最多接收%s，本文件未保存。请明天再发送；如确有急需，请与督导办联系。",
 		fmtSize(used), fmtSize(d.o.UnitDailyBytes)))
 }
@@ -56,7 +55,7 @@ func (d *Dispatcher) overQuota(used int64) error {
 // diskFull tells the directors once a day that files cannot be stored (the
 // outbox drops a second row with the same key) and the sender that the
 // file was not saved.
-func (d *Dispatcher) diskFull(ctx context.Context, r *Request, cause error) error {
+func (d *receiver) diskFull(ctx context.Context, r *Request, cause error) error {
 	d.log.Error("file refused: disk full", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", cause))
 	day := rules.DateOf(d.clock.Now(), d.loc)
 	var outs []rules.Outgoing
@@ -72,7 +71,7 @@ func (d *Dispatcher) diskFull(ctx context.Context, r *Request, cause error) erro
 	return userErr(ErrFileRefused, textDiskFull)
 }
 
-func archiveTooLarge(name string) error {
+func (d *receiver) archiveTooLarge(name string) error {
 	return userErr(ErrFileRefused, fmt.Sprintf("文件《%s》内部包含的条目过多（超过%d个），不像正常的文档，未能保存。请确认文件无误，或另存为PDF后重新发送。",
-		name, docstore.MaxZipEntries))
+		name, d.files.MaxArchiveEntries()))
 }

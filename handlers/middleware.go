@@ -6,6 +6,7 @@ import (
 	"log/slog"
 	"runtime/debug"
 	"strconv"
+	"sync"
 	"time"
 
 	"dudaobot/rules"
@@ -14,34 +15,38 @@ import (
 // recoverer turns a panic into an error, so that one poisoned message can
 // never take the bot down. It guards both halves: Accept on the sync
 // goroutine and each message on its worker.
-func (d *Dispatcher) recoverer(next Handler) Handler {
-	return func(ctx context.Context, r *Request) (err error) {
-		defer func() {
-			if p := recover(); p != nil {
-				d.log.Error("handler panic", slog.String("msg_id", r.In.Key.MsgID),
-					slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
-				err = fmt.Errorf("handlers: panic in %q: %v", r.Word, p)
-			}
-		}()
-		return next(ctx, r)
+func recoverer(log *slog.Logger) Middleware {
+	return func(next Handler) Handler {
+		return func(ctx context.Context, r *Request) (err error) {
+			defer func() {
+				if p := recover(); p != nil {
+					log.Error("handler panic", slog.String("msg_id", r.In.Key.MsgID),
+						slog.Any("panic", p), slog.String("stack", string(debug.Stack())))
+					err = fmt.Errorf("handlers: panic in %q: %v", r.Word, p)
+				}
+			}()
+			return next(ctx, r)
+		}
 	}
 }
 
 // logger records every message that reaches the bot: who (remark, never the
 // text of strangers), what kind and which command word.
-func (d *Dispatcher) logger(next Handler) Handler {
-	return func(ctx context.Context, r *Request) error {
-		d.logInbound(r)
-		err := next(ctx, r)
-		if err != nil {
-			d.log.Error("inbound not recorded", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", err))
+func logger(log *slog.Logger) Middleware {
+	return func(next Handler) Handler {
+		return func(ctx context.Context, r *Request) error {
+			logInbound(log, r)
+			err := next(ctx, r)
+			if err != nil {
+				log.Error("inbound not recorded", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", err))
+			}
+			return err
 		}
-		return err
 	}
 }
 
-func (d *Dispatcher) logInbound(r *Request) {
-	d.log.Info("inbound",
+func logInbound(log *slog.Logger, r *Request) {
+	log.Info("inbound",
 		slog.String("msg_id", r.In.Key.MsgID),
 		slog.String("remark", r.In.From.Remark),
 		slog.String("kind", string(r.In.Kind)),
@@ -52,57 +57,97 @@ func (d *Dispatcher) logInbound(r *Request) {
 
 // dedupe drops a message already seen. Known senders get a durable inbox
 // row (the sync position may only move after it commits); strangers are
-// never stored, so theirs is remembered in memory only.
-func (d *Dispatcher) dedupe(next Handler) Handler {
+// never stored, so theirs is remembered in memory only. AcceptBatch does
+// the same for a whole batch with the same two helpers.
+func (d *Intake) dedupe(next Handler) Handler {
 	return func(ctx context.Context, r *Request) error {
 		if r.recovered {
 			r.sender = r.In.Key.Sender
 			return next(ctx, r)
 		}
-		id, known := d.lookup(r.In.From)
-		if !known {
-			r.sender = "u:" + r.In.From.UserName
-			if d.seenStranger(r.sender + "|" + r.In.Key.MsgID + "|" + strconv.FormatInt(r.In.Key.CreateTime, 10)) {
-				d.log.Info("duplicate dropped", slog.String("msg_id", r.In.Key.MsgID))
-				return nil
+		rec, known := d.inboxRecord(r)
+		isNew := true
+		if known {
+			var err error
+			isNew, err = d.inbox.RecordInbound(ctx, rec.Key, rec.Kind, rec.Text, rec.ReceivedAt)
+			if err != nil {
+				return fmt.Errorf("handlers: record inbound: %w", err)
 			}
-			return next(ctx, r)
 		}
-		// The dedupe key is the identity, never the per-session UserName.
-		r.In.Key.Sender = id.Remark
-		r.sender = id.Remark
-		text := r.In.Text
-		if r.In.File != nil {
-			text = r.In.File.Name // shown again if the file must be resent
-		}
-		isNew, err := d.store.RecordInbound(ctx, r.In.Key, r.In.Kind, text, r.At)
-		if err != nil {
-			return fmt.Errorf("handlers: record inbound: %w", err)
-		}
-		if !isNew {
-			d.log.Info("duplicate dropped", slog.String("msg_id", r.In.Key.MsgID), slog.String("remark", id.Remark))
+		if d.duplicate(r, known, !isNew) {
 			return nil
 		}
 		return next(ctx, r)
 	}
 }
 
-// seenStranger remembers a stranger's message key; it keeps two
-// generations of at most strangerMemory keys each.
-func (d *Dispatcher) seenStranger(key string) bool {
+// inboxRecord names r's sender, for the dedupe key and the worker: a known
+// person by their remark (never the per-session UserName), a stranger by
+// this session's handle. For a known person it returns the inbox row.
+func (d *Intake) inboxRecord(r *Request) (rules.InboundRecord, bool) {
+	id, known := d.binds.lookup(r.In.From)
+	if !known {
+		r.sender = "u:" + r.In.From.UserName
+		return rules.InboundRecord{}, false
+	}
+	r.In.Key.Sender = id.Remark
+	r.sender = id.Remark
+	text := r.In.Text
+	if r.In.File != nil {
+		text = r.In.File.Name // shown again if the file must be resent
+	}
+	return rules.InboundRecord{Key: r.In.Key, Kind: r.In.Kind, Text: text, ReceivedAt: r.At}, true
+}
+
+// duplicate reports whether r was seen before, and logs the drop: a known
+// sender's by the inbox (recorded says the row already existed), a
+// stranger's by the strangers' memory.
+func (d *Intake) duplicate(r *Request, known, recorded bool) bool {
+	switch {
+	case known && recorded:
+		d.log.Info("duplicate dropped", slog.String("msg_id", r.In.Key.MsgID), slog.String("remark", r.In.Key.Sender))
+		return true
+	case !known && d.strangers.seen(r.sender+"|"+r.In.Key.MsgID+"|"+strconv.FormatInt(r.In.Key.CreateTime, 10)):
+		d.log.Info("duplicate dropped", slog.String("msg_id", r.In.Key.MsgID))
+		return true
+	}
+	return false
+}
+
+// strangers is the memory of unknown contacts, never stored: the keys of
+// their messages (dedupe) and the day each was last refused. Its mutex
+// guards the maps only.
+type strangers struct {
+	replier
+	loc *time.Location
+
+	mu      sync.Mutex
+	refused map[string]rules.Date // UserName → day of the last refusal
+	seenNew map[string]struct{}   // message keys, two generations
+	seenOld map[string]struct{}
+}
+
+func newStrangers(rep replier, loc *time.Location) *strangers {
+	return &strangers{replier: rep, loc: loc, refused: map[string]rules.Date{},
+		seenNew: map[string]struct{}{}, seenOld: map[string]struct{}{}}
+}
+
+// seen remembers a stranger's message key; it keeps two generations of at
+// most strangerMemory keys each.
+func (s *strangers) seen(key string) bool {
 	const strangerMemory = 4096
-	d.mu.Lock()
-	defer d.mu.Unlock()
-	if _, ok := d.seen[key]; ok {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if _, ok := s.seenNew[key]; ok {
 		return true
 	}
-	if _, ok := d.seenOld[key]; ok {
+	if _, ok := s.seenOld[key]; ok {
 		return true
 	}
-	if len(d.seen) >= strangerMemory {
-		d.seenOld, d.seen = d.seen, map[string]struct{}{}
+	if len(s.seenNew) >= strangerMemory {
+		s.seenOld, s.seenNew = s.seenNew, map[string]struct{}{}
 	}
-	d.seen[key] = struct{}{}
+	s.seenNew[key] = struct{}{}
 	return false
 }
 
@@ -110,50 +155,46 @@ func (d *Dispatcher) seenStranger(key string) bool {
 // (identify, authorise, the handler) runs on the sender's worker, in
 // arrival order. The worker is the one place where a handler's error
 // becomes a reply, and where the inbox row is marked handled.
-func (d *Dispatcher) handoff(next Handler) Handler {
-	guarded := d.recoverer(next)
+func (d *Intake) handoff(next Handler) Handler {
+	guarded := recoverer(d.log)(next)
 	return func(ctx context.Context, r *Request) error {
 		job := func(ctx context.Context) {
 			start := d.clock.Now()
 			err := guarded(ctx, r)
 			if err != nil {
-				d.fail(ctx, r, err)
+				d.rep.fail(ctx, r, err)
 			}
 			d.finish(ctx, r)
 			d.log.Info("handled", slog.String("msg_id", r.In.Key.MsgID), slog.String("remark", r.ID.Remark),
 				slog.String("word", printable(r.Word)), slog.Duration("took", d.clock.Now().Sub(start)),
 				slog.Bool("ok", err == nil))
 		}
-		if d.o.Synchronous {
+		if d.sync {
 			job(ctx)
 			return nil
 		}
-		d.enqueueJob(r.sender, func() {
-			ctx, cancel := context.WithTimeout(d.runCtx, 10*time.Minute)
-			defer cancel()
-			job(ctx)
-		})
+		d.work.enqueue(r.sender, job)
 		return nil
 	}
 }
 
-// finish writes the replies the handler queued with d.reply and the inbox
-// row's handled mark in ONE transaction (Store.FinishInbound): a crash
+// finish writes the replies the handler queued with reply and the inbox
+// row's handled mark in ONE transaction (InboxStore.FinishInbound): a crash
 // leaves both or neither, and neither means Recover runs the message again
 // (the reply keys are deterministic, so nothing is queued twice). Strangers
 // have no inbox row: their replies are only queued.
-func (d *Dispatcher) finish(ctx context.Context, r *Request) {
+func (d *Intake) finish(ctx context.Context, r *Request) {
 	outs := r.outs
 	r.outs = nil
 	if r.ID.Role != rules.RoleStranger || r.recovered {
-		if err := d.store.FinishInbound(ctx, r.In.Key, outs); err != nil {
+		if err := d.inbox.FinishInbound(ctx, r.In.Key, outs); err != nil {
 			d.log.Error("mark inbound handled", slog.String("msg_id", r.In.Key.MsgID),
 				slog.Int("replies", len(outs)), slog.Any("err", err))
 		}
 		return
 	}
 	if len(outs) > 0 {
-		if err := d.store.Enqueue(ctx, outs...); err != nil {
+		if err := d.inbox.Enqueue(ctx, outs...); err != nil {
 			d.log.Error("reply not queued", slog.String("msg_id", r.In.Key.MsgID), slog.Any("err", err))
 		}
 	}
@@ -161,9 +202,9 @@ func (d *Dispatcher) finish(ctx context.Context, r *Request) {
 
 // identify resolves the sender from the remark (or this session's code
 // binding). Everyone else is a stranger.
-func (d *Dispatcher) identify(next Handler) Handler {
+func (d *Intake) identify(next Handler) Handler {
 	return func(ctx context.Context, r *Request) error {
-		if id, ok := d.lookup(r.In.From); ok {
+		if id, ok := d.binds.lookup(r.In.From); ok {
 			r.ID = id
 		} else {
 			r.ID = rules.Identity{Role: rules.RoleStranger, Name: r.In.From.NickName}
@@ -173,7 +214,7 @@ func (d *Dispatcher) identify(next Handler) Handler {
 }
 
 // authorise applies the route's Access: role, and group or private chat.
-func (d *Dispatcher) authorise(next Handler) Handler {
+func (d *Intake) authorise(next Handler) Handler {
 	return func(ctx context.Context, r *Request) error {
 		rt := r.route
 		inGroup := r.In.Group != ""
@@ -184,7 +225,7 @@ func (d *Dispatcher) authorise(next Handler) Handler {
 			case rt.access&Strangers != 0:
 				return next(ctx, r)
 			}
-			return d.refuseStranger(ctx, r)
+			return d.strangers.refuse(ctx, r)
 		}
 		if inGroup {
 			switch {
@@ -206,9 +247,9 @@ func (d *Dispatcher) authorise(next Handler) Handler {
 	}
 }
 
-// refuseStranger answers an unknown contact once per day, by session
+// refuse answers an unknown contact once per day, by session
 // handle only; nothing of theirs is stored.
-func (d *Dispatcher) refuseStranger(ctx context.Context, r *Request) error {
+func (d *strangers) refuse(ctx context.Context, r *Request) error {
 	today := rules.DateOf(d.clock.Now(), d.loc)
 	d.mu.Lock()
 	last, ok := d.refused[r.In.From.UserName]

@@ -8,43 +8,42 @@ import (
 	"time"
 	"unicode/utf8"
 
-	"dudaobot/docstore"
 	"dudaobot/rules"
 )
 
 // file handles a file or image: a director's file pairs with 反馈/下发; an
 // official's file is a submission for their own unit.
-func (d *Dispatcher) file(ctx context.Context, r *Request) error {
+func (d *Conversations) file(ctx context.Context, r *Request) error {
 	if r.In.File == nil {
 		// Re-run by Recover: the download link died with the process.
 		name := r.In.Text
 		if name == "" {
 			name = "文件"
 		}
-		if filed, err := d.filedBeforeCrash(ctx, r, name); err != nil || filed {
+		if filed, err := d.off.filedBeforeCrash(ctx, r, name); err != nil || filed {
 			return err // filed: its receipt was queued with the row
 		}
-		return d.reply(ctx, r, fmt.Sprintf("抱歉，您在%s发送的《%s》因系统重启未能登记，请重新发送一次。",
-			fmtTime(r.At, d.loc), clip(name, 40)))
+		return d.env.reply(ctx, r, fmt.Sprintf("抱歉，您在%s发送的《%s》因系统重启未能登记，请重新发送一次。",
+			fmtTime(r.At, d.env.loc), clip(name, 40)))
 	}
-	doc, err := d.receive(ctx, r)
+	doc, err := d.recv.receive(ctx, r)
 	if err != nil {
 		return err
 	}
 	if r.ID.Role == rules.RoleDirector {
-		handled, err := d.directorFile(ctx, r, doc)
+		handled, err := d.dir.directorFile(ctx, r, doc)
 		if handled || err != nil || r.ID.UnitKey == "" {
 			return err
 		}
 	}
-	return d.submitFile(ctx, r, doc)
+	return d.off.submitFile(ctx, r, doc)
 }
 
 // filedBeforeCrash reports whether a recovered file message was filed
 // before the process died: the submission row (and its receipt, queued in
 // the same transaction) committed, the inbox row not yet marked handled.
 // Asking for that file again would contradict the receipt.
-func (d *Dispatcher) filedBeforeCrash(ctx context.Context, r *Request, name string) (bool, error) {
+func (d *official) filedBeforeCrash(ctx context.Context, r *Request, name string) (bool, error) {
 	if r.ID.UnitKey == "" {
 		return false, nil
 	}
@@ -52,7 +51,7 @@ func (d *Dispatcher) filedBeforeCrash(ctx context.Context, r *Request, name stri
 	if err != nil {
 		return false, fmt.Errorf("handlers: submissions %s: %w", r.ID.UnitKey, err)
 	}
-	clean := docstore.SanitizeName(name)
+	clean, _ := d.files.Name(name)
 	return slices.ContainsFunc(subs, func(s rules.Submission) bool {
 		return s.Official == r.ID.Remark && s.OriginalName == clean && s.ReceivedAt.Equal(r.At)
 	}), nil
@@ -61,7 +60,7 @@ func (d *Dispatcher) filedBeforeCrash(ctx context.Context, r *Request, name stri
 // submitFile files an official's document under the stage the calendar
 // says is due; with two possible stages it asks and keeps the file as
 // supporting material until the answer.
-func (d *Dispatcher) submitFile(ctx context.Context, r *Request, doc stored) error {
+func (d *official) submitFile(ctx context.Context, r *Request, doc stored) error {
 	unit, cal, uy, err := d.unitNow(ctx, r.ID.UnitKey)
 	if err != nil {
 		return err
@@ -86,7 +85,7 @@ func (d *Dispatcher) submitFile(ctx context.Context, r *Request, doc stored) err
 		sub.OnTime = rules.OnTime(rules.DeadlineFor(cal, uy, sub.Stage), r.At)
 		var check *pendingCheck
 		if sub.Stage == rules.StageSelfAssessment {
-			check = d.startReportCheck(ctx, unit, doc)
+			check = d.checks.startReportCheck(ctx, unit, doc)
 		}
 		inReceipt := check.wait(d.o.ReportCheckBudget)
 		var saved rules.Submission
@@ -98,7 +97,7 @@ func (d *Dispatcher) submitFile(ctx context.Context, r *Request, doc stored) err
 			return []rules.Outgoing{out}
 		})
 		if err == nil {
-			d.finishReportCheck(ctx, r, check, inReceipt, saved)
+			d.checks.finishReportCheck(ctx, r, check, inReceipt, saved)
 		}
 	default:
 		sub.Stage, sub.OnTime = rules.StageSupporting, true
@@ -118,7 +117,7 @@ func (d *Dispatcher) submitFile(ctx context.Context, r *Request, doc stored) err
 
 // receipt is the message that tells an official their document is on disk
 // and in the database; it is queued in the same transaction as the row.
-func (d *Dispatcher) receipt(r *Request, unit rules.Unit, s rules.Submission, cal rules.Calendar, uy rules.UnitYear) rules.Outgoing {
+func (d *official) receipt(r *Request, unit rules.Unit, s rules.Submission, cal rules.Calendar, uy rules.UnitYear) rules.Outgoing {
 	var b strings.Builder
 	fmt.Fprintf(&b, "【回执】回执号 R-%d\n", s.ID)
 	fmt.Fprintf(&b, "单位：%s\n", unit.Name)
@@ -167,12 +166,12 @@ func (d *Dispatcher) receipt(r *Request, unit rules.Unit, s rules.Submission, ca
 
 // choose files the pending supporting document under the stage the
 // official picked: 「1」「2」「3」 (or the stage's name, see unknown).
-func (d *Dispatcher) choose(ctx context.Context, r *Request) error {
+func (d *Conversations) choose(ctx context.Context, r *Request) error {
 	if r.ID.UnitKey == "" {
 		return d.unknown(ctx, r) // a director's 「1」 answers nothing
 	}
 	var pc pendingChoice
-	ok, err := d.getState(ctx, choiceKey(r.ID.Remark), &pc)
+	ok, err := d.env.getState(ctx, choiceKey(r.ID.Remark), &pc)
 	if err != nil {
 		return err
 	}
@@ -183,10 +182,10 @@ func (d *Dispatcher) choose(ctx context.Context, r *Request) error {
 	if n < 1 || n > len(pc.Stages) {
 		return userErr(ErrBadInput, choiceText(pc.Stages))
 	}
-	return d.refile(ctx, r, pc, pc.Stages[n-1])
+	return d.off.refile(ctx, r, pc, pc.Stages[n-1])
 }
 
-func (d *Dispatcher) refile(ctx context.Context, r *Request, pc pendingChoice, stage rules.Stage) error {
+func (d *official) refile(ctx context.Context, r *Request, pc pendingChoice, stage rules.Stage) error {
 	unit, cal, uy, err := d.unitNow(ctx, r.ID.UnitKey)
 	if err != nil {
 		return err
@@ -204,7 +203,7 @@ func (d *Dispatcher) refile(ctx context.Context, r *Request, pc pendingChoice, s
 // textPlan previews 「整改方案 文字」 as a text plan once it looks like one;
 // a bare 「整改方案」 waits for the text (or answers a pending 1/2
 // question).
-func (d *Dispatcher) textPlan(ctx context.Context, r *Request) error {
+func (d *official) textPlan(ctx context.Context, r *Request) error {
 	if r.Body != "" {
 		if err := d.planOpen(ctx, r); err != nil {
 			return err
@@ -232,7 +231,7 @@ func (d *Dispatcher) textPlan(ctx context.Context, r *Request) error {
 }
 
 // planOpen refuses a plan before the unit's feedback was delivered.
-func (d *Dispatcher) planOpen(ctx context.Context, r *Request) error {
+func (d *official) planOpen(ctx context.Context, r *Request) error {
 	uy, err := d.store.UnitYear(ctx, d.year, r.ID.UnitKey)
 	if err != nil {
 		return fmt.Errorf("handlers: unit year %s: %w", r.ID.UnitKey, err)
@@ -246,12 +245,12 @@ func (d *Dispatcher) planOpen(ctx context.Context, r *Request) error {
 // storeTextPlan keeps a confirmed plan typed in chat as a document
 // version, exactly like a file: stored as UTF-8 text, then the row with its
 // receipt. at is when the plan's text arrived; lateness is judged on it.
-func (d *Dispatcher) storeTextPlan(ctx context.Context, r *Request, text string, at time.Time) error {
+func (d *official) storeTextPlan(ctx context.Context, r *Request, text string, at time.Time) error {
 	if err := d.planOpen(ctx, r); err != nil {
 		return err
 	}
 	unit := d.units[r.ID.UnitKey]
-	blob, err := d.files.PutBytes(ctx, []byte(text), docstore.PutOptions{Ext: "txt"})
+	blob, err := d.files.PutBytes(ctx, []byte(text), PutOptions{Ext: "txt"})
 	if err != nil {
 		return fmt.Errorf("handlers: store text plan unit=%s: %w", unit.Key, err)
 	}
@@ -287,20 +286,20 @@ func (d *Dispatcher) storeTextPlan(ctx context.Context, r *Request, text string,
 }
 
 // status is 状态: an official's own unit, or the director's overview.
-func (d *Dispatcher) status(ctx context.Context, r *Request) error {
+func (d *Conversations) status(ctx context.Context, r *Request) error {
 	if r.ID.Role == rules.RoleDirector {
-		return d.overview(ctx, r)
+		return d.dir.overview(ctx, r)
 	}
-	text, err := d.unitReport(ctx, d.units[r.ID.UnitKey], false)
+	text, err := d.off.unitReport(ctx, d.env.units[r.ID.UnitKey], false)
 	if err != nil {
 		return err
 	}
-	return d.reply(ctx, r, text)
+	return d.env.reply(ctx, r, text)
 }
 
 // unitReport describes one unit's year: each stage's deadline and status,
 // what is still owed and (full) every version received.
-func (d *Dispatcher) unitReport(ctx context.Context, unit rules.Unit, full bool) (string, error) {
+func (d *official) unitReport(ctx context.Context, unit rules.Unit, full bool) (string, error) {
 	_, cal, uy, err := d.unitNow(ctx, unit.Key)
 	if err != nil {
 		return "", err
@@ -335,7 +334,7 @@ func (d *Dispatcher) unitReport(ctx context.Context, unit rules.Unit, full bool)
 					fmtTime(s.ReceivedAt, d.loc), s.ID, short12(s.SHA256))
 			}
 		}
-		sc, ok, err := d.latestReportCheck(ctx, unit.Key)
+		sc, ok, err := d.checks.latestReportCheck(ctx, unit.Key)
 		if err != nil {
 			return "", err
 		}
@@ -356,7 +355,7 @@ func (d *Dispatcher) unitReport(ctx context.Context, unit rules.Unit, full bool)
 
 // ack is 收到: the official confirms every notice and feedback of the
 // unit not yet confirmed, and the reply names them.
-func (d *Dispatcher) ack(ctx context.Context, r *Request) error {
+func (d *official) ack(ctx context.Context, r *Request) error {
 	bs, err := d.store.Broadcasts(ctx, d.year)
 	if err != nil {
 		return fmt.Errorf("handlers: broadcasts: %w", err)
@@ -384,7 +383,7 @@ func (d *Dispatcher) ack(ctx context.Context, r *Request) error {
 
 // noticeName names a notice for people: 「1月10日通知」,
 // 「1月10日文件《细则.pdf》」 or 「书面反馈意见」.
-func (d *Dispatcher) noticeName(b rules.Broadcast) string {
+func (d *official) noticeName(b rules.Broadcast) string {
 	t := b.SentAt.In(d.loc)
 	switch {
 	case b.Kind == "feedback":
@@ -396,22 +395,22 @@ func (d *Dispatcher) noticeName(b rules.Broadcast) string {
 }
 
 // help answers with the commands of the sender's role.
-func (d *Dispatcher) help(ctx context.Context, r *Request) error {
-	return d.reply(ctx, r, d.helpText(r))
+func (d *Conversations) help(ctx context.Context, r *Request) error {
+	return d.env.reply(ctx, r, d.helpText(r))
 }
 
-func (d *Dispatcher) helpText(r *Request) string {
+func (d *Conversations) helpText(r *Request) string {
 	if r.ID.Role == rules.RoleDirector {
 		return helpDirector
 	}
-	return fmt.Sprintf(helpOfficial, d.units[r.ID.UnitKey].Name)
+	return fmt.Sprintf(helpOfficial, d.env.units[r.ID.UnitKey].Name)
 }
 
 // unknown handles text that is no command: the text a bare 整改方案 or 下发
 // waits for, a stage named in answer to 1/2, or else the help.
-func (d *Dispatcher) unknown(ctx context.Context, r *Request) error {
+func (d *Conversations) unknown(ctx context.Context, r *Request) error {
 	if r.In.Kind == rules.MsgText && r.Body != "" {
-		a, ok, err := d.takeAwaiting(ctx, r)
+		a, ok, err := d.env.takeAwaiting(ctx, r)
 		if err != nil {
 			return err
 		}
@@ -421,43 +420,43 @@ func (d *Dispatcher) unknown(ctx context.Context, r *Request) error {
 			switch {
 			case a.Kind == "plan" && r.ID.Role == rules.RoleOfficial:
 				if msg := planProblem(r.Body); msg != "" {
-					return d.keepAwaiting(ctx, r, a, msg)
+					return d.env.keepAwaiting(ctx, r, a, msg)
 				}
-				if err := d.planOpen(ctx, r); err != nil {
+				if err := d.off.planOpen(ctx, r); err != nil {
 					return err
 				}
-				return d.askPlan(ctx, r, r.Body)
+				return d.off.askPlan(ctx, r, r.Body)
 			case a.Kind == "broadcast" && r.ID.Role == rules.RoleDirector:
 				if msg := noticeProblem(r.Body); msg != "" {
-					return d.keepAwaiting(ctx, r, a, msg)
+					return d.env.keepAwaiting(ctx, r, a, msg)
 				}
-				return d.askBroadcast(ctx, r, r.Body, nil)
+				return d.dir.askBroadcast(ctx, r, r.Body, nil)
 			}
 		}
 		if r.ID.Role == rules.RoleOfficial {
 			var pc pendingChoice
-			ok, err := d.getState(ctx, choiceKey(r.ID.Remark), &pc)
+			ok, err := d.env.getState(ctx, choiceKey(r.ID.Remark), &pc)
 			if err != nil {
 				return err
 			}
 			if s, found := parseStage(r.Text); ok && found && slices.Contains(pc.Stages, s) {
-				return d.refile(ctx, r, pc, s)
+				return d.off.refile(ctx, r, pc, s)
 			}
 		}
 	}
 	if r.Prose != "" {
-		return d.reply(ctx, r, proseGuidance(r.Prose))
+		return d.env.reply(ctx, r, proseGuidance(r.Prose))
 	}
 	text := d.helpText(r)
 	if r.Text != "" && r.Word == OnUnknown {
 		text = "抱歉，没有识别“" + clip(r.Text, 20) + "”。" + text
 	}
-	return d.reply(ctx, r, text)
+	return d.env.reply(ctx, r, text)
 }
 
 // keepAwaiting puts a pending command back after a text that failed its
 // checks, and answers with what was wrong.
-func (d *Dispatcher) keepAwaiting(ctx context.Context, r *Request, a awaiting, msg string) error {
+func (d *env) keepAwaiting(ctx context.Context, r *Request, a awaiting, msg string) error {
 	if err := d.putState(ctx, awaitKey(r.ID.Remark), a); err != nil {
 		return err
 	}
@@ -465,8 +464,8 @@ func (d *Dispatcher) keepAwaiting(ctx context.Context, r *Request, a awaiting, m
 }
 
 // unsupported answers voice, video, stickers and the like.
-func (d *Dispatcher) unsupported(ctx context.Context, r *Request) error {
-	return d.reply(ctx, r, textUnsupported)
+func (d *Conversations) unsupported(ctx context.Context, r *Request) error {
+	return d.env.reply(ctx, r, textUnsupported)
 }
 
 // parseStage reads a stage name as people type it.

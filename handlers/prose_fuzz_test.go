@@ -30,10 +30,10 @@ func FuzzProseNeverCommand(f *testing.F) {
 		if !utf8.ValidString(rest) || !unicode.Is(unicode.Han, first) {
 			return
 		}
-		if word, prose := handlers.RouteOf(h.D, w+rest); word == w || prose != w {
+		if word, prose := handlers.RouteOf(h.Intake, w+rest); word == w || prose != w {
 			t.Fatalf("%q routed to %q (prose %q), want prose of %q", w+rest, word, prose, w)
 		}
-		if word, _ := handlers.RouteOf(h.D, w+" "+rest); word != w {
+		if word, _ := handlers.RouteOf(h.Intake, w+" "+rest); word != w {
 			t.Fatalf("%q routed to %q, want the command", w+" "+rest, word)
 		}
 	})

@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"log/slog"
+	"sync"
 	"time"
 
 	"dudaobot/rules"
@@ -26,6 +27,20 @@ type senderRate struct {
 	mutedUntil time.Time
 }
 
+// rateLimiter counts each sender's commands in memory. Its mutex guards
+// the counts only (no I/O under it).
+type rateLimiter struct {
+	replier
+	perWindow int // Options.RateLimit; negative: off
+
+	mu    sync.Mutex
+	rates map[string]*senderRate // sender → recent commands
+}
+
+func newRateLimiter(rep replier, perWindow int) *rateLimiter {
+	return &rateLimiter{replier: rep, perWindow: perWindow, rates: map[string]*senderRate{}}
+}
+
 type rateVerdict int
 
 const (
@@ -35,11 +50,11 @@ const (
 )
 
 // limit applies the per-sender rate limit; it runs after identify, on the
-// sender's worker, and only counts in memory (no I/O under d.mu).
-func (d *Dispatcher) limit(next Handler) Handler {
+// sender's worker, and only counts in memory (no I/O under the mutex).
+func (d *rateLimiter) limit(next Handler) Handler {
 	return func(ctx context.Context, r *Request) error {
 		switch {
-		case d.o.RateLimit < 0:
+		case d.perWindow < 0:
 			return next(ctx, r)
 		case r.In.Kind == rules.MsgFile || r.In.Kind == rules.MsgImage:
 			return next(ctx, r)
@@ -49,7 +64,7 @@ func (d *Dispatcher) limit(next Handler) Handler {
 		switch d.admit(r.sender, r.At) {
 		case rateJustMuted:
 			d.log.Warn("sender rate-limited", slog.String("remark", r.ID.Remark), slog.String("msg_id", r.In.Key.MsgID),
-				slog.Int("limit", d.o.RateLimit), slog.Duration("window", rateWindow))
+				slog.Int("limit", d.perWindow), slog.Duration("window", rateWindow))
 			if r.ID.Role == rules.RoleStranger {
 				return nil // strangers hear once a day, from refuseStranger
 			}
@@ -63,7 +78,7 @@ func (d *Dispatcher) limit(next Handler) Handler {
 }
 
 // admit counts one command of sender at at.
-func (d *Dispatcher) admit(sender string, at time.Time) rateVerdict {
+func (d *rateLimiter) admit(sender string, at time.Time) rateVerdict {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	s := d.rates[sender]
@@ -87,7 +102,7 @@ func (d *Dispatcher) admit(sender string, at time.Time) rateVerdict {
 		i++
 	}
 	s.times = append(s.times[i:], at)
-	if len(s.times) > d.o.RateLimit {
+	if len(s.times) > d.perWindow {
 		s.times, s.mutedUntil = nil, at.Add(rateWindow)
 		return rateJustMuted
 	}

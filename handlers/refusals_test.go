@@ -311,7 +311,7 @@ func TestBindingCode(t *testing.T) {
 		t.Errorf("6th wrong code → %s", got)
 	}
 	// A new session forgets the binding.
-	if err := h.D.ForgetSessions(context.Background()); err != nil {
+	if err := h.Intake.ForgetSessions(context.Background()); err != nil {
 		t.Fatal(err)
 	}
 	h.At(2027, time.January, 11, 9, 0)

@@ -9,14 +9,25 @@ import (
 	"strings"
 	"time"
 
+	"dudaobot/clock"
 	"dudaobot/rules"
 )
+
+// replier builds the replies to a message. Intake (refusals, flood
+// control, a handler's error) and every command reply through it.
+type replier struct {
+	clock clock.Clock
+	log   *slog.Logger
+	// replaceable: readOnly may mark answers replaceable
+	// (Options.RateLimit >= 0).
+	replaceable bool
+}
 
 // fail is the one place where a handler's error becomes a reply: a
 // *UserError says what to do instead; anything else is logged with its
 // whole %w chain and answered with a fixed apology, so no internal text ever
 // reaches a user.
-func (d *Dispatcher) fail(ctx context.Context, r *Request, err error) {
+func (d *replier) fail(ctx context.Context, r *Request, err error) {
 	msg := genericFailure
 	var ue *UserError
 	if errors.As(err, &ue) {
@@ -33,7 +44,7 @@ func (d *Dispatcher) fail(ctx context.Context, r *Request, err error) {
 
 // replyTo is where answers to r go: the group it came from, the configured
 // remark, or (strangers and code-bound contacts) this session's handle.
-func (d *Dispatcher) replyTo(r *Request) rules.Recipient {
+func (d *replier) replyTo(r *Request) rules.Recipient {
 	switch {
 	case r.In.Group != "":
 		return rules.Recipient{Group: r.In.Group}
@@ -47,7 +58,7 @@ func (d *Dispatcher) replyTo(r *Request) rules.Recipient {
 
 // replyKey is deterministic per message and reply number, so re-running a
 // message after a crash queues nothing twice.
-func (d *Dispatcher) replyKey(r *Request) string {
+func (d *replier) replyKey(r *Request) string {
 	r.replies++
 	who := r.ID.Remark
 	if who == "" {
@@ -58,7 +69,7 @@ func (d *Dispatcher) replyKey(r *Request) string {
 
 // replyMsg builds the next reply to r without queueing it (for outs
 // callbacks that commit with a state change).
-func (d *Dispatcher) replyMsg(r *Request, text string) rules.Outgoing {
+func (d *replier) replyMsg(r *Request, text string) rules.Outgoing {
 	m := rules.Outgoing{Kind: "reply", Key: d.replyKey(r), To: d.replyTo(r), Text: text, CreatedAt: d.clock.Now()}
 	if r.replaceable {
 		to := m.To.Remark + "|" + m.To.UserName + "|" + m.To.Group
@@ -72,9 +83,9 @@ func (d *Dispatcher) replyMsg(r *Request, text string) rules.Outgoing {
 // answer, the newest, instead of 120 stale ones ahead of everyone else.
 // Only answers that change nothing: nothing stored is lost. This is the
 // queue half of flood control: Options.RateLimit < 0 turns it off too.
-func (d *Dispatcher) readOnly(h Handler) Handler {
+func (d *replier) readOnly(h Handler) Handler {
 	return func(ctx context.Context, r *Request) error {
-		r.replaceable = d.o.RateLimit >= 0
+		r.replaceable = d.replaceable
 		return h(ctx, r)
 	}
 }
@@ -85,7 +96,7 @@ func (d *Dispatcher) readOnly(h Handler) Handler {
 // step (return d.reply(...)), so deferring the write changes no order in
 // the outbox. Keep it so: a handler that wrote other outbox rows AFTER a
 // reply would see them sent before the reply.
-func (d *Dispatcher) reply(_ context.Context, r *Request, text string) error {
+func (d *replier) reply(_ context.Context, r *Request, text string) error {
 	r.outs = append(r.outs, d.replyMsg(r, text))
 	return nil
 }
@@ -96,7 +107,7 @@ func msgKey(kind string, r *Request) string {
 }
 
 // toOfficials builds one message per official of the unit.
-func (d *Dispatcher) toOfficials(unitKey, kind, keyPrefix, text string, now time.Time) []rules.Outgoing {
+func (d *env) toOfficials(unitKey, kind, keyPrefix, text string, now time.Time) []rules.Outgoing {
 	var out []rules.Outgoing
 	for _, p := range d.officials[unitKey] {
 		out = append(out, rules.Outgoing{
@@ -108,7 +119,7 @@ func (d *Dispatcher) toOfficials(unitKey, kind, keyPrefix, text string, now time
 }
 
 // audit writes one audit row; a failure is an error of the handler.
-func (d *Dispatcher) audit(ctx context.Context, r *Request, action, unitKey, detail string) error {
+func (d *env) audit(ctx context.Context, r *Request, action, unitKey, detail string) error {
 	e := rules.AuditEntry{At: d.clock.Now(), Actor: r.ID.Remark, Action: action, Year: d.year, UnitKey: unitKey, Detail: detail}
 	if err := d.store.Audit(ctx, e); err != nil {
 		return fmt.Errorf("handlers: audit %s: %w", action, err)

@@ -6,9 +6,9 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
+	"sync"
 	"time"
 
-	"dudaobot/docstore"
 	"dudaobot/rules"
 )
 
@@ -30,6 +30,13 @@ type savedCheck struct {
 	Check        rules.ReportCheck `json:"check"`
 }
 
+// reportChecks run the content checks of self-assessment reports beside
+// their receipts; wg counts the checks and follow-ups still running.
+type reportChecks struct {
+	*env
+	wg sync.WaitGroup
+}
+
 func reportCheckKey(year int, unitKey string) string {
 	return fmt.Sprintf("handlers:reportcheck:%d:%s", year, unitKey)
 }
@@ -44,16 +51,17 @@ type pendingCheck struct {
 // background; nil when there is nothing to check. It runs detached from
 // the message's context (the follow-up outlives the handler), bounded by
 // the reader's own deadline.
-func (d *Dispatcher) startReportCheck(ctx context.Context, unit rules.Unit, doc stored) *pendingCheck {
+func (d *reportChecks) startReportCheck(ctx context.Context, unit rules.Unit, doc stored) *pendingCheck {
 	if d.o.Reports == nil || doc.Path == "" {
 		return nil
 	}
 	p := &pendingCheck{done: make(chan rules.ReportCheck, 1)}
 	ctx = context.WithoutCancel(ctx)
-	d.checks.Add(1)
+	d.wg.Add(1)
 	go func() {
-		defer d.checks.Done()
-		text, pages, unread := d.o.Reports.ReadReport(ctx, doc.Path, docstore.ExtOf(doc.Path))
+		defer d.wg.Done()
+		_, ext := d.files.Name(doc.Path)
+		text, pages, unread := d.o.Reports.ReadReport(ctx, doc.Path, ext)
 		if unread != "" {
 			p.done <- rules.UnreadReport(unread)
 			return
@@ -84,7 +92,7 @@ func (p *pendingCheck) wait(budget time.Duration) bool {
 // finishReportCheck stores the check of the saved submission (when it is
 // the unit's latest version) and, when the receipt went without it, sends
 // the line as a second short message once the check is done.
-func (d *Dispatcher) finishReportCheck(ctx context.Context, r *Request, p *pendingCheck, inReceipt bool, saved rules.Submission) {
+func (d *reportChecks) finishReportCheck(ctx context.Context, r *Request, p *pendingCheck, inReceipt bool, saved rules.Submission) {
 	if p == nil || saved.ID == 0 {
 		return
 	}
@@ -109,9 +117,9 @@ func (d *Dispatcher) finishReportCheck(ctx context.Context, r *Request, p *pendi
 		finish(p.check)
 		return
 	}
-	d.checks.Add(1)
+	d.wg.Add(1)
 	go func() {
-		defer d.checks.Done()
+		defer d.wg.Done()
 		finish(<-p.done)
 	}()
 }
@@ -119,7 +127,7 @@ func (d *Dispatcher) finishReportCheck(ctx context.Context, r *Request, p *pendi
 // saveReportCheck keeps the check if saved is the unit's latest version of
 // its self-assessment report: a slow check of version 1 never overwrites
 // the check of version 2.
-func (d *Dispatcher) saveReportCheck(ctx context.Context, saved rules.Submission, c rules.ReportCheck) error {
+func (d *reportChecks) saveReportCheck(ctx context.Context, saved rules.Submission, c rules.ReportCheck) error {
 	key := reportCheckKey(saved.Year, saved.UnitKey)
 	var prev savedCheck
 	ok, err := d.getState(ctx, key, &prev)
@@ -141,7 +149,7 @@ func (d *Dispatcher) saveReportCheck(ctx context.Context, saved rules.Submission
 
 // latestReportCheck is the check of the unit's latest self-assessment
 // report; ok is false when none was checked.
-func (d *Dispatcher) latestReportCheck(ctx context.Context, unitKey string) (savedCheck, bool, error) {
+func (d *reportChecks) latestReportCheck(ctx context.Context, unitKey string) (savedCheck, bool, error) {
 	var s savedCheck
 	ok, err := d.getState(ctx, reportCheckKey(d.year, unitKey), &s)
 	return s, ok, err
@@ -149,11 +157,11 @@ func (d *Dispatcher) latestReportCheck(ctx context.Context, unitKey string) (sav
 
 // WaitReportChecks waits for the report checks still running (tests, and
 // a clean stop).
-func (d *Dispatcher) WaitReportChecks() { d.checks.Wait() }
+func (d *Conversations) WaitReportChecks() { d.checks.wg.Wait() }
 
 // checkDetail is 检查详情 [单位]: the full content check of the unit's
 // latest self-assessment report. Officials see their own unit only.
-func (d *Dispatcher) checkDetail(ctx context.Context, r *Request) error {
+func (d *reportChecks) checkDetail(ctx context.Context, r *Request) error {
 	name := strings.Join(r.Args, "")
 	var unit rules.Unit
 	switch {

@@ -199,7 +199,7 @@ type Request struct {
 	// replaceable: the answers of a read-only command, replaced while
 	// still queued by the same command's newer answers (see readOnly).
 	replaceable bool
-	outs        []rules.Outgoing // replies not yet written (see Dispatcher.finish)
+	outs        []rules.Outgoing // replies not yet written (see Intake.finish)
 }
 
 // Arg returns the i-th argument or "".

@@ -9,58 +9,60 @@ import (
 // are normalised (half-width, no separators); the router also matches a word
 // typed without a space before its argument. The 帮助 texts, one per role,
 // are in texts.go.
-func (d *Dispatcher) routes() *Router {
+func (d *Conversations) routes() *Router {
 	m := NewRouter()
+	ro := d.env.readOnly      // answers that change nothing (reply.go)
+	isUnit := d.env.isUnitArg // the argument names a unit
 
 	// Everyone configured.
-	m.Handle("帮助", Members|InGroups, d.readOnly(d.help)) // the commands of the sender's role
-	m.Handle("菜单", Members|InGroups, d.readOnly(d.help))
-	m.Handle("help", Members|InGroups, d.readOnly(d.help))
-	m.Handle("状态", Members, d.readOnly(d.status)) // official: own unit; director: 总览
-	m.Handle(OnFile, Members, d.file)             // submission; director: pairs with 反馈/下发
-	m.Handle(OnOther, Members, d.unsupported)     // 暂不支持此类消息
-	m.Handle(OnUnknown, Members, d.unknown)       // awaited text, or the help
+	m.Handle("帮助", Members|InGroups, ro(d.help)) // the commands of the sender's role
+	m.Handle("菜单", Members|InGroups, ro(d.help))
+	m.Handle("help", Members|InGroups, ro(d.help))
+	m.Handle("状态", Members, ro(d.status))     // official: own unit; director: 总览
+	m.Handle(OnFile, Members, d.file)         // submission; director: pairs with 反馈/下发
+	m.Handle(OnOther, Members, d.unsupported) // 暂不支持此类消息
+	m.Handle(OnUnknown, Members, d.unknown)   // awaited text, or the help
 
 	// Officials, for their own unit.
-	m.Handle("整改方案", Officials, d.textPlan)     // plan as text, previewed
-	m.Handle("撤回", Officials, d.withdraw)       // the sender's last submission, within 30 minutes
-	m.Handle("补充材料", Officials, d.asSupporting) // the last file is supporting material, not a new version
-	m.Handle("1", Members, d.choose)            // answers 「请回复 1 … / 2 …」
+	m.Handle("整改方案", Officials, d.off.textPlan)     // plan as text, previewed
+	m.Handle("撤回", Officials, d.off.withdraw)       // the sender's last submission, within 30 minutes
+	m.Handle("补充材料", Officials, d.off.asSupporting) // the last file is supporting material, not a new version
+	m.Handle("1", Members, d.choose)                // answers 「请回复 1 … / 2 …」
 	m.Handle("2", Members, d.choose)
 	m.Handle("3", Members, d.choose)
-	m.Handle("收到", Officials|InGroups, d.ack)            // acknowledges every open notice
-	m.Handle("查询", Members, d.readOnly(d.query))         // officials: own unit only (BOLA)
-	m.Handle("检查详情", Members, d.readOnly(d.checkDetail)) // the latest self-assessment report's content check; officials: own unit only
+	m.Handle("收到", Officials|InGroups, d.off.ack)       // acknowledges every open notice
+	m.Handle("查询", Members, ro(d.dir.query))            // officials: own unit only (BOLA)
+	m.Handle("检查详情", Members, ro(d.checks.checkDetail)) // the latest self-assessment report's content check; officials: own unit only
 
 	// Directors.
-	m.Handle("总览", Directors, d.readOnly(d.overview)) // counts per stage, missing units
-	m.Handle("未交", Directors, d.readOnly(d.missing))  // [阶段]
-	m.Handle("逾期", Directors, d.readOnly(d.overdue))
-	m.Handle("催办", Directors, d.remind)                      // <单位|全部>
-	m.Handle("督导结束", Directors, d.inspectionEnd)             // <日期>
-	m.Handle("反馈", Directors, d.feedback)                    // <单位> + a file within 10 minutes
-	m.Handle("整改期限", Directors, d.rectificationDue)          // <单位> <日期>
-	m.Handle("下发", Directors, d.broadcast)                   // [文字], or a file within 10 minutes
-	m.Handle("未回复", Directors, d.readOnly(d.unacknowledged)) // units without 收到
-	m.Handle("导出", Directors, d.export)                      // the Excel ledger as a file
-	m.Handle("受检单位", Directors, d.inspected)                 // [单位 …]: this year's inspected units (preview, 确认)
-	m.Handle("绑定列表", Directors, d.readOnly(d.bindingList))   // who acts by a binding code, since when, which code
-	m.Handle("解绑", Directors, d.askUnbind)                   // <备注名|姓名>: end a code binding (preview, 确认)
+	m.Handle("总览", Directors, ro(d.dir.overview)) // counts per stage, missing units
+	m.Handle("未交", Directors, ro(d.dir.missing))  // [阶段]
+	m.Handle("逾期", Directors, ro(d.dir.overdue))
+	m.Handle("催办", Directors, d.dir.remind)              // <单位|全部>
+	m.Handle("督导结束", Directors, d.dir.inspectionEnd)     // <日期>
+	m.Handle("反馈", Directors, d.dir.feedback)            // <单位> + a file within 10 minutes
+	m.Handle("整改期限", Directors, d.dir.rectificationDue)  // <单位> <日期>
+	m.Handle("下发", Directors, d.dir.broadcast)           // [文字], or a file within 10 minutes
+	m.Handle("未回复", Directors, ro(d.dir.unacknowledged)) // units without 收到
+	m.Handle("导出", Directors, d.dir.export)              // the Excel ledger as a file
+	m.Handle("受检单位", Directors, d.dir.inspected)         // [单位 …]: this year's inspected units (preview, 确认)
+	m.Handle("绑定列表", Directors, ro(d.binds.bindingList)) // who acts by a binding code, since when, which code
+	m.Handle("解绑", Directors, d.binds.askUnbind)         // <备注名|姓名>: end a code binding (preview, 确认)
 
 	// Answers to a preview (下发, 反馈, 督导结束, 整改期限, 整改方案 text).
-	m.Handle("确认", Members, d.confirm)
-	m.Handle("取消", Members, d.cancel)
+	m.Handle("确认", Members, d.confirms.confirm)
+	m.Handle("取消", Members, d.confirms.cancel)
 
 	// Strangers: a one-time code from `dudaobot codes`.
-	m.Handle("绑定", Strangers|Members, d.bind)
+	m.Handle("绑定", Strangers|Members, d.binds.bind)
 
 	// Arguments that parse exactly may follow their word after any
 	// separator or glued to it (「查询财政局」); see Router.Arg.
-	m.Arg("查询", d.isUnitArg)
-	m.Arg("检查详情", d.isUnitArg)
-	m.Arg("反馈", d.isUnitArg)
-	m.Arg("催办", func(a []string) bool { return isAllArg(a) || d.isUnitArg(a) })
-	m.Arg("整改期限", func(a []string) bool { return len(a) >= 2 && d.isUnitArg(a[:1]) && isDateArg(a[1:]) })
+	m.Arg("查询", isUnit)
+	m.Arg("检查详情", isUnit)
+	m.Arg("反馈", isUnit)
+	m.Arg("催办", func(a []string) bool { return isAllArg(a) || isUnit(a) })
+	m.Arg("整改期限", func(a []string) bool { return len(a) >= 2 && isUnit(a[:1]) && isDateArg(a[1:]) })
 	m.Arg("督导结束", isDateArg)
 	m.Arg("绑定", isCodeArg)
 	m.Arg("未交", func(a []string) bool { _, ok := parseStage(strings.Join(a, "")); return ok })
@@ -69,15 +71,15 @@ func (d *Dispatcher) routes() *Router {
 
 // middleware is the fixed order every message goes through. The first three
 // run inside Accept; handoff queues the rest to the sender's worker.
-func (d *Dispatcher) middleware() Middleware {
-	return Chain(d.recoverer, d.logger, d.dedupe, d.afterDedupe())
+func (d *Intake) middleware() Middleware {
+	return Chain(recoverer(d.log), logger(d.log), d.dedupe, d.afterDedupe())
 }
 
 // afterDedupe is the part of the chain after the inbox row is recorded:
 // AcceptBatch records a whole batch itself and enters here per message.
-func (d *Dispatcher) afterDedupe() Middleware {
-	return Chain(d.handoff, d.identify, d.limit, d.authorise)
+func (d *Intake) afterDedupe() Middleware {
+	return Chain(d.handoff, d.identify, d.rate.limit, d.authorise)
 }
 
 // serve calls the matched route's handler.
-func (d *Dispatcher) serve(ctx context.Context, r *Request) error { return r.route.h(ctx, r) }
+func serve(ctx context.Context, r *Request) error { return r.route.h(ctx, r) }

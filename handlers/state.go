@@ -47,7 +47,7 @@ func awaitKey(remark string) string  { return "handlers:await:" + remark }
 func heldKey(remark string) string   { return "handlers:held:" + remark }
 
 // getState decodes a JSON state value; ok is false when there is none.
-func (d *Dispatcher) getState(ctx context.Context, key string, v any) (bool, error) {
+func (d *env) getState(ctx context.Context, key string, v any) (bool, error) {
 	s, ok, err := d.store.GetState(ctx, key)
 	if err != nil {
 		return false, fmt.Errorf("handlers: get state %s: %w", key, err)
@@ -61,7 +61,7 @@ func (d *Dispatcher) getState(ctx context.Context, key string, v any) (bool, err
 	return true, nil
 }
 
-func (d *Dispatcher) putState(ctx context.Context, key string, v any) error {
+func (d *env) putState(ctx context.Context, key string, v any) error {
 	b, err := json.Marshal(v)
 	if err != nil {
 		return fmt.Errorf("handlers: encode state %s: %w", key, err)
@@ -72,8 +72,8 @@ func (d *Dispatcher) putState(ctx context.Context, key string, v any) error {
 	return nil
 }
 
-func (d *Dispatcher) deleteState(ctx context.Context, key string) error {
-	if err := d.store.DeleteState(ctx, key); err != nil && !d.isNotFound(err) {
+func (d *env) deleteState(ctx context.Context, key string) error {
+	if err := d.store.DeleteState(ctx, key); err != nil && !isNotFound(err) {
 		return fmt.Errorf("handlers: delete state %s: %w", key, err)
 	}
 	return nil
@@ -81,7 +81,7 @@ func (d *Dispatcher) deleteState(ctx context.Context, key string) error {
 
 // takeAwaiting returns and clears the sender's pending command if it is
 // still fresh at r.At.
-func (d *Dispatcher) takeAwaiting(ctx context.Context, r *Request) (awaiting, bool, error) {
+func (d *env) takeAwaiting(ctx context.Context, r *Request) (awaiting, bool, error) {
 	var a awaiting
 	ok, err := d.getState(ctx, awaitKey(r.ID.Remark), &a)
 	if err != nil || !ok {
@@ -98,7 +98,7 @@ func (d *Dispatcher) takeAwaiting(ctx context.Context, r *Request) (awaiting, bo
 
 // takeHeld returns and clears the director's held file if it is still
 // fresh at r.At.
-func (d *Dispatcher) takeHeld(ctx context.Context, r *Request) (heldFile, bool, error) {
+func (d *env) takeHeld(ctx context.Context, r *Request) (heldFile, bool, error) {
 	var h heldFile
 	ok, err := d.getState(ctx, heldKey(r.ID.Remark), &h)
 	if err != nil || !ok {

@@ -125,6 +125,6 @@ func isCodeArg(a []string) bool {
 }
 
 // isUnitArg reports whether the arguments name at least one unit.
-func (d *Dispatcher) isUnitArg(a []string) bool {
+func (d *env) isUnitArg(a []string) bool {
 	return len(a) > 0 && len(MatchUnit(d.o.Units, strings.Join(a, ""))) > 0
 }

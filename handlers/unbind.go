@@ -10,8 +10,8 @@ import (
 
 // bindingList is 绑定列表: the contacts acting as a configured person by a
 // code, since when and by which code (its id, never the code itself).
-func (d *Dispatcher) bindingList(ctx context.Context, r *Request) error {
-	bs, err := d.store.ActiveBindings(ctx)
+func (d *bindings) bindingList(ctx context.Context, r *Request) error {
+	bs, err := d.inbox.ActiveBindings(ctx)
 	if err != nil {
 		return fmt.Errorf("handlers: binding list: %w", err)
 	}
@@ -29,13 +29,13 @@ func (d *Dispatcher) bindingList(ctx context.Context, r *Request) error {
 
 // askUnbind is 解绑 <remark or name>: it previews ending a person's code
 // bindings and waits for 确认.
-func (d *Dispatcher) askUnbind(ctx context.Context, r *Request) error {
+func (d *bindings) askUnbind(ctx context.Context, r *Request) error {
 	arg := strings.Join(r.Args, "")
 	same := func(s string) bool { return s != "" && strings.ReplaceAll(Normalize(s, ""), " ", "") == arg }
 	if arg == "" {
 		return d.reply(ctx, r, "请按“解绑 备注名”发送，如“解绑 财政-张三”；发送“绑定列表”查看当前绑定。")
 	}
-	bs, err := d.store.ActiveBindings(ctx)
+	bs, err := d.inbox.ActiveBindings(ctx)
 	if err != nil {
 		return fmt.Errorf("handlers: unbind: %w", err)
 	}
@@ -59,22 +59,16 @@ func (d *Dispatcher) askUnbind(ctx context.Context, r *Request) error {
 	}
 	preview := fmt.Sprintf("即将解除%s的绑定（%s）。解除后该微信号不再代表此人，需重新获取绑定码，或由督导办设置备注名。",
 		d.personLabel(match[0].Remark), strings.Join(lines, "；"))
-	return d.ask(ctx, r, pendingConfirm{Kind: confirmUnbind, Text: match[0].Remark}, preview)
+	return d.confirms.ask(ctx, r, pendingConfirm{Kind: confirmUnbind, Text: match[0].Remark}, preview)
 }
 
 // unbind ends the confirmed person's code bindings (audited by the store).
-func (d *Dispatcher) unbind(ctx context.Context, r *Request, remark string) error {
-	ended, err := d.store.EndBindings(ctx, remark, rules.BindingEndUnbind, r.ID.Remark, r.At)
+func (d *bindings) unbind(ctx context.Context, r *Request, remark string) error {
+	ended, err := d.inbox.EndBindings(ctx, remark, rules.BindingEndUnbind, r.ID.Remark, r.At)
 	if err != nil {
 		return fmt.Errorf("handlers: unbind %s: %w", remark, err)
 	}
-	d.mu.Lock()
-	for user, rm := range d.sessions {
-		if rm == remark {
-			delete(d.sessions, user)
-		}
-	}
-	d.mu.Unlock()
+	d.endSessions(remark)
 	if len(ended) == 0 {
 		return d.reply(ctx, r, "“"+remark+"”的绑定已结束（已设置备注名或微信重新登录），无需解除。")
 	}
@@ -82,7 +76,7 @@ func (d *Dispatcher) unbind(ctx context.Context, r *Request, remark string) erro
 }
 
 // personLabel is 「县财政局 张三（财政-张三）」.
-func (d *Dispatcher) personLabel(remark string) string {
+func (d *bindings) personLabel(remark string) string {
 	id, ok := d.people[remark]
 	if !ok {
 		return "“" + remark + "”"

@@ -14,7 +14,7 @@ const withdrawWindow = 30 * time.Minute
 
 // lastSubmission is the sender's unit's latest live submission; ok is false
 // when the unit has none.
-func (d *Dispatcher) lastSubmission(ctx context.Context, r *Request) (rules.Submission, bool, error) {
+func (d *official) lastSubmission(ctx context.Context, r *Request) (rules.Submission, bool, error) {
 	subs, err := d.store.Submissions(ctx, d.year, r.ID.UnitKey)
 	if err != nil {
 		return rules.Submission{}, false, fmt.Errorf("handlers: submissions %s: %w", r.ID.UnitKey, err)
@@ -33,7 +33,7 @@ func (d *Dispatcher) lastSubmission(ctx context.Context, r *Request) (rules.Subm
 // withdraw it, and only the unit's latest, so version numbers stay
 // contiguous: the row and the file stay for the audit, the version counts
 // nowhere, and the next file of that stage takes its number again.
-func (d *Dispatcher) withdraw(ctx context.Context, r *Request) error {
+func (d *official) withdraw(ctx context.Context, r *Request) error {
 	last, ok, err := d.lastSubmission(ctx, r)
 	if err != nil {
 		return err
@@ -60,7 +60,7 @@ func (d *Dispatcher) withdraw(ctx context.Context, r *Request) error {
 }
 
 // dropChoiceFor clears a pending 1/2 question about submission id.
-func (d *Dispatcher) dropChoiceFor(ctx context.Context, r *Request, id int64) error {
+func (d *official) dropChoiceFor(ctx context.Context, r *Request, id int64) error {
 	var pc pendingChoice
 	ok, err := d.getState(ctx, choiceKey(r.ID.Remark), &pc)
 	if err != nil || !ok || pc.SubmissionID != id {
@@ -85,7 +85,7 @@ func submissionName(s rules.Submission) string {
 // a stage (within 10 minutes) is kept as supporting material instead. The
 // version is withdrawn (kept for the audit) and the same file is stored as
 // supporting material with its own receipt.
-func (d *Dispatcher) asSupporting(ctx context.Context, r *Request) error {
+func (d *official) asSupporting(ctx context.Context, r *Request) error {
 	last, ok, err := d.lastSubmission(ctx, r)
 	if err != nil {
 		return err

@@ -152,11 +152,11 @@ func TestConfirmSurvivesRestart(t *testing.T) {
 	if !due.RectificationDue.IsZero() {
 		t.Fatalf("整改期限 set before 确认: %v", due.RectificationDue)
 	}
-	d2, err := handlers.New(h.Opts) // the restarted process
+	in2, conv2, err := handlers.New(h.Opts) // the restarted process
 	if err != nil {
 		t.Fatal(err)
 	}
-	h.D = d2
+	h.Intake, h.Conv = in2, conv2
 	h.At(2027, time.April, 30, 18, 9)
 	h.Text(dir, "确认")
 	out := h.Drain()

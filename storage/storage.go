@@ -34,13 +34,15 @@ import (
 	"gorm.io/gorm/logger"
 )
 
-// Errors returned by the Store; compare with errors.Is.
+// Errors returned by the Store; compare with errors.Is. They are the
+// domain's own values, so callers above storage test rules.ErrNotFound and
+// rules.ErrConflict without importing storage.
 var (
 	// ErrNotFound means the row asked for does not exist.
-	ErrNotFound = errors.New("not found")
+	ErrNotFound = rules.ErrNotFound
 	// ErrConflict means a uniqueness rule was violated or the row is in a
 	// state that does not allow the change.
-	ErrConflict = errors.New("conflict")
+	ErrConflict = rules.ErrConflict
 )
 
 // Driver names accepted in Options.Driver.

@@ -572,7 +572,7 @@ func (h *Harness) Settle() {
 	sentinel := h.backups[int(n)%len(h.backups)]
 	h.Say(sentinel, "帮助")
 	h.WaitFor(sentinel, TextHas("您可以"))
-	h.App.Dispatcher.Wait()
+	h.App.Intake.Wait()
 	h.waitOutboxIdle()
 }
 

@@ -1,4 +1,4 @@
-// Package handlerstest drives a real handlers.Dispatcher in tests: a real
+// Package handlerstest drives a real handlers.Intake and Conversations in tests: a real
 // SQLite storage.Store and docstore under t.TempDir(), the shipped roster
 // from config.yaml, a clock.Fake in the configured zone, and messages run
 // synchronously, so a test reads as a conversation:
@@ -8,7 +8,7 @@
 //	out := h.Drain() // everything queued to the outbox since the last Drain
 //
 // The bot adapter's end-to-end tests can reuse Setup to build the same
-// Dispatcher and feed it through wxsim instead.
+// Intake and feed it through wxsim instead.
 package handlerstest
 
 import (
@@ -25,6 +25,7 @@ import (
 	"testing"
 	"time"
 
+	"dudaobot/app"
 	"dudaobot/clock"
 	"dudaobot/config"
 	"dudaobot/docstore"
@@ -33,10 +34,11 @@ import (
 	"dudaobot/storage"
 )
 
-// Harness is a Dispatcher on real storage with a fake clock.
+// Harness is the Intake and Conversations on real storage with a fake clock.
 type Harness struct {
 	TB     testing.TB
-	D      *handlers.Dispatcher
+	Intake *handlers.Intake
+	Conv   *handlers.Conversations
 	Store  *storage.Store
 	Files  *docstore.Store
 	Clock  *clock.Fake
@@ -48,7 +50,7 @@ type Harness struct {
 	n int // message counter for MsgIDs
 }
 
-// Option adjusts the Dispatcher's options before New builds it.
+// Option adjusts the options before handlers.New builds the harness.
 type Option func(*handlers.Options)
 
 // Async leaves Synchronous off: the test calls D.Start and D.Stop.
@@ -103,21 +105,22 @@ func New(tb testing.TB, opts ...Option) *Harness {
 		tb.Fatalf("handlerstest: ensure year: %v", err)
 	}
 	o := handlers.Options{
-		Store: st, Files: files, Clock: fc,
+		Inbox: st, Submissions: st, Broadcasts: st, State: st,
+		Files: app.HandlerFiles{Store: files}, Clock: fc,
 		Calendar: cfg.Calendar(), Units: units, Directors: cfg.Directors(),
 		MaxFileBytes: cfg.WeChat.MaxFileBytes(), AllowedTypes: cfg.WeChat.AllowedTypes,
 		Groups: cfg.WeChat.Groups, BotName: "督导办机器人",
-		ErrNotFound: storage.ErrNotFound, Synchronous: true,
-		CodeKey: []byte("handlerstest binding-code secret"),
+		Synchronous: true,
+		CodeKey:     []byte("handlerstest binding-code secret"),
 	}
 	for _, opt := range opts {
 		opt(&o)
 	}
-	d, err := handlers.New(o)
+	in, conv, err := handlers.New(o)
 	if err != nil {
-		tb.Fatalf("handlerstest: new dispatcher: %v", err)
+		tb.Fatalf("handlerstest: new intake: %v", err)
 	}
-	return &Harness{TB: tb, D: d, Store: st, Files: files, Clock: fc, Config: cfg, Loc: loc, Units: units, Opts: o}
+	return &Harness{TB: tb, Intake: in, Conv: conv, Store: st, Files: files, Clock: fc, Config: cfg, Loc: loc, Units: units, Opts: o}
 }
 
 // At moves the fake clock to the given civil time in the configured zone.
@@ -173,7 +176,7 @@ func (h *Harness) Send(in rules.Inbound) rules.Inbound {
 	if in.ReceivedAt.IsZero() {
 		in.ReceivedAt = now
 	}
-	if err := h.D.Accept(context.Background(), in); err != nil {
+	if err := h.Intake.Accept(context.Background(), in); err != nil {
 		h.TB.Fatalf("handlerstest: accept: %v", err)
 	}
 	return in
@@ -238,7 +241,9 @@ func PDF(text string) []byte { return []byte("%PDF-1.4\n% " + text + "\n%%EOF\n"
 
 // The real adapters satisfy the interfaces handlers declares.
 var (
-	_ handlers.Store     = (*storage.Store)(nil)
-	_ handlers.Files     = (*docstore.Store)(nil)
-	_ handlers.CodeStore = (*storage.Store)(nil)
+	_ handlers.InboxStore      = (*storage.Store)(nil)
+	_ handlers.SubmissionStore = (*storage.Store)(nil)
+	_ handlers.BroadcastStore  = (*storage.Store)(nil)
+	_ handlers.StateStore      = (*storage.Store)(nil)
+	_ handlers.CodeStore       = (*storage.Store)(nil)
 )

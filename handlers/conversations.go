@@ -1,0 +1,53 @@
+package handlers
+
+// Conversations are the commands: the menu (routes.go) and the handlers
+// behind it, grouped by who they serve. Each group is a small type over the
+// shared env:
+//
+//   - director: the office's commands (director.go, inspected.go);
+//   - official: a unit's submissions, plans, withdrawals (official.go,
+//     withdraw.go);
+//   - confirmations: previews waiting for 确认 (confirm.go);
+//   - receiver: checking and storing an inbound file (files.go, limits.go);
+//   - reportChecks: the content check of self-assessment reports
+//     (reportcheck.go);
+//   - bindings: 绑定, 绑定列表, 解绑 (bind.go, unbind.go), shared with Intake.
+//
+// Conversations itself keeps what pairs a message with the right group: a
+// file, the answer to a question, text that is no command.
+type Conversations struct {
+	env      *env
+	dir      *director
+	off      *official
+	confirms *confirmations
+	recv     *receiver
+	checks   *reportChecks
+	binds    *bindings
+}
+
+// director is the office's commands.
+type director struct {
+	*env
+	confirms *confirmations
+	off      *official
+}
+
+// official is a unit's commands.
+type official struct {
+	*env
+	confirms *confirmations
+	checks   *reportChecks
+}
+
+func newConversations(e *env, binds *bindings) *Conversations {
+	confirms := &confirmations{env: e}
+	checks := &reportChecks{env: e}
+	off := &official{env: e, confirms: confirms, checks: checks}
+	dir := &director{env: e, confirms: confirms, off: off}
+	confirms.dir, confirms.off, confirms.binds = dir, off, binds
+	binds.confirms = confirms
+	return &Conversations{
+		env: e, dir: dir, off: off, confirms: confirms, checks: checks, binds: binds,
+		recv: newReceiver(e),
+	}
+}
