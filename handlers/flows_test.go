@@ -105,7 +105,9 @@ func (f failingStore) UnitYears(ctx context.Context, year int) ([]rules.UnitYear
 // internal text, and the bot keeps going.
 func TestInternalErrors(t *testing.T) {
 	for _, panics := range []bool{false, true} {
-		h := handlerstest.New(t, func(o *handlers.Options) { o.Submissions = failingStore{SubmissionStore: o.Submissions, panics: panics} })
+		h := handlerstest.New(t, func(o *handlers.Options) {
+			o.Submissions = failingStore{SubmissionStore: o.Submissions, panics: panics}
+		})
 		h.Text(h.Director(), "总览")
 		if got := one(t, h.Drain()); got != "系统暂时无法处理，请稍后再试。" {
 			t.Errorf("panics=%v → %s", panics, got)
