@@ -39,9 +39,14 @@ func (c *Core) ReportInput(ctx context.Context, year int) (report.Input, error) 
 	if err != nil {
 		return report.Input{}, fmt.Errorf("app: report indicators: %w", err)
 	}
+	scores, err := c.ScoresData(ctx, year)
+	if err != nil {
+		return report.Input{}, fmt.Errorf("app: report scores %d: %w", year, err)
+	}
 	return report.Input{
 		Office: c.Config.Office.Name, Calendar: cal, Now: c.Clock.Now(),
 		Units: units, UnitYears: uys, Inspected: insp, Problems: ps, Indicators: inds,
+		Scores: &scores.Report,
 	}, nil
 }
 

@@ -29,6 +29,9 @@ type Input struct {
 	Problems []rules.Problem
 	// Indicators name the Annex 2 indicators problems are grouped by.
 	Indicators []rules.Indicator
+	// Scores are the year's results and 结果清单 (rules.BuildScoreReport);
+	// nil or no score stored: not recorded yet.
+	Scores *rules.ScoreReport
 }
 
 // Section is one heading of the report and what follows it.
@@ -49,7 +52,7 @@ type Block struct {
 func (b Block) IsTable() bool { return len(b.Header) > 0 }
 
 // Missing-data sentences: each section says what it lacks instead of
-// inventing text.
+// inventing text (scores: 三、四、七; problem lists: 五、六).
 const (
 	NoScores   = "本年度尚未录入评分。"
 	NoProblems = "本年度尚未录入问题清单。"
@@ -179,10 +182,10 @@ func Sections(in Input) []Section {
 	if n := len(names(kindIs(fb, rules.StatusOpen, rules.StatusOverdue), nil)); n > 0 {
 		para(2, "尚未送达书面反馈意见的受检单位%d个。", n)
 	}
-	para(2, "%s实地督导评分待录入后补充。", NoScores)
+	para(2, "%s", inspectionScores(in.Scores))
 
-	// 四、评价结果
-	para(3, "%s暂无加权总分、等级和排名。", NoScores)
+	// 四、评价结果 and 七、结果运用建议
+	resultSections(in, &out[3], &out[6])
 
 	// 五、存在的主要问题 and 六、整改落实情况 (items first, then the documents).
 	problemSections(in, &out[4], &out[5])
@@ -199,9 +202,6 @@ func Sections(in Input) []Section {
 	if overdue := names(kindIs(done, rules.StatusOverdue), nil); len(overdue) > 0 {
 		para(5, "整改完成情况逾期未报送的单位：%s。", list(overdue))
 	}
-
-	// 七、结果运用建议
-	para(6, "%s", NoResults)
 
 	// 八、下一步工作
 	para(7, "%s", NextSteps)

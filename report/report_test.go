@@ -459,3 +459,57 @@ func TestReportProblems(t *testing.T) {
 		t.Log(text)
 	}
 }
+
+// TestReportScores: with scores stored, 评价结果 has the ranked table
+// (totals with one decimal, grades, what is missing) and 结果运用建议 the
+// 结果清单; 实地督导情况 says how many units have inspection scores.
+func TestReportScores(t *testing.T) {
+	in := fixture(3)
+	model := rules.ScoringModel{
+		Indicators: rules.EqualShares([]string{"1", "2", "3", "4"}),
+		Weights:    map[rules.ScoreSource]int{rules.SourceInspection: 70, rules.SourceSelf: 30},
+		Bands:      rules.DefaultGradeBands(), RepeatedLateness: 2,
+	}
+	stages := map[string][]rules.StageStatus{}
+	for _, uy := range in.UnitYears {
+		stages[uy.UnitKey] = rules.UnitStatus(in.Calendar, uy, in.Now)
+	}
+	sr := rules.BuildScoreReport(rules.ScoreReportInput{
+		Model: model, Units: in.Units, Inspected: in.Inspected, Stages: stages,
+		Sums: []rules.SourceSum{
+			{UnitKey: "u000", Source: rules.SourceSelf, Sum: rules.PointsOf(95), Count: 4},
+			{UnitKey: "u000", Source: rules.SourceInspection, Sum: rules.PointsOf(92), Count: 4},
+			{UnitKey: "u001", Source: rules.SourceSelf, Sum: rules.PointsOf(80), Count: 4},
+			{UnitKey: "u001", Source: rules.SourceInspection, Sum: rules.PointsOf(70), Count: 4},
+			{UnitKey: "u002", Source: rules.SourceSelf, Sum: rules.PointsOf(40), Count: 2},
+		},
+	})
+	in.Scores = &sr
+	var buf bytes.Buffer
+	if err := report.Write(&buf, report.DefaultTemplate, in); err != nil {
+		t.Fatal(err)
+	}
+	paras, _, tables := documentText(t, parts(t, buf.Bytes())["word/document.xml"])
+	text := strings.Join(paras, "\n")
+	if tables != 2 {
+		t.Errorf("%d tables, want the status table and the results table", tables)
+	}
+	for _, want := range []string{
+		"督导评价评分已录入2个单位，其中2个单位全部指标评分完整。",
+		"参评单位3个，评分完整并评定等级的2个：优秀1个，合格1个；1个单位评分不完整，暂不评定等级。加权总分保留一位小数。",
+		"1\n县第1责任单位\n95.0\n92.0\n92.9\n优秀\n",
+		"2\n县第2责任单位\n80.0\n70.0\n73.0\n合格\n",
+		"\n县第3责任单位\n\n\n\n\n自评缺2项，督导评价缺4项",
+		"表彰建议（1个）：县第1责任单位",
+	} {
+		if !strings.Contains(text, want) {
+			t.Errorf("report lacks %q", want)
+		}
+	}
+	if strings.Contains(text, report.NoScores) || strings.Contains(text, report.NoResults) {
+		t.Error("says scores are missing although they are stored")
+	}
+	if t.Failed() {
+		t.Log(text)
+	}
+}
