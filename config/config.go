@@ -147,6 +147,8 @@ func (s SMTP) Password() string {
 type Office struct {
 	Name      string   `yaml:"name"`
 	Directors []Person `yaml:"directors"`
+	// Inspectors (督学) may send the inspection 评分表 and nothing else.
+	Inspectors []Person `yaml:"inspectors"`
 }
 
 // Person is a director, official or backup contact. WeChatRemark is the 备注
@@ -416,6 +418,15 @@ func (c *Config) Directors() []rules.Director {
 	out := make([]rules.Director, 0, len(c.Office.Directors))
 	for _, d := range c.Office.Directors {
 		out = append(out, rules.Director{Name: d.Name, WeChatRemark: d.WeChatRemark})
+	}
+	return out
+}
+
+// Inspectors returns office.inspectors.
+func (c *Config) Inspectors() []rules.Inspector {
+	out := make([]rules.Inspector, 0, len(c.Office.Inspectors))
+	for _, p := range c.Office.Inspectors {
+		out = append(out, rules.Inspector{Name: p.Name, WeChatRemark: p.WeChatRemark})
 	}
 	return out
 }

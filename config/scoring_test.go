@@ -1,6 +1,7 @@
 package config_test
 
 import (
+	"os"
 	"strconv"
 	"strings"
 	"testing"
@@ -88,5 +89,28 @@ func TestScoringPointsAndUnitIndicators(t *testing.T) {
 	c.Scoring.Points["1"] = config.Decimal{Points: 333}
 	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "scoring.points: 各项分值之和须为 100（现为 99.9）") {
 		t.Errorf("points summing to 99.9: %v", err)
+	}
+}
+
+// office.inspectors are read with their remarks; a remark already used by
+// an official is refused, naming both fields.
+func TestInspectors(t *testing.T) {
+	data, err := os.ReadFile("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	good := strings.Replace(string(data), "      wechat_remark: 主任甲\n",
+		"      wechat_remark: 主任甲\n  inspectors:\n    - {name: 督学甲, wechat_remark: 督学-甲}\n", 1)
+	c, err := config.Parse([]byte(good))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := c.Inspectors(); len(got) != 1 || got[0] != (rules.Inspector{Name: "督学甲", WeChatRemark: "督学-甲"}) {
+		t.Errorf("Inspectors() = %v", got)
+	}
+	bad := strings.Replace(good, "wechat_remark: 督学-甲}", "wechat_remark: 督导-财政局}", 1)
+	_, err = config.Parse([]byte(bad))
+	if err == nil || !strings.Contains(err.Error(), `units[0].officials[0].wechat_remark: "督导-财政局" 已用于 office.inspectors[0].wechat_remark`) {
+		t.Errorf("a remark shared by an inspector and an official: %v", err)
 	}
 }

@@ -114,6 +114,10 @@ func (c *Config) Validate() error {
 	for i, d := range c.Office.Directors {
 		k.required(fmt.Sprintf("office.directors[%d].wechat_remark", i), d.WeChatRemark)
 	}
+	for i, p := range c.Office.Inspectors {
+		k.required(fmt.Sprintf("office.inspectors[%d].name", i), p.Name)
+		k.required(fmt.Sprintf("office.inspectors[%d].wechat_remark", i), p.WeChatRemark)
+	}
 	c.validateCycle(k)
 	c.validateReminders(k)
 	c.validateRoster(k)
@@ -447,6 +451,9 @@ func (c *Config) validateRemarks(k *checker) {
 	}
 	for i, d := range c.Office.Directors {
 		check(fmt.Sprintf("office.directors[%d].wechat_remark", i), d.WeChatRemark)
+	}
+	for i, p := range c.Office.Inspectors {
+		check(fmt.Sprintf("office.inspectors[%d].wechat_remark", i), p.WeChatRemark)
 	}
 	for i, u := range c.Roster {
 		for j, o := range u.Officials {

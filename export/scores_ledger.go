@@ -90,7 +90,7 @@ func writeScoreSheets(f *excelize.File, d ScoresData) error {
 				}
 			}
 			total := ""
-			if sr := r.Sources[src]; sr.Complete {
+			if sr := r.Source(src); sr.Complete {
 				total = sr.Total.String()
 			}
 			weighted, grade, rank := "", "", ""
@@ -140,7 +140,7 @@ func missingText(r rules.UnitResult) string {
 	}
 	var out []string
 	for _, s := range r.Missing {
-		sr := r.Sources[s]
+		sr := r.Source(s)
 		out = append(out, fmt.Sprintf("%s缺%d项", s.Label(), r.Applicable-sr.Count))
 	}
 	return strings.Join(out, "，")

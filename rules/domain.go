@@ -34,13 +34,21 @@ type Director struct {
 	WeChatRemark string
 }
 
+// Inspector is a 督学 of the inspection team: a person who may submit
+// inspection scores (评分表) and nothing else.
+type Inspector struct {
+	Name         string
+	WeChatRemark string
+}
+
 // Role is what a sender is allowed to do.
 type Role int
 
 const (
-	RoleStranger Role = iota // unknown contact: one polite refusal a day
-	RoleOfficial             // acts only for their own unit
-	RoleDirector             // sees and acts on everything
+	RoleStranger  Role = iota // unknown contact: one polite refusal a day
+	RoleOfficial              // acts only for their own unit
+	RoleDirector              // sees and acts on everything
+	RoleInspector             // 督学: submits inspection scores, nothing else
 )
 
 func (r Role) String() string {
@@ -49,6 +57,8 @@ func (r Role) String() string {
 		return "official"
 	case RoleDirector:
 		return "director"
+	case RoleInspector:
+		return "inspector"
 	}
 	return "stranger"
 }

@@ -308,7 +308,8 @@ type UnitResult struct {
 	UnitKey    string
 	Applicable int    // indicators scored for this unit
 	MaxSum     Points // their full points
-	Sources    map[ScoreSource]SourceResult
+	// Self and Inspection are the two sources' totals (see Source).
+	Self, Inspection SourceResult
 	// Missing lists the weighted sources still incomplete, in ScoreSources
 	// order; a unit with any missing has no weighted total, grade or rank.
 	Missing  []ScoreSource
@@ -316,6 +317,22 @@ type UnitResult struct {
 	Weighted Tenths
 	Grade    string
 	Rank     int // 1 = best; ties share a rank (1, 2, 2, 4)
+}
+
+// Source returns the unit's total from source s.
+func (r UnitResult) Source(s ScoreSource) SourceResult {
+	if s == SourceInspection {
+		return r.Inspection
+	}
+	return r.Self
+}
+
+func (r *UnitResult) setSource(s ScoreSource, sr SourceResult) {
+	if s == SourceInspection {
+		r.Inspection = sr
+	} else {
+		r.Self = sr
+	}
 }
 
 // weighs reports whether source s counts for the unit: a positive weight,
@@ -356,7 +373,7 @@ func ComputeResults(m ScoringModel, units []ScoredUnit, sums []SourceSum) []Unit
 	}
 	out := make([]UnitResult, 0, len(units))
 	for i, u := range units {
-		r := UnitResult{UnitKey: u.Key, Sources: make(map[ScoreSource]SourceResult, len(ScoreSources))}
+		r := UnitResult{UnitKey: u.Key}
 		if _, some := m.UnitIndicators[u.Key]; some {
 			for _, in := range m.Applicable(u.Key) {
 				r.Applicable++
@@ -373,7 +390,7 @@ func ComputeResults(m ScoringModel, units []ScoredUnit, sums []SourceSum) []Unit
 				sr.Complete = true
 				sr.Total = Tenths(roundHalfUp(1000*int64(got.Sum), int64(r.MaxSum)))
 			}
-			r.Sources[src] = sr
+			r.setSource(src, sr)
 			if r.Applicable == 0 || !m.weighs(u, src) {
 				continue
 			}

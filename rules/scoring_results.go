@@ -106,7 +106,7 @@ func passLine(m ScoringModel) string {
 func scoreReason(r UnitResult) string {
 	parts := make([]string, 0, 2)
 	for _, s := range []ScoreSource{SourceInspection, SourceSelf} {
-		if sr := r.Sources[s]; sr.Complete {
+		if sr := r.Source(s); sr.Complete {
 			parts = append(parts, s.Label()+sr.Total.String())
 		}
 	}

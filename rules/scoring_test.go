@@ -177,7 +177,7 @@ func TestComputeResults(t *testing.T) {
 				t.Errorf("missing %v, want %v", got.Missing, tt.missing)
 			}
 			for src, want := range tt.totals {
-				if sr := got.Sources[src]; !sr.Complete || sr.Total != want {
+				if sr := got.Source(src); !sr.Complete || sr.Total != want {
 					t.Errorf("%s total %s (complete %v), want %s", src, sr.Total, sr.Complete, want)
 				}
 			}
@@ -230,11 +230,11 @@ func TestBuildResultList(t *testing.T) {
 	m := fourModel()
 	results := []UnitResult{
 		{UnitKey: "good", Graded: true, Weighted: 955, Grade: GradeExcellent, Rank: 1,
-			Sources: map[ScoreSource]SourceResult{SourceInspection: {Complete: true, Total: 950}, SourceSelf: {Complete: true, Total: 967}}},
+			Inspection: SourceResult{Complete: true, Total: 950}, Self: SourceResult{Complete: true, Total: 967}},
 		{UnitKey: "bad", Graded: true, Weighted: 552, Grade: GradeFail, Rank: 4,
-			Sources: map[ScoreSource]SourceResult{SourceInspection: {Complete: true, Total: 500}, SourceSelf: {Complete: true, Total: 673}}},
+			Inspection: SourceResult{Complete: true, Total: 500}, Self: SourceResult{Complete: true, Total: 673}},
 		{UnitKey: "late", Graded: true, Weighted: 930, Grade: GradeExcellent, Rank: 2,
-			Sources: map[ScoreSource]SourceResult{SourceInspection: {Complete: true, Total: 930}, SourceSelf: {Complete: true, Total: 930}}},
+			Inspection: SourceResult{Complete: true, Total: 930}, Self: SourceResult{Complete: true, Total: 930}},
 		{UnitKey: "once", Graded: true, Weighted: 800, Grade: GradeGood, Rank: 3},
 		{UnitKey: "item"},
 	}

@@ -164,8 +164,14 @@ SELECT year, unit_key, source, SUM(points), COUNT(*) FROM scores WHERE year = ? 
 GROUP BY year, unit_key, source
 ON CONFLICT (year, unit_key, source) DO UPDATE SET total_points = excluded.total_points, scored = excluded.scored`
 
-// scoreSumSQL reads the year's results aggregate.
-const scoreSumSQL = `SELECT unit_key, source, total_points, scored FROM score_totals WHERE year = ?`
+// scoreSumSQL reads the year's results aggregate, one row per unit with
+// both sources side by side (half the rows to step through).
+const scoreSumSQL = `SELECT unit_key,
+  SUM(CASE WHEN source = 'self_assessment' THEN total_points ELSE 0 END),
+  SUM(CASE WHEN source = 'self_assessment' THEN scored ELSE 0 END),
+  SUM(CASE WHEN source = 'inspection' THEN total_points ELSE 0 END),
+  SUM(CASE WHEN source = 'inspection' THEN scored ELSE 0 END)
+FROM score_totals WHERE year = ? GROUP BY unit_key`
 
 // ScoreSums returns each unit's sum and count of scored indicators per
 // source for the year, what rules.ComputeResults takes, in one read of the
@@ -178,14 +184,18 @@ func (s *Store) ScoreSums(ctx context.Context, year int) ([]rules.SourceSum, err
 	defer rows.Close()
 	var out []rules.SourceSum
 	for rows.Next() {
-		var r rules.SourceSum
-		var src string
-		var sum int64
-		if err := rows.Scan(&r.UnitKey, &src, &sum, &r.Count); err != nil {
+		var unit string
+		var selfSum, inspSum int64
+		var selfN, inspN int
+		if err := rows.Scan(&unit, &selfSum, &selfN, &inspSum, &inspN); err != nil {
 			return nil, wrap(fmt.Sprintf("score sums %d", year), err)
 		}
-		r.Source, r.Sum = rules.ScoreSource(src), rules.Points(sum)
-		out = append(out, r)
+		if selfN > 0 {
+			out = append(out, rules.SourceSum{UnitKey: unit, Source: rules.SourceSelf, Sum: rules.Points(selfSum), Count: selfN})
+		}
+		if inspN > 0 {
+			out = append(out, rules.SourceSum{UnitKey: unit, Source: rules.SourceInspection, Sum: rules.Points(inspSum), Count: inspN})
+		}
 	}
 	return out, wrap(fmt.Sprintf("score sums %d", year), rows.Err())
 }
