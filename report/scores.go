@@ -13,7 +13,7 @@ func scoresRecorded(r *rules.ScoreReport) bool {
 		return false
 	}
 	for _, x := range r.Results {
-		for _, sr := range x.Sources {
+		for _, sr := range []rules.SourceResult{x.Self, x.Inspection} {
 			if sr.Count > 0 {
 				return true
 			}
@@ -29,7 +29,7 @@ func inspectionScores(r *rules.ScoreReport) string {
 	}
 	scored, complete := 0, 0
 	for _, x := range r.Results {
-		sr := x.Sources[rules.SourceInspection]
+		sr := x.Source(rules.SourceInspection)
 		if sr.Count > 0 {
 			scored++
 		}
@@ -64,7 +64,7 @@ func resultSections(in Input, results, use *Section) {
 	for _, r := range rules.ByRank(in.Scores.Results) {
 		row := []string{"", names[r.UnitKey]}
 		for _, s := range []rules.ScoreSource{rules.SourceSelf, rules.SourceInspection} {
-			if sr := r.Sources[s]; sr.Complete {
+			if sr := r.Source(s); sr.Complete {
 				row = append(row, sr.Total.String())
 			} else {
 				row = append(row, "")
@@ -125,7 +125,7 @@ func missing(r rules.UnitResult) string {
 	}
 	var out []string
 	for _, s := range r.Missing {
-		out = append(out, fmt.Sprintf("%s缺%d项", s.Label(), r.Applicable-r.Sources[s].Count))
+		out = append(out, fmt.Sprintf("%s缺%d项", s.Label(), r.Applicable-r.Source(s).Count))
 	}
 	return strings.Join(out, "，")
 }
