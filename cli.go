@@ -31,6 +31,23 @@ const usage = `dudaobot — 履行教育职责督导评价机器人 / education-
   wxsim      单独运行模拟微信服务器 / run the simulated WeChat server alone
 `
 
+// runner is what a command does once its flags are parsed.
+type runner func(ctx context.Context, stdout, stderr io.Writer) error
+
+// commands is the CLI's menu, one file per command: each declares its flags
+// on fs (-config is common to all) and returns what it runs.
+var commands = map[string]func(fs *flag.FlagSet, cfgPath *string) runner{
+	"check":    cmdCheck,
+	"status":   cmdStatus,
+	"export":   cmdExport,
+	"report":   cmdReport,
+	"codes":    cmdCodes,
+	"run":      cmdRun,
+	"sandbox":  cmdSandbox,
+	"wxsim":    cmdWxsim,
+	"contacts": cmdContacts,
+}
+
 // run is main without os.Exit, so tests can call it.
 func run(args []string, stdout, stderr io.Writer) int {
 	if len(args) == 0 || args[0] == "-h" || args[0] == "--help" || args[0] == "help" {
@@ -40,29 +57,7 @@ func run(args []string, stdout, stderr io.Writer) int {
 	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
 	defer stop()
 	cmd, rest := args[0], args[1:]
-	var err error
-	switch cmd {
-	case "check":
-		err = cmdCheck(ctx, rest, stdout)
-	case "status":
-		err = cmdStatus(ctx, rest, stdout)
-	case "export":
-		err = cmdExport(ctx, rest, stdout)
-	case "report":
-		err = cmdReport(ctx, rest, stdout)
-	case "codes":
-		err = cmdCodes(ctx, rest, stdout)
-	case "run":
-		err = cmdRun(ctx, rest, stdout, stderr)
-	case "sandbox":
-		err = cmdSandbox(ctx, rest, stdout, stderr)
-	case "wxsim":
-		err = cmdWxsim(ctx, rest, stdout, stderr)
-	case "contacts":
-		err = cmdContacts(ctx, rest, stdout, stderr)
-	default:
-		err = fmt.Errorf("未知命令 %q（运行 dudaobot help 查看用法） / unknown command %q", cmd, cmd)
-	}
+	err := runCommand(ctx, cmd, rest, stdout, stderr)
 	if err == nil || errors.Is(err, flag.ErrHelp) {
 		return 0
 	}
@@ -74,6 +69,20 @@ func run(args []string, stdout, stderr io.Writer) int {
 		}
 	}
 	return 1
+}
+
+// runCommand parses the command's flags from args and runs it.
+func runCommand(ctx context.Context, cmd string, args []string, stdout, stderr io.Writer) error {
+	newCmd, ok := commands[cmd]
+	if !ok {
+		return fmt.Errorf("未知命令 %q（运行 dudaobot help 查看用法） / unknown command %q", cmd, cmd)
+	}
+	fs, cfgPath := newFlags(cmd)
+	r := newCmd(fs, cfgPath)
+	if err := parseFlags(fs, args); err != nil {
+		return err
+	}
+	return r(ctx, stdout, stderr)
 }
 
 // oneLine keeps the first line of an error; config problems are listed

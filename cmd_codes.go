@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/json"
+	"flag"
 	"fmt"
 	"io"
 	"strings"
@@ -32,77 +33,75 @@ func (l *listFlag) Set(v string) error {
 // or for the people named with -person. Only an HMAC of each code under
 // the server secret is stored; issuing again withdraws a person's unused
 // code. Codes expire after binding.code_ttl.
-func cmdCodes(ctx context.Context, args []string, w io.Writer) error {
-	fs, cfgPath := newFlags("codes")
+func cmdCodes(fs *flag.FlagSet, cfgPath *string) runner {
 	unit := fs.String("unit", "", "只为该单位生成 / only this unit (key, name or alias)")
 	var persons listFlag
 	fs.Var(&persons, "person", "只为这些人生成（姓名或备注，可重复或用逗号分隔），即使已找到备注 / only these people (name or remark; repeat or comma list), even if found")
-	if err := parseFlags(fs, args); err != nil {
-		return err
-	}
-	data, err := openData(ctx, *cfgPath)
-	if err != nil {
-		return err
-	}
-	defer data.Close()
-	units, err := pickUnits(data.Config.Units(), *unit)
-	if err != nil {
-		return err
-	}
-	var people []rules.Official
-	names := map[string]string{}
-	for _, u := range units {
-		names[u.Key] = u.Name
-		people = append(people, u.Officials...)
-		if u.Backup != nil {
-			people = append(people, *u.Backup)
-		}
-	}
-	var skipped [][]string
-	if len(persons) > 0 {
-		people, err = pickPeople(people, persons)
+	return func(ctx context.Context, w, _ io.Writer) error {
+		data, err := openData(ctx, *cfgPath)
 		if err != nil {
 			return err
 		}
-	} else {
-		found, at, err := foundRemarks(ctx, data.Store, data.Config.Location())
+		defer data.Close()
+		units, err := pickUnits(data.Config.Units(), *unit)
 		if err != nil {
 			return err
 		}
-		if at == "" {
-			fmt.Fprintln(w, "注意：机器人尚未登录过微信，无法核对通讯录备注，已为全部人员生成绑定码。 / The bot has not logged in yet: codes for everyone.")
-		}
-		var todo []rules.Official
-		for _, p := range people {
-			if found[p.WeChatRemark] {
-				skipped = append(skipped, []string{names[p.UnitKey], p.Name, p.WeChatRemark, "通讯录中已有此备注（" + at + "核对），无需绑定"})
-				continue
+		var people []rules.Official
+		names := map[string]string{}
+		for _, u := range units {
+			names[u.Key] = u.Name
+			people = append(people, u.Officials...)
+			if u.Backup != nil {
+				people = append(people, *u.Backup)
 			}
-			todo = append(todo, p)
 		}
-		people = todo
-	}
-	codes, err := handlers.IssueBindingCodes(ctx, data.Store, data.CodeKey, people, rand.Reader)
-	if err != nil {
-		return err
-	}
-	ttl := data.Config.Binding.CodeTTL.Duration
-	if len(people) > 0 {
-		until := data.Clock.Now().Add(ttl).In(data.Config.Location()).Format("2006-01-02 15:04")
-		fmt.Fprintf(w, "一次性绑定码，%s前有效（请单独告知本人；对方在微信里给机器人发送「绑定 绑定码」即可识别身份）：\n", until)
-		rows := [][]string{{"单位", "姓名", "应设微信备注", "绑定码"}}
-		for _, p := range people {
-			rows = append(rows, []string{names[p.UnitKey], p.Name, p.WeChatRemark, showCode(codes[p.WeChatRemark].Code)})
+		var skipped [][]string
+		if len(persons) > 0 {
+			people, err = pickPeople(people, persons)
+			if err != nil {
+				return err
+			}
+		} else {
+			found, at, err := foundRemarks(ctx, data.Store, data.Config.Location())
+			if err != nil {
+				return err
+			}
+			if at == "" {
+				fmt.Fprintln(w, "注意：机器人尚未登录过微信，无法核对通讯录备注，已为全部人员生成绑定码。 / The bot has not logged in yet: codes for everyone.")
+			}
+			var todo []rules.Official
+			for _, p := range people {
+				if found[p.WeChatRemark] {
+					skipped = append(skipped, []string{names[p.UnitKey], p.Name, p.WeChatRemark, "通讯录中已有此备注（" + at + "核对），无需绑定"})
+					continue
+				}
+				todo = append(todo, p)
+			}
+			people = todo
 		}
-		writeTable(w, rows)
-	} else {
-		fmt.Fprintln(w, "没有需要生成绑定码的人员。 / No codes issued.")
+		codes, err := handlers.IssueBindingCodes(ctx, data.Store, data.CodeKey, people, rand.Reader)
+		if err != nil {
+			return err
+		}
+		ttl := data.Config.Binding.CodeTTL.Duration
+		if len(people) > 0 {
+			until := data.Clock.Now().Add(ttl).In(data.Config.Location()).Format("2006-01-02 15:04")
+			fmt.Fprintf(w, "一次性绑定码，%s前有效（请单独告知本人；对方在微信里给机器人发送「绑定 绑定码」即可识别身份）：\n", until)
+			rows := [][]string{{"单位", "姓名", "应设微信备注", "绑定码"}}
+			for _, p := range people {
+				rows = append(rows, []string{names[p.UnitKey], p.Name, p.WeChatRemark, showCode(codes[p.WeChatRemark].Code)})
+			}
+			writeTable(w, rows)
+		} else {
+			fmt.Fprintln(w, "没有需要生成绑定码的人员。 / No codes issued.")
+		}
+		if len(skipped) > 0 {
+			fmt.Fprintln(w, "未生成（可用 -person 指定本人强制生成）：")
+			writeTable(w, append([][]string{{"单位", "姓名", "微信备注", "原因"}}, skipped...))
+		}
+		return nil
 	}
-	if len(skipped) > 0 {
-		fmt.Fprintln(w, "未生成（可用 -person 指定本人强制生成）：")
-		writeTable(w, append([][]string{{"单位", "姓名", "微信备注", "原因"}}, skipped...))
-	}
-	return nil
 }
 
 // showCode groups a code in fives (「ABCDE-23456」): easier to read out and

@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"log/slog"
@@ -19,40 +20,38 @@ import (
 // people are found among the bot's contacts by remark name. It runs the
 // whole bot meanwhile, so messages arriving during the check are handled,
 // not lost.
-func cmdContacts(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	fs, cfgPath := newFlags("contacts")
+func cmdContacts(fs *flag.FlagSet, cfgPath *string) runner {
 	simURL := fs.String("wxsim", "", "连接模拟微信（开发用） / talk to a wxsim server (development)")
 	timeout := fs.Duration("timeout", 5*time.Minute, "等待登录的时间 / how long to wait for login")
-	if err := parseFlags(fs, args); err != nil {
-		return err
+	return func(ctx context.Context, stdout, stderr io.Writer) error {
+		// No jobs: the check only logs in and reads the contact list.
+		a, err := newApp(ctx, *cfgPath, *simURL, app.Options{Logger: newLogger(stderr, slog.LevelWarn), QRWriter: stdout, NoCron: true})
+		if err != nil {
+			return err
+		}
+		runCtx, cancel := context.WithCancel(ctx)
+		done := make(chan error, 1)
+		go func() { done <- a.Run(runCtx) }()
+		defer func() { cancel(); <-done }()
+		loginTimeout := time.NewTimer(*timeout)
+		defer loginTimeout.Stop()
+		select {
+		case <-a.LoggedIn():
+		case <-loginTimeout.C:
+			return errors.New("登录超时 / timed out waiting for login")
+		case <-ctx.Done():
+			return ctx.Err()
+		case err := <-done:
+			done <- err
+			return fmt.Errorf("机器人已退出 / bot stopped: %v", err)
+		}
+		contacts, err := a.Bot.Contacts(ctx)
+		if err != nil {
+			return err
+		}
+		writeContactReport(stdout, a.Config, contacts)
+		return nil
 	}
-	// No jobs: the check only logs in and reads the contact list.
-	a, err := newApp(ctx, *cfgPath, *simURL, app.Options{Logger: newLogger(stderr, slog.LevelWarn), QRWriter: stdout, NoCron: true})
-	if err != nil {
-		return err
-	}
-	runCtx, cancel := context.WithCancel(ctx)
-	done := make(chan error, 1)
-	go func() { done <- a.Run(runCtx) }()
-	defer func() { cancel(); <-done }()
-	loginTimeout := time.NewTimer(*timeout)
-	defer loginTimeout.Stop()
-	select {
-	case <-a.LoggedIn():
-	case <-loginTimeout.C:
-		return errors.New("登录超时 / timed out waiting for login")
-	case <-ctx.Done():
-		return ctx.Err()
-	case err := <-done:
-		done <- err
-		return fmt.Errorf("机器人已退出 / bot stopped: %v", err)
-	}
-	contacts, err := a.Bot.Contacts(ctx)
-	if err != nil {
-		return err
-	}
-	writeContactReport(stdout, a.Config, contacts)
-	return nil
 }
 
 func writeContactReport(w io.Writer, cfg *config.Config, contacts []rules.Contact) {

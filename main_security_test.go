@@ -33,7 +33,7 @@ func TestRunRefusesSandboxFolder(t *testing.T) {
 	defer cancel()
 	var out, errb bytes.Buffer
 	done := make(chan error, 1)
-	go func() { done <- cmdRun(ctx, []string{"-config", p, "-wxsim", sim.URL()}, &out, &errb) }()
+	go func() { done <- runCommand(ctx, "run", []string{"-config", p, "-wxsim", sim.URL()}, &out, &errb) }()
 	loggedIn := make(chan error, 1)
 	go func() { loggedIn <- sim.WaitLoggedIn(ctx) }()
 	var err error

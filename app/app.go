@@ -1,6 +1,7 @@
 package app
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -87,14 +88,9 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.Config == nil {
 		return nil, errors.New("app: no config")
 	}
-	if o.Clock == nil {
-		o.Clock = clock.Real{}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
+	o.Clock = cmp.Or[clock.Clock](o.Clock, clock.Real{})
 	// Every part logs through it: no WeChat session secret reaches a log.
-	o.Logger = ScrubLogger(o.Logger)
+	o.Logger = ScrubLogger(cmp.Or(o.Logger, slog.New(slog.DiscardHandler)))
 	cfg := o.Config
 	core, err := openCore(ctx, cfg, o.Clock, o.Logger, o.Sandbox)
 	if err != nil {

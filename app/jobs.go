@@ -78,9 +78,11 @@ func (j *jobLoop) start() {
 	ctx, cancel := context.WithCancel(context.Background())
 	j.cancel = cancel
 	if j.o.SweepEvery != nil {
-		j.wg.Go(func() { j.sweepLoop(ctx) })
+		last := j.a.Clock.Now()
+		j.wg.Go(func() { j.every(j.o.SweepEvery, j.sweepKick, func() { j.sweepAndDigest(ctx, &last) }) })
 	}
-	j.wg.Go(func() { j.drainLoop(ctx) })
+	drainEvery := func() time.Duration { return j.o.DrainEvery }
+	j.wg.Go(func() { j.every(drainEvery, j.drainKick, func() { j.drain(ctx) }) })
 }
 
 // stop ends the loops between two jobs and waits for the running one until
@@ -107,8 +109,9 @@ func kick(ch chan struct{}) {
 	}
 }
 
-func (j *jobLoop) sweepLoop(ctx context.Context) {
-	last := j.a.Clock.Now()
+// every runs job at once, then after each period (read again every time)
+// or kick, until stop.
+func (j *jobLoop) every(period func() time.Duration, kicked <-chan struct{}, job func()) {
 	t := time.NewTimer(0)
 	defer t.Stop()
 	for {
@@ -116,42 +119,34 @@ func (j *jobLoop) sweepLoop(ctx context.Context) {
 		case <-j.quit:
 			return
 		case <-t.C:
-		case <-j.sweepKick:
+		case <-kicked:
 		}
-		j.sweepMu.Lock()
-		now := j.a.Clock.Now()
-		j.sweep(ctx)
-		j.sweepMu.Unlock()
-		if digestDue(j.digest, last, now, j.a.Config.Location()) {
-			if err := j.a.Scheduler.SendDigest(ctx); err != nil && ctx.Err() == nil {
-				j.a.Logger.Warn("digest", slog.Any("err", err))
-			}
-		}
-		if now.After(last) {
-			last = now
-		}
-		kick(j.drainKick)
-		t.Reset(j.o.SweepEvery())
+		job()
+		t.Reset(period())
 	}
+}
+
+// sweepAndDigest sweeps the reminders, sends the digest when the clock has
+// passed its time since the last run (last), and has the outbox drained.
+func (j *jobLoop) sweepAndDigest(ctx context.Context, last *time.Time) {
+	j.sweepMu.Lock()
+	now := j.a.Clock.Now()
+	j.sweep(ctx)
+	j.sweepMu.Unlock()
+	if digestDue(j.digest, *last, now, j.a.Config.Location()) {
+		if err := j.a.Scheduler.SendDigest(ctx); err != nil && ctx.Err() == nil {
+			j.a.Logger.Warn("digest", slog.Any("err", err))
+		}
+	}
+	if now.After(*last) {
+		*last = now
+	}
+	kick(j.drainKick)
 }
 
 func (j *jobLoop) sweep(ctx context.Context) {
 	if err := j.a.Scheduler.SweepReminders(ctx); err != nil && ctx.Err() == nil {
 		j.a.Logger.Warn("reminder sweep", slog.Any("err", err))
-	}
-}
-
-func (j *jobLoop) drainLoop(ctx context.Context) {
-	t := time.NewTicker(j.o.DrainEvery)
-	defer t.Stop()
-	for {
-		select {
-		case <-j.quit:
-			return
-		case <-t.C:
-		case <-j.drainKick:
-		}
-		j.drain(ctx)
 	}
 }
 

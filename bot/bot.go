@@ -210,9 +210,6 @@ type Client struct {
 
 // New builds a Client; nothing happens until Run.
 func New(o Options, in Intake) *Client {
-	if o.DownloadTimeout <= 0 {
-		o.DownloadTimeout = 10 * time.Minute
-	}
 	if o.Logger == nil {
 		o.Logger = slog.Default()
 	}
@@ -224,23 +221,21 @@ func New(o Options, in Intake) *Client {
 	}
 	o.Backoff = o.Backoff.withDefaults(time.Second, 2*time.Minute)
 	o.SyncBackoff = o.SyncBackoff.withDefaults(time.Second, 60*time.Second)
-	if o.OfflineAfter <= 0 {
-		o.OfflineAfter = 60 * time.Second
-	}
-	if o.AbandonAfter <= 0 {
-		o.AbandonAfter = 15 * time.Minute
-	}
-	if o.ContactRefresh <= 0 {
-		o.ContactRefresh = 10 * time.Minute
-	}
-	if o.LongPollTimeout <= 0 {
-		o.LongPollTimeout = 45 * time.Second
-	}
-	if o.RequestTimeout <= 0 {
-		o.RequestTimeout = 60 * time.Second
-	}
-	if o.UploadChunkTimeout <= 0 {
-		o.UploadChunkTimeout = 5 * time.Minute
+	for _, d := range []struct {
+		v   *time.Duration
+		def time.Duration
+	}{
+		{&o.DownloadTimeout, 10 * time.Minute},
+		{&o.OfflineAfter, 60 * time.Second},
+		{&o.AbandonAfter, 15 * time.Minute},
+		{&o.ContactRefresh, 10 * time.Minute},
+		{&o.LongPollTimeout, 45 * time.Second},
+		{&o.RequestTimeout, 60 * time.Second},
+		{&o.UploadChunkTimeout, 5 * time.Minute},
+	} {
+		if *d.v <= 0 {
+			*d.v = d.def
+		}
 	}
 	if o.DeviceID == "" {
 		o.DeviceID = randomDeviceID()

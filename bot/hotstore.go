@@ -107,39 +107,43 @@ func newHotStore(path string, fileMu *sync.Mutex, log *slog.Logger) *hotStore {
 
 // canHotLogin: the file has a session (sid, BaseRequest) and cookies.
 func (h *hotStore) canHotLogin() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.rd == nil {
-		return false
-	}
-	doc, err := parseDoc(h.last)
-	if err != nil {
+	doc, jar, ok := h.stored()
+	if !ok {
 		return false
 	}
 	var li openwechat.LoginInfo
 	var br openwechat.BaseRequest
 	_ = json.Unmarshal(doc["LoginInfo"], &li)
 	_ = json.Unmarshal(doc["BaseRequest"], &br)
-	jar, _ := parseJar(doc["Jar"])
 	return li.WxSid != "" && br.Sid != "" && len(jar) > 0 && len(doc["WechatDomain"]) > 2
 }
 
 // canPushLogin: the account's uin and cookies are known (the push endpoint
 // needs the wxuin cookie, not a live session).
 func (h *hotStore) canPushLogin() bool {
-	h.mu.Lock()
-	defer h.mu.Unlock()
-	if h.rd == nil {
-		return false
-	}
-	doc, err := parseDoc(h.last)
-	if err != nil {
+	doc, jar, ok := h.stored()
+	if !ok {
 		return false
 	}
 	var li openwechat.LoginInfo
 	_ = json.Unmarshal(doc["LoginInfo"], &li)
-	jar, _ := parseJar(doc["Jar"])
 	return li.WxUin != 0 && len(jar) > 0
+}
+
+// stored is the document last read or written and its cookies; ok is
+// false when there is none or it does not parse.
+func (h *hotStore) stored() (hotDoc, jarDoc, bool) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	if h.rd == nil {
+		return nil, nil, false
+	}
+	doc, err := parseDoc(h.last)
+	if err != nil {
+		return nil, nil, false
+	}
+	jar, _ := parseJar(doc["Jar"])
+	return doc, jar, true
 }
 
 // plainRead serves the stored document without workaround (a), for a push

@@ -74,28 +74,27 @@ func (s *session) resolve(ctx context.Context, r rules.Recipient) (string, error
 	switch {
 	case r.Remark != "":
 		return s.findOnce(ctx, "remark "+r.Remark, func(snap *contactSnap) []*contactInfo {
-			var out []*contactInfo
-			for _, f := range snap.friends {
-				if f.remark == r.Remark {
-					out = append(out, f)
-				}
-			}
-			return out
+			return matching(snap.friends, func(f *contactInfo) bool { return f.remark == r.Remark })
 		})
 	case r.UserName != "":
 		return r.UserName, nil
 	case r.Group != "":
 		return s.findOnce(ctx, "group "+r.Group, func(snap *contactSnap) []*contactInfo {
-			var out []*contactInfo
-			for _, g := range snap.groups {
-				if g.nick == r.Group {
-					out = append(out, g)
-				}
-			}
-			return out
+			return matching(snap.groups, func(g *contactInfo) bool { return g.nick == r.Group })
 		})
 	}
 	return "", fmt.Errorf("%w: empty recipient", rules.ErrNoRecipient)
+}
+
+// matching is the contacts for which match holds.
+func matching(list []*contactInfo, match func(*contactInfo) bool) []*contactInfo {
+	var out []*contactInfo
+	for _, c := range list {
+		if match(c) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func (s *session) findOnce(ctx context.Context, what string, match func(*contactSnap) []*contactInfo) (string, error) {

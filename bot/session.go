@@ -43,30 +43,29 @@ type session struct {
 // outage), then a QR login. Each attempt gets a fresh Bot.
 func (c *Client) login(ctx context.Context, pushTried *bool) (*session, error) {
 	var errs []error
+	// try makes one attempt; done says the cycle ends here (logged in, or
+	// ctx ended).
+	try := func(how string, st *hotStore, next string) (s *session, done bool, err error) {
+		s, err = c.attempt(ctx, how, st)
+		if err == nil || ctx.Err() != nil {
+			return s, true, err
+		}
+		c.log.Info(how+" login failed; "+next, "err", err)
+		errs = append(errs, err)
+		return nil, false, nil
+	}
 	if c.o.HotLoginFile != "" {
 		st := c.openStore()
 		if st.canHotLogin() {
-			s, err := c.attempt(ctx, "hot", st)
-			if err == nil {
-				return s, nil
+			if s, done, err := try("hot", st, "trying push login"); done {
+				return s, err
 			}
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			c.log.Info("hot login failed; trying push login", "err", err)
-			errs = append(errs, err)
 		}
 		if !c.o.DisablePushLogin && !*pushTried && st.canPushLogin() {
 			*pushTried = true
-			s, err := c.attempt(ctx, "push", c.openStore())
-			if err == nil {
-				return s, nil
+			if s, done, err := try("push", c.openStore(), "falling back to QR"); done {
+				return s, err
 			}
-			if ctx.Err() != nil {
-				return nil, err
-			}
-			c.log.Info("push login failed; falling back to QR", "err", err)
-			errs = append(errs, err)
 		}
 	}
 	s, err := c.attempt(ctx, "qr", c.openStore())

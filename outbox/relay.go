@@ -7,6 +7,7 @@
 package outbox
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -127,15 +128,9 @@ type Relay struct {
 
 // New returns a Relay with defaults filled in.
 func New(o Options) *Relay {
-	if o.Clock == nil {
-		o.Clock = clock.Real{}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Location == nil {
-		o.Location = time.UTC
-	}
+	o.Clock = cmp.Or[clock.Clock](o.Clock, clock.Real{})
+	o.Logger = cmp.Or(o.Logger, slog.New(slog.DiscardHandler))
+	o.Location = cmp.Or(o.Location, time.UTC)
 	if o.Interval == 0 && o.Jitter == 0 {
 		o.Interval, o.Jitter = 3*time.Second, time.Second
 	}

@@ -47,18 +47,27 @@ const maxTextRunes = 5000
 // the event stream and downloads); see guard for the other checks.
 func (s *Sandbox) routes() http.Handler {
 	mux := http.NewServeMux()
-	mux.HandleFunc("GET /api/info", s.handleInfo)
-	mux.HandleFunc("GET /api/contacts", s.handleContacts)
-	mux.HandleFunc("GET /api/contacts/{id}/messages", s.handleMessages)
-	mux.HandleFunc("POST /api/contacts/{id}/read", s.handleRead)
-	mux.HandleFunc("POST /api/contacts/{id}/text", s.handleText)
-	mux.HandleFunc("POST /api/contacts/{id}/file", s.handleFile)
-	mux.HandleFunc("GET /api/events", s.handleEvents)
-	mux.HandleFunc("GET /api/clock", s.handleClock)
-	mux.HandleFunc("POST /api/clock", s.handleSetClock)
-	mux.HandleFunc("GET /api/compliance", s.handleCompliance)
-	mux.HandleFunc("POST /api/digest", s.handleDigest)
-	mux.HandleFunc("GET /api/files/{seq}", s.handleDownload)
+	// A contact's routes find the contact of the path's id; only a person,
+	// not a group, sends.
+	for _, rt := range []struct {
+		pattern string
+		handle  http.HandlerFunc
+	}{
+		{"GET /api/info", s.handleInfo},
+		{"GET /api/contacts", s.handleContacts},
+		{"GET /api/contacts/{id}/messages", s.withContact(s.handleMessages, false)},
+		{"POST /api/contacts/{id}/read", s.withContact(s.handleRead, false)},
+		{"POST /api/contacts/{id}/text", s.withContact(s.handleText, true)},
+		{"POST /api/contacts/{id}/file", s.withContact(s.handleFile, true)},
+		{"GET /api/events", s.handleEvents},
+		{"GET /api/clock", s.handleClock},
+		{"POST /api/clock", s.handleSetClock},
+		{"GET /api/compliance", s.handleCompliance},
+		{"POST /api/digest", s.handleDigest},
+		{"GET /api/files/{seq}", s.handleDownload},
+	} {
+		mux.HandleFunc(rt.pattern, rt.handle)
+	}
 	mux.HandleFunc("/api/", func(w http.ResponseWriter, r *http.Request) {
 		writeErr(w, http.StatusNotFound, "没有这个接口 / no such API: "+r.Method+" "+r.URL.Path)
 	})
@@ -194,20 +203,27 @@ func (s *Sandbox) handleContacts(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Sandbox) contact(w http.ResponseWriter, r *http.Request) (*person, bool) {
-	p := s.byID[r.PathValue("id")]
-	if p == nil {
-		writeErr(w, http.StatusNotFound, "没有这个联系人 / unknown contact")
-		return nil, false
+// contactHandler handles a request about the contact named by the path's id.
+type contactHandler func(w http.ResponseWriter, r *http.Request, p *person)
+
+// withContact finds the contact of the path's id for h, or answers 404. A
+// message from the page (sends) needs a person: groups cannot be typed
+// into (a group message needs a member).
+func (s *Sandbox) withContact(h contactHandler, sends bool) http.HandlerFunc {
+	return func(w http.ResponseWriter, r *http.Request) {
+		p := s.byID[r.PathValue("id")]
+		switch {
+		case p == nil:
+			writeErr(w, http.StatusNotFound, "没有这个联系人 / unknown contact")
+		case sends && p.Role == "group":
+			writeErr(w, http.StatusBadRequest, "沙盒里不能以群的身份发言，请选择一位联系人 / pick a person, not a group")
+		default:
+			h(w, r, p)
+		}
 	}
-	return p, true
 }
 
-func (s *Sandbox) handleMessages(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.contact(w, r)
-	if !ok {
-		return
-	}
+func (s *Sandbox) handleMessages(w http.ResponseWriter, r *http.Request, p *person) {
 	ms := s.hist.messages(p.ID)
 	out := make([]messageJSON, len(ms))
 	for i, m := range ms {
@@ -216,32 +232,13 @@ func (s *Sandbox) handleMessages(w http.ResponseWriter, r *http.Request) {
 	writeJSON(w, http.StatusOK, out)
 }
 
-func (s *Sandbox) handleRead(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.contact(w, r)
-	if !ok {
-		return
-	}
+func (s *Sandbox) handleRead(w http.ResponseWriter, r *http.Request, p *person) {
 	s.hist.markRead(p.ID)
 	s.hub.publish("read", map[string]any{"contact": p.ID, "unread": 0})
 	writeJSON(w, http.StatusOK, map[string]any{"contact": p.ID, "unread": 0})
 }
 
-// sender is the contact a message from the page comes from; groups cannot
-// be typed into (a group message needs a member).
-func (s *Sandbox) sender(w http.ResponseWriter, r *http.Request) (*person, bool) {
-	p, ok := s.contact(w, r)
-	if ok && p.Role == "group" {
-		writeErr(w, http.StatusBadRequest, "沙盒里不能以群的身份发言，请选择一位联系人 / pick a person, not a group")
-		return nil, false
-	}
-	return p, ok
-}
-
-func (s *Sandbox) handleText(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.sender(w, r)
-	if !ok {
-		return
-	}
+func (s *Sandbox) handleText(w http.ResponseWriter, r *http.Request, p *person) {
 	var in struct {
 		Text string `json:"text"`
 	}
@@ -288,11 +285,7 @@ func cleanFileName(name string) string {
 	return name
 }
 
-func (s *Sandbox) handleFile(w http.ResponseWriter, r *http.Request) {
-	p, ok := s.sender(w, r)
-	if !ok {
-		return
-	}
+func (s *Sandbox) handleFile(w http.ResponseWriter, r *http.Request, p *person) {
 	// Files above the bot's limit are let through (up to a margin), so the
 	// refusal of an oversized file can be tried out too.
 	limit := s.cfg.WeChat.MaxFileBytes() + 20<<20
@@ -452,18 +445,19 @@ type complianceCount struct {
 	NotApplicable int `json:"notApplicable"`
 }
 
+// kindNames are the page's names of the status kinds; any other kind is
+// "not_open".
+var kindNames = map[rules.StatusKind]string{
+	rules.StatusOpen:          "open",
+	rules.StatusOnTime:        "on_time",
+	rules.StatusLate:          "late",
+	rules.StatusOverdue:       "overdue",
+	rules.StatusNotApplicable: "not_applicable",
+}
+
 func kindName(k rules.StatusKind) string {
-	switch k {
-	case rules.StatusOpen:
-		return "open"
-	case rules.StatusOnTime:
-		return "on_time"
-	case rules.StatusLate:
-		return "late"
-	case rules.StatusOverdue:
-		return "overdue"
-	case rules.StatusNotApplicable:
-		return "not_applicable"
+	if n, ok := kindNames[k]; ok {
+		return n
 	}
 	return "not_open"
 }

@@ -579,64 +579,63 @@ func (h *Harness) Settle() {
 // waitOutboxIdle waits until no row is due or being sent.
 func (h *Harness) waitOutboxIdle() {
 	h.TB.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
-	defer cancel()
-	tick := time.NewTicker(10 * time.Millisecond)
-	defer tick.Stop()
-	for {
-		busy, err := h.outboxBusy(ctx)
-		if err != nil {
-			h.TB.Fatalf("apptest: outbox: %v", err)
-		}
-		if !busy {
-			return
-		}
-		select {
-		case <-tick.C:
-		case <-ctx.Done():
-			h.TB.Fatalf("apptest: outbox still busy after %v:\n%s", Timeout, h.outboxReport())
-		}
-	}
+	h.pollOutbox("", "outbox still busy", func(rows []rules.Outgoing, now time.Time) bool {
+		return !outboxBusy(rows, now)
+	})
 }
 
-// outboxBusy reads every row in one query: reading the sending rows and
-// then the pending ones would miss a row claimed in between.
-func (h *Harness) outboxBusy(ctx context.Context) (bool, error) {
-	now := h.Clock.Now()
-	rows, err := h.App.Store.Outbox(ctx, "")
-	if err != nil {
-		return true, err
-	}
+// outboxBusy says whether a row is being sent or due at now. The rows are
+// read in one query: reading the sending rows and then the pending ones
+// would miss a row claimed in between.
+func outboxBusy(rows []rules.Outgoing, now time.Time) bool {
 	for _, m := range rows {
 		if m.Status == rules.OutboxSending || (m.Status == rules.OutboxPending && !m.NextTry.After(now)) {
-			return true, nil
+			return true
 		}
 	}
-	return false, nil
+	return false
 }
 
 // WaitQueued waits until the outbox holds a pending row that matches (the
 // drainer may be paused to keep it there) and returns it.
 func (h *Harness) WaitQueued(match func(rules.Outgoing) bool) rules.Outgoing {
 	h.TB.Helper()
+	var found rules.Outgoing
+	h.pollOutbox(rules.OutboxPending, "no matching row queued", func(rows []rules.Outgoing, _ time.Time) bool {
+		for _, m := range rows {
+			if match(m) {
+				found = m
+				return true
+			}
+		}
+		return false
+	})
+	return found
+}
+
+// pollOutbox reads the outbox rows with this status ("" for all) every
+// 10 ms until done holds for them and the fake clock's time read before
+// the query. After Timeout (a hang guard) it fails the test with what it
+// waited for and what the outbox holds.
+func (h *Harness) pollOutbox(status rules.OutboxStatus, failure string, done func(rows []rules.Outgoing, now time.Time) bool) {
+	h.TB.Helper()
 	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
 	defer cancel()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for {
-		rows, err := h.App.Store.Outbox(ctx, rules.OutboxPending)
+		now := h.Clock.Now()
+		rows, err := h.App.Store.Outbox(ctx, status)
 		if err != nil && ctx.Err() == nil {
 			h.TB.Fatalf("apptest: outbox: %v", err)
 		}
-		for _, m := range rows {
-			if match(m) {
-				return m
-			}
+		if err == nil && done(rows, now) {
+			return
 		}
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
-			h.TB.Fatalf("apptest: no matching row queued after %v:\n%s", Timeout, h.outboxReport())
+			h.TB.Fatalf("apptest: %s after %v:\n%s", failure, Timeout, h.outboxReport())
 		}
 	}
 }
@@ -644,21 +643,21 @@ func (h *Harness) WaitQueued(match func(rules.Outgoing) bool) rules.Outgoing {
 // PauseOutbox stops the outbox drain (rows stay queued) until
 // ResumeOutbox, across Restart too. A drain already running finishes
 // first: when this returns nothing is sent until ResumeOutbox.
-func (h *Harness) PauseOutbox() {
-	h.mu.Lock()
-	h.paused = true
-	a := h.App
-	h.mu.Unlock()
-	a.PauseOutbox()
-}
+func (h *Harness) PauseOutbox() { h.setPaused(true) }
 
 // ResumeOutbox lets the outbox drain run again.
-func (h *Harness) ResumeOutbox() {
+func (h *Harness) ResumeOutbox() { h.setPaused(false) }
+
+func (h *Harness) setPaused(paused bool) {
 	h.mu.Lock()
-	h.paused = false
+	h.paused = paused
 	a := h.App
 	h.mu.Unlock()
-	a.ResumeOutbox()
+	if paused {
+		a.PauseOutbox()
+	} else {
+		a.ResumeOutbox()
+	}
 }
 
 func (h *Harness) outboxPaused() bool {
