@@ -110,8 +110,15 @@ func New(ctx context.Context, o Options) (*App, error) {
 		core.Close()
 		return nil, fmt.Errorf("app: %w", err)
 	}
+	scoring, err := cfg.ScoringModel()
+	if err != nil {
+		core.Close()
+		return nil, fmt.Errorf("app: %w", err)
+	}
 	a.extractor = extract.New(extract.Options{})
 	ho := handlers.Options{
+		Scores:         core.Store,
+		Scoring:        &scoring,
 		Reports:        reportReader{ex: a.extractor, files: core.Files},
 		Indicators:     inds,
 		Inbox:          core.Store,

@@ -11,7 +11,8 @@ package handlers
 //   - receiver: checking and storing an inbound file (files.go, limits.go);
 //   - reportChecks: the content check of self-assessment reports
 //     (reportcheck.go);
-//   - bindings: 绑定, 绑定列表, 解绑 (bind.go, unbind.go), shared with Intake.
+//   - bindings: 绑定, 绑定列表, 解绑 (bind.go, unbind.go), shared with Intake;
+//   - scores: 成绩 and 结果清单 (scores.go).
 //
 // Conversations itself keeps what pairs a message with the right group: a
 // file, the answer to a question, text that is no command.
@@ -23,6 +24,7 @@ type Conversations struct {
 	recv     *receiver
 	checks   *reportChecks
 	binds    *bindings
+	sc       *scores
 }
 
 // director is the office's commands.
@@ -48,6 +50,6 @@ func newConversations(e *env, binds *bindings) *Conversations {
 	binds.confirms = confirms
 	return &Conversations{
 		env: e, dir: dir, off: off, confirms: confirms, checks: checks, binds: binds,
-		recv: newReceiver(e),
+		recv: newReceiver(e), sc: &scores{env: e},
 	}
 }

@@ -22,8 +22,12 @@ type Options struct {
 
 	Files  Files
 	Ledger Ledger // nil: 导出 answers that export is not available
-	Clock  clock.Clock
-	Logger *slog.Logger
+	// Scores and Scoring serve 成绩 and 结果清单 (scores.go); either nil:
+	// they answer that scoring is not enabled.
+	Scores  ScoreStore
+	Scoring *rules.ScoringModel
+	Clock   clock.Clock
+	Logger  *slog.Logger
 
 	// Calendar is the config calendar; DB overrides (督导结束) are overlaid
 	// through SubmissionStore.Calendar whenever deadlines are computed.

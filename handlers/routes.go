@@ -33,6 +33,7 @@ func (d *Conversations) routes() *Router {
 	m.Handle("收到", Officials|InGroups, d.off.ack)       // acknowledges every open notice
 	m.Handle("查询", Members, ro(d.dir.query))            // officials: own unit only (BOLA)
 	m.Handle("检查详情", Members, ro(d.checks.checkDetail)) // the latest self-assessment report's content check; officials: own unit only
+	m.Handle("成绩", Members, ro(d.sc.scores))            // [单位]; officials: own unit, once published
 
 	// Directors.
 	m.Handle("总览", Directors, ro(d.dir.overview)) // counts per stage, missing units
@@ -48,6 +49,7 @@ func (d *Conversations) routes() *Router {
 	m.Handle("受检单位", Directors, d.dir.inspected)         // [单位 …]: this year's inspected units (preview, 确认)
 	m.Handle("绑定列表", Directors, ro(d.binds.bindingList)) // who acts by a binding code, since when, which code
 	m.Handle("解绑", Directors, d.binds.askUnbind)         // <备注名|姓名>: end a code binding (preview, 确认)
+	m.Handle("结果清单", Directors, ro(d.sc.resultList))     // 表彰建议, 不合格, 约谈/通报建议 with reasons
 
 	// Answers to a preview (下发, 反馈, 督导结束, 整改期限, 整改方案 text).
 	m.Handle("确认", Members, d.confirms.confirm)
@@ -60,6 +62,7 @@ func (d *Conversations) routes() *Router {
 	// separator or glued to it (「查询财政局」); see Router.Arg.
 	m.Arg("查询", isUnit)
 	m.Arg("检查详情", isUnit)
+	m.Arg("成绩", isUnit)
 	m.Arg("反馈", isUnit)
 	m.Arg("催办", func(a []string) bool { return isAllArg(a) || isUnit(a) })
 	m.Arg("整改期限", func(a []string) bool { return len(a) >= 2 && isUnit(a[:1]) && isDateArg(a[1:]) })

@@ -104,8 +104,13 @@ func New(tb testing.TB, opts ...Option) *Harness {
 	if err := st.EnsureYear(ctx, cfg.Calendar()); err != nil {
 		tb.Fatalf("handlerstest: ensure year: %v", err)
 	}
+	scoring, err := cfg.ScoringModel()
+	if err != nil {
+		tb.Fatalf("handlerstest: scoring model: %v", err)
+	}
 	o := handlers.Options{
 		Inbox: st, Submissions: st, Broadcasts: st, State: st,
+		Scores: st, Scoring: &scoring,
 		Files: app.HandlerFiles{Store: files}, Clock: fc,
 		Calendar: cfg.Calendar(), Units: units, Directors: cfg.Directors(),
 		MaxFileBytes: cfg.WeChat.MaxFileBytes(), AllowedTypes: cfg.WeChat.AllowedTypes,

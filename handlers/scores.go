@@ -1,0 +1,248 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"dudaobot/rules"
+)
+
+// ScoreStore is what the score commands read: the results aggregate, each
+// unit's cells, whether the year is published, and the problem items whose
+// overdue ones feed the 结果清单.
+type ScoreStore interface {
+	ScoreSums(ctx context.Context, year int) ([]rules.SourceSum, error)
+	Scores(ctx context.Context, year int, unitKey string) ([]rules.Score, error)
+	ScoresPublished(ctx context.Context, year int) (time.Time, bool, error)
+	Problems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error)
+}
+
+// scores are 成绩 and 结果清单 (scores.go).
+type scores struct{ *env }
+
+// maxScoreLines is a phone screen: 成绩 never answers with more lines; a
+// roster whose list would not fit gets a short summary and the ledger,
+// which has every unit's row in 评分汇总.
+const maxScoreLines = 25
+
+func (d *scores) enabled() error {
+	if d.o.Scores == nil || d.o.Scoring == nil {
+		return userErr(ErrBadInput, "评分功能暂未启用，请联系管理员。")
+	}
+	return nil
+}
+
+// report is the year's results at now (rules.BuildScoreReport).
+func (d *scores) report(ctx context.Context) (rules.ScoreReport, error) {
+	sums, err := d.o.Scores.ScoreSums(ctx, d.year)
+	if err != nil {
+		return rules.ScoreReport{}, fmt.Errorf("handlers: score sums: %w", err)
+	}
+	in, err := d.store.Inspected(ctx, d.year)
+	if err != nil && !isNotFound(err) {
+		return rules.ScoreReport{}, fmt.Errorf("handlers: inspected: %w", err)
+	}
+	cal, err := d.calendar(ctx)
+	if err != nil {
+		return rules.ScoreReport{}, err
+	}
+	uys, err := d.store.UnitYears(ctx, d.year)
+	if err != nil {
+		return rules.ScoreReport{}, fmt.Errorf("handlers: unit years: %w", err)
+	}
+	ps, err := d.o.Scores.Problems(ctx, d.year, "")
+	if err != nil {
+		return rules.ScoreReport{}, fmt.Errorf("handlers: problems: %w", err)
+	}
+	now := d.clock.Now()
+	stages := make(map[string][]rules.StageStatus, len(uys))
+	for _, uy := range uys {
+		stages[uy.UnitKey] = rules.UnitStatus(cal, uy, now)
+	}
+	return rules.BuildScoreReport(rules.ScoreReportInput{
+		Model: *d.o.Scoring, Units: d.o.Units, Inspected: in, Sums: sums, Stages: stages,
+		Overdue: rules.OverdueItems(ps, cal, now),
+	}), nil
+}
+
+// scores is 成绩 [单位]: the director sees every unit, or one unit per
+// indicator; an official sees their own unit once the results are
+// published (发布成绩), and nothing of any other unit.
+func (d *scores) scores(ctx context.Context, r *Request) error {
+	if err := d.enabled(); err != nil {
+		return err
+	}
+	if r.ID.Role != rules.RoleDirector {
+		if len(r.Args) > 0 {
+			if u, err := d.resolveUnit(strings.Join(r.Args, "")); err != nil || u.Key != r.ID.UnitKey {
+				return userErr(ErrForbidden, "您只能查看本单位的成绩。")
+			}
+		}
+		_, published, err := d.o.Scores.ScoresPublished(ctx, d.year)
+		if err != nil {
+			return fmt.Errorf("handlers: scores published: %w", err)
+		}
+		if !published {
+			return d.reply(ctx, r, fmt.Sprintf("%d年评价成绩尚未发布，发布后我会第一时间通知您。", d.year))
+		}
+		return d.unitScores(ctx, r, d.units[r.ID.UnitKey])
+	}
+	if len(r.Args) > 0 {
+		u, err := d.resolveUnit(strings.Join(r.Args, ""))
+		if err != nil {
+			return err
+		}
+		return d.unitScores(ctx, r, u)
+	}
+	rep, err := d.report(ctx)
+	if err != nil {
+		return err
+	}
+	return d.reply(ctx, r, d.scoresText(rep))
+}
+
+// scoresText is the director's 成绩: per grade the units in rank order
+// with their weighted totals, then the units still missing scores. It
+// keeps to maxScoreLines; a roster too large for that gets the counts.
+func (d *scores) scoresText(rep rules.ScoreReport) string {
+	m := *d.o.Scoring
+	graded, byGrade := 0, map[string][]string{}
+	var missing []string
+	for _, x := range rules.ByRank(rep.Results) {
+		switch {
+		case x.Graded:
+			graded++
+			byGrade[x.Grade] = append(byGrade[x.Grade], fmt.Sprintf("%d.%s %s", x.Rank, d.unitName(x.UnitKey), x.Weighted))
+		case x.Applicable > 0:
+			missing = append(missing, d.unitName(x.UnitKey))
+		}
+	}
+	lines := []string{fmt.Sprintf("%d年评价成绩（%d个单位，已出总分%d个；加权：督导评价%d%%＋自评%d%%）",
+		d.year, len(rep.Results), graded, m.Weights[rules.SourceInspection], m.Weights[rules.SourceSelf])}
+	full := graded <= 30
+	for _, b := range m.Bands {
+		us := byGrade[b.Grade]
+		if len(us) == 0 {
+			continue
+		}
+		if full {
+			lines = append(lines, fmt.Sprintf("%s%d个：%s", b.Grade, len(us), strings.Join(us, "；")))
+		} else {
+			lines = append(lines, fmt.Sprintf("%s%d个", b.Grade, len(us)))
+		}
+	}
+	if len(missing) > 0 {
+		if len(missing) > 10 {
+			missing = append(missing[:10], fmt.Sprintf("等%d个", len(missing)))
+		}
+		lines = append(lines, "缺评分："+strings.Join(missing, "、"))
+	}
+	if !full {
+		lines = append(lines, "单位较多，完整名单请发送“导出”，见台账“评分汇总”。")
+	}
+	lines = append(lines, "查看单项：成绩 单位名；表彰与约谈建议：结果清单")
+	if len(lines) > maxScoreLines {
+		lines = append(lines[:maxScoreLines-1], "……")
+	}
+	return strings.Join(lines, "\n")
+}
+
+// unitScores is one unit's result and its cells, indicators folded five to
+// a line so that 30 indicators take six lines.
+func (d *scores) unitScores(ctx context.Context, r *Request, u rules.Unit) error {
+	rep, err := d.report(ctx)
+	if err != nil {
+		return err
+	}
+	res, ok := rep.Result(u.Key)
+	if !ok || res.Applicable == 0 {
+		return d.reply(ctx, r, fmt.Sprintf("%s本年度不参加评分。", u.Name))
+	}
+	cells, err := d.o.Scores.Scores(ctx, d.year, u.Key)
+	if err != nil {
+		return fmt.Errorf("handlers: scores %s: %w", u.Key, err)
+	}
+	got := map[[2]string]rules.Points{}
+	for _, c := range cells {
+		got[[2]string{string(c.Source), c.Code}] = c.Points
+	}
+	graded := 0
+	for _, x := range rep.Results {
+		if x.Graded {
+			graded++
+		}
+	}
+	lines := []string{fmt.Sprintf("%s %d年评价成绩", u.Name, d.year)}
+	if res.Graded {
+		lines = append(lines, fmt.Sprintf("加权总分%s，等级%s，排名第%d（共%d个单位出总分）", res.Weighted, res.Grade, res.Rank, graded))
+	} else {
+		var miss []string
+		for _, s := range res.Missing {
+			miss = append(miss, fmt.Sprintf("%s缺%d项", s.Label(), res.Applicable-res.Source(s).Count))
+		}
+		lines = append(lines, "暂无总分："+strings.Join(miss, "，"))
+	}
+	var parts []string
+	for _, s := range []rules.ScoreSource{rules.SourceInspection, rules.SourceSelf} {
+		sr := res.Source(s)
+		if sr.Complete {
+			parts = append(parts, fmt.Sprintf("%s%s", s.Label(), sr.Total))
+		} else {
+			parts = append(parts, fmt.Sprintf("%s已评%d/%d项", s.Label(), sr.Count, res.Applicable))
+		}
+	}
+	lines = append(lines, strings.Join(parts, "，"))
+	lines = append(lines, "各项得分（督导/自评，满分）：")
+	show := func(p rules.Points, ok bool) string {
+		if !ok {
+			return "-"
+		}
+		return p.String()
+	}
+	var row []string
+	for _, in := range d.o.Scoring.Applicable(u.Key) {
+		ip, iok := got[[2]string{string(rules.SourceInspection), in.Code}]
+		sp, sok := got[[2]string{string(rules.SourceSelf), in.Code}]
+		row = append(row, fmt.Sprintf("%s）%s/%s", in.Code, show(ip, iok), show(sp, sok)))
+		if len(row) == 5 {
+			lines = append(lines, strings.Join(row, "  "))
+			row = nil
+		}
+	}
+	if len(row) > 0 {
+		lines = append(lines, strings.Join(row, "  "))
+	}
+	return d.reply(ctx, r, strings.Join(lines, "\n"))
+}
+
+// resultList is 结果清单: 表彰建议, 不合格, 约谈/通报建议, each unit with the
+// reasons drawn from the records.
+func (d *scores) resultList(ctx context.Context, r *Request) error {
+	if err := d.enabled(); err != nil {
+		return err
+	}
+	rep, err := d.report(ctx)
+	if err != nil {
+		return err
+	}
+	lines := []string{fmt.Sprintf("%d年结果清单（截至%s）", d.year, fmtTime(d.clock.Now(), d.loc))}
+	for _, a := range rules.ResultActions {
+		n := 0
+		for _, e := range rep.List {
+			if e.Action != a {
+				continue
+			}
+			if n == 0 {
+				lines = append(lines, "【"+string(a)+"】")
+			}
+			n++
+			lines = append(lines, fmt.Sprintf("%d. %s：%s", n, d.unitName(e.UnitKey), strings.Join(e.Reasons, "；")))
+		}
+	}
+	if len(lines) == 1 {
+		lines = append(lines, "暂无：还没有单位出总分，也没有整改逾期或多次逾期的记录。")
+	}
+	return d.reply(ctx, r, strings.Join(lines, "\n"))
+}

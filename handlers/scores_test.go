@@ -1,0 +1,101 @@
+package handlers_test
+
+import (
+	"context"
+	"strings"
+	"testing"
+
+	"dudaobot/handlers/handlerstest"
+	"dudaobot/rules"
+)
+
+// seedScores stores both sources for every evaluated unit of the shipped
+// roster: unit i loses i×0.1 point per indicator from inspection and
+// i×0.05 from self-assessment; the last unit has no inspection scores, and
+// 县财政局 (2) and 县公安局 (11) are tied.
+func seedScores(t *testing.T, h *handlerstest.Harness) {
+	t.Helper()
+	m := *h.Opts.Scoring
+	var all []rules.Score
+	evaluated := 0
+	for _, u := range h.Units {
+		if u.Stages != nil && len(u.Stages) == 0 {
+			continue
+		}
+		evaluated++
+	}
+	i := 0
+	for _, u := range h.Units {
+		if u.Stages != nil && len(u.Stages) == 0 {
+			continue
+		}
+		i++
+		lose := rules.Points(i * 10)
+		if u.Key == "gaj" {
+			lose = rules.Points(2 * 10)
+		}
+		for _, in := range m.Applicable(u.Key) {
+			all = append(all, rules.Score{UnitKey: u.Key, Code: in.Code, Source: rules.SourceSelf, Points: max(in.Max-lose/2, 0)})
+			if i < evaluated {
+				all = append(all, rules.Score{UnitKey: u.Key, Code: in.Code, Source: rules.SourceInspection, Points: max(in.Max-lose, 0)})
+			}
+		}
+	}
+	if _, err := h.Store.SaveScores(context.Background(), h.Config.Cycle.Year, all, "督导办主任", nil); err != nil {
+		t.Fatal(err)
+	}
+}
+
+// 成绩 at the shipped 28 units fits a phone screen; 成绩 <单位> shows one
+// unit per indicator; 结果清单 lists the actions with reasons.
+func TestScoresCommands(t *testing.T) {
+	h := handlerstest.New(t)
+	seedScores(t, h)
+	h.At(2027, 5, 20, 10, 0)
+	dir := h.Director()
+
+	h.Text(dir, "成绩")
+	got := texts(h.Drain())
+	if n := strings.Count(got, "\n") + 1; n > 25 {
+		t.Errorf("成绩 has %d lines, more than a phone screen (25)", n)
+	}
+	golden(t, "scores_director", got)
+
+	h.Text(dir, "成绩 财政")
+	golden(t, "scores_unit", texts(h.Drain()))
+
+	h.Text(dir, "结果清单")
+	golden(t, "result_list", texts(h.Drain()))
+}
+
+// An official sees nothing before the results are published, and never
+// another unit's scores; an official may not ask for 结果清单.
+func TestScoresOfficialRefusals(t *testing.T) {
+	h := handlerstest.New(t)
+	seedScores(t, h)
+	czj := h.Official("czj")
+	h.Text(czj, "成绩")
+	if got := texts(h.Drain()); got != "2027年评价成绩尚未发布，发布后我会第一时间通知您。" {
+		t.Errorf("成绩 before publication: %q", got)
+	}
+	h.Text(czj, "成绩 教科局")
+	if got := texts(h.Drain()); got != "您只能查看本单位的成绩。" || strings.Contains(got, "教育和科学技术局 ") {
+		t.Errorf("成绩 of another unit: %q", got)
+	}
+	if _, err := h.Store.PublishScores(context.Background(), 2027, "督导办主任", nil); err != nil {
+		t.Fatal(err)
+	}
+	h.Text(czj, "成绩")
+	got := texts(h.Drain())
+	if !strings.HasPrefix(got, "县财政局 2027年评价成绩\n加权总分") || strings.Contains(got, "教科局") {
+		t.Errorf("成绩 after publication: %q", got)
+	}
+	h.Text(czj, "成绩 教科局")
+	if got := texts(h.Drain()); got != "您只能查看本单位的成绩。" {
+		t.Errorf("成绩 of another unit after publication: %q", got)
+	}
+	h.Text(czj, "结果清单")
+	if got := texts(h.Drain()); strings.Contains(got, "表彰建议") || strings.Contains(got, "约谈") {
+		t.Errorf("an official got the result list: %q", got)
+	}
+}
