@@ -6,7 +6,6 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"os/signal"
 	"strings"
@@ -97,11 +96,6 @@ func oneLine(err error) string {
 		s = s[:i]
 	}
 	return s
-}
-
-// newLogger is the CLI's text logger at this level.
-func newLogger(w io.Writer, level slog.Level) *slog.Logger {
-	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 func newFlags(name string) (*flag.FlagSet, *string) {

@@ -21,7 +21,7 @@ import (
 // whole bot meanwhile, so messages arriving during the check are handled,
 // not lost.
 func cmdContacts(fs *flag.FlagSet, cfgPath *string) runner {
-	simURL := fs.String("wxsim", "", "连接模拟微信（开发用） / talk to a wxsim server (development)")
+	simURL := wxsimFlag(fs)
 	timeout := fs.Duration("timeout", 5*time.Minute, "等待登录的时间 / how long to wait for login")
 	return func(ctx context.Context, stdout, stderr io.Writer) error {
 		// No jobs: the check only logs in and reads the contact list.

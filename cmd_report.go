@@ -1,9 +1,7 @@
 package main
 
 import (
-	"context"
 	"flag"
-	"io"
 
 	"dudaobot/app"
 )
@@ -12,8 +10,6 @@ import (
 func cmdReport(fs *flag.FlagSet, cfgPath *string) runner {
 	return yearFile{
 		ext: ".docx", example: "报告.docx", temp: ".report-*.docx", done: "已生成 %d 年度督导评估报告草稿：%s\n",
-		write: func(ctx context.Context, data *app.Core, year int, w io.Writer) error {
-			return data.WriteReport(ctx, year, w)
-		},
+		write: (*app.Core).WriteReport,
 	}.command(fs, cfgPath)
 }

@@ -12,7 +12,7 @@ import (
 
 // cmdRun runs the bot on the office's WeChat account until SIGINT/SIGTERM.
 func cmdRun(fs *flag.FlagSet, cfgPath *string) runner {
-	simURL := fs.String("wxsim", "", "连接模拟微信（开发用），如 http://127.0.0.1:18080 / talk to a wxsim server instead of WeChat (development)")
+	simURL := wxsimFlag(fs)
 	verbose := fs.Bool("v", false, "详细日志 / debug logs")
 	return func(ctx context.Context, stdout, stderr io.Writer) error {
 		level := slog.LevelInfo

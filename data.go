@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"fmt"
+	"io"
 	"log/slog"
 	"os"
 	"strings"
@@ -23,6 +24,11 @@ func openData(ctx context.Context, cfgPath string) (*app.Core, error) {
 		return nil, err
 	}
 	return app.OpenCore(ctx, cfg, clock.Real{}, newLogger(os.Stderr, slog.LevelWarn))
+}
+
+// newLogger is the CLI's text logger at this level.
+func newLogger(w io.Writer, level slog.Level) *slog.Logger {
+	return slog.New(slog.NewTextHandler(w, &slog.HandlerOptions{Level: level}))
 }
 
 // pickUnits is every unit when q is empty, else the one unit q names.

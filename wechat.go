@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"flag"
 	"fmt"
 	"net/http"
 	"net/url"
@@ -9,6 +10,12 @@ import (
 	"dudaobot/app"
 	"dudaobot/config"
 )
+
+// wxsimFlag declares -wxsim: the URL of a wxsim server to talk to instead
+// of WeChat.
+func wxsimFlag(fs *flag.FlagSet) *string {
+	return fs.String("wxsim", "", "连接模拟微信（开发用），如 http://127.0.0.1:18080 / talk to a wxsim server instead of WeChat (development)")
+}
 
 // newApp builds the bot for the commands that log in to WeChat (run,
 // contacts) from the config at cfgPath: on the office's account, or on a

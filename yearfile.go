@@ -19,7 +19,7 @@ type yearFile struct {
 	example string // the -o shown when it is missing
 	temp    string // os.CreateTemp pattern next to the target
 	done    string // printf of the year and the path, once written
-	write   func(ctx context.Context, data *app.Core, year int, w io.Writer) error
+	write   func(data *app.Core, ctx context.Context, year int, w io.Writer) error
 }
 
 func (f yearFile) command(fs *flag.FlagSet, cfgPath *string) runner {
@@ -37,7 +37,7 @@ func (f yearFile) command(fs *flag.FlagSet, cfgPath *string) runner {
 		if *year == 0 {
 			*year = data.Config.Calendar().Year
 		}
-		if err := writeViaTemp(*out, f.temp, func(w io.Writer) error { return f.write(ctx, data, *year, w) }); err != nil {
+		if err := writeViaTemp(*out, f.temp, func(w io.Writer) error { return f.write(data, ctx, *year, w) }); err != nil {
 			return err
 		}
 		fmt.Fprintf(w, f.done, *year, *out)

@@ -13,10 +13,10 @@ import (
 	"time"
 
 	"dudaobot/app"
-	"dudaobot/app/apptest"
 	"dudaobot/bot"
 	"dudaobot/clock"
 	"dudaobot/config"
+	"dudaobot/handlers/handlerstest"
 	"dudaobot/wxsim"
 )
 
@@ -27,10 +27,7 @@ const hangGuard = 2 * time.Minute
 // testConfig is the shipped config.yaml with every path in a temp dir.
 func testConfig(t *testing.T) *config.Config {
 	t.Helper()
-	cfg, err := config.Load(apptest.ConfigPath(t))
-	if err != nil {
-		t.Fatal(err)
-	}
+	cfg := handlerstest.Config(t)
 	dir := t.TempDir()
 	cfg.Database = config.Database{Driver: "sqlite", Path: filepath.Join(dir, "dudao.db")}
 	cfg.FilesDir = filepath.Join(dir, "files")

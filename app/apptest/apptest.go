@@ -167,10 +167,7 @@ func WithLogLevel(l slog.Level) Option { return func(o *options) { o.logLevel = 
 // logged in, and registers the shutdown with t.Cleanup.
 func Start(tb testing.TB, opts ...Option) *Harness {
 	tb.Helper()
-	cfg, err := config.Load(ConfigPath(tb))
-	if err != nil {
-		tb.Fatalf("apptest: load config: %v", err)
-	}
+	cfg := handlerstest.Config(tb)
 	loc := cfg.Location()
 	o := options{
 		start:    time.Date(cfg.Cycle.Year, time.January, 10, 9, 0, 0, 0, loc),

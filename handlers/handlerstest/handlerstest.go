@@ -76,13 +76,21 @@ func ConfigPath(tb testing.TB) string {
 	}
 }
 
-// New builds the harness at 2027-01-10 09:00 in the configured zone.
-func New(tb testing.TB, opts ...Option) *Harness {
+// Config is the shipped config.yaml (ConfigPath), loaded; the test fails
+// if it does not load.
+func Config(tb testing.TB) *config.Config {
 	tb.Helper()
 	cfg, err := config.Load(ConfigPath(tb))
 	if err != nil {
 		tb.Fatalf("handlerstest: load config: %v", err)
 	}
+	return cfg
+}
+
+// New builds the harness at 2027-01-10 09:00 in the configured zone.
+func New(tb testing.TB, opts ...Option) *Harness {
+	tb.Helper()
+	cfg := Config(tb)
 	loc := cfg.Location()
 	fc := clock.NewFake(time.Date(cfg.Cycle.Year, 1, 10, 9, 0, 0, 0, loc))
 	dir := tb.TempDir()
