@@ -594,7 +594,7 @@ func outboxBusy(rows []rules.Outgoing, now time.Time) bool {
 }
 
 // WaitQueued waits until the outbox holds a pending row that matches (the
-// drainer may be paused to keep it there) and returns it.
+// drain may be paused to keep it there) and returns it.
 func (h *Harness) WaitQueued(match func(rules.Outgoing) bool) rules.Outgoing {
 	h.TB.Helper()
 	var found rules.Outgoing
