@@ -1,8 +1,14 @@
 // Package handlers is the bot's side of every conversation: it turns each
-// inbound chat message (rules.Inbound) into state changes through the Store
-// and into outgoing messages written to the persistent outbox. It never
-// sends anything itself, never imports the WeChat client, gorm or cron, and
-// reads the time only from the injected clock.
+// inbound chat message (rules.Inbound) into state changes through the small
+// store interfaces of stores.go and into outgoing messages written to the
+// persistent outbox. It never sends anything itself, never imports the
+// WeChat client, gorm, cron or the file store, and reads the time only from
+// the injected clock.
+//
+// New builds two halves: Intake receives, records and queues each message
+// and runs the middleware (intake.go, middleware.go, workers.go);
+// Conversations are the commands, in small types over a shared read-only env
+// (conversations.go).
 //
 // The menu lives in routes.go. A command word counts only with a boundary
 // (router.go: the whole message, or a space, colon or new line before its
