@@ -9,7 +9,6 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
-	"slices"
 	"strings"
 	"sync"
 	"time"
@@ -262,15 +261,15 @@ func (d *bindings) contactsSeen(ctx context.Context, contacts []rules.Contact) e
 	if err := d.putState(ctx, FoundRemarksKey, FoundRemarks{At: d.clock.Now(), Remarks: remarks}); err != nil {
 		return err
 	}
+	ending := map[string]bool{} // a remark bound in two sessions ends once
 	d.mu.Lock()
-	var ending []string
 	for _, remark := range d.sessions {
-		if found[remark] && !slices.Contains(ending, remark) {
-			ending = append(ending, remark)
+		if found[remark] {
+			ending[remark] = true
 		}
 	}
 	d.mu.Unlock()
-	for _, remark := range ending {
+	for remark := range ending {
 		if _, err := d.inbox.EndBindings(ctx, remark, rules.BindingEndRemark, "system", d.clock.Now()); err != nil {
 			return fmt.Errorf("handlers: end binding of %s: %w", remark, err)
 		}

@@ -75,13 +75,9 @@ func (d *confirmations) ask(ctx context.Context, r *Request, p pendingConfirm, p
 // action runs before the pending state is cleared, so a crash in between
 // re-runs 确认 and the action, which is idempotent per 确认 message.
 func (d *confirmations) confirm(ctx context.Context, r *Request) error {
-	var p pendingConfirm
-	ok, err := d.getState(ctx, confirmKey(r.ID.Remark), &p)
-	if err != nil {
+	p, ok, err := d.pending(ctx, r)
+	if err != nil || !ok {
 		return err
-	}
-	if !ok {
-		return d.reply(ctx, r, "目前没有需要确认的操作。")
 	}
 	if r.At.Sub(p.At) > confirmWindow {
 		if err := d.deleteState(ctx, confirmKey(r.ID.Remark)); err != nil {
@@ -104,18 +100,24 @@ func (d *confirmations) confirm(ctx context.Context, r *Request) error {
 
 // cancel is 取消: it drops the pending action.
 func (d *confirmations) cancel(ctx context.Context, r *Request) error {
-	var p pendingConfirm
-	ok, err := d.getState(ctx, confirmKey(r.ID.Remark), &p)
-	if err != nil {
+	p, ok, err := d.pending(ctx, r)
+	if err != nil || !ok {
 		return err
-	}
-	if !ok {
-		return d.reply(ctx, r, "目前没有需要确认的操作。")
 	}
 	if err := d.deleteState(ctx, confirmKey(r.ID.Remark)); err != nil {
 		return err
 	}
 	return d.reply(ctx, r, "已取消“"+actionNames[p.Kind]+"”，未发送也未登记任何内容。")
+}
+
+// pending reads the sender's pending action for 确认 and 取消; when there
+// is none (ok false) it has answered so.
+func (d *confirmations) pending(ctx context.Context, r *Request) (p pendingConfirm, ok bool, err error) {
+	ok, err = d.getState(ctx, confirmKey(r.ID.Remark), &p)
+	if err == nil && !ok {
+		err = d.reply(ctx, r, "目前没有需要确认的操作。")
+	}
+	return p, ok, err
 }
 
 func (d *confirmations) runConfirmed(ctx context.Context, r *Request, p pendingConfirm) error {

@@ -5,12 +5,14 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"time"
 
 	"dudaobot/rules"
 )
 
 // yearView is every unit's year at one instant, for the director's lists.
 type yearView struct {
+	now   time.Time
 	cal   rules.Calendar
 	units []rules.UnitYear
 }
@@ -24,7 +26,7 @@ func (d *director) yearView(ctx context.Context) (yearView, error) {
 	if err != nil {
 		return yearView{}, fmt.Errorf("handlers: unit years: %w", err)
 	}
-	return yearView{cal: cal, units: uys}, nil
+	return yearView{now: d.clock.Now(), cal: cal, units: uys}, nil
 }
 
 func (d *env) unitName(key string) string {
@@ -47,10 +49,9 @@ func (d *director) overview(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	now := d.clock.Now()
 	var b strings.Builder
-	fmt.Fprintf(&b, "%d年督导评价总览（截至%s，共%d个单位）", d.year, fmtTime(now, d.loc), len(v.units))
-	for _, sc := range rules.Overview(v.cal, v.units, now) {
+	fmt.Fprintf(&b, "%d年督导评价总览（截至%s，共%d个单位）", d.year, fmtTime(v.now, d.loc), len(v.units))
+	for _, sc := range rules.Overview(v.cal, v.units, v.now) {
 		fmt.Fprintf(&b, "\n%s：按时%d，逾期提交%d，未交%d（其中已逾期%d），未开始%d",
 			stageLabel(sc.Stage), sc.OnTime, sc.Late, sc.Open+sc.Overdue, sc.Overdue, sc.NotOpen)
 		if sc.NotApplicable > 0 {
@@ -126,13 +127,12 @@ func (d *director) missing(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	now := d.clock.Now()
 	var b strings.Builder
-	fmt.Fprintf(&b, "未交名单（截至%s）", fmtTime(now, d.loc))
+	fmt.Fprintf(&b, "未交名单（截至%s）", fmtTime(v.now, d.loc))
 	for _, s := range stages {
 		var items []string
 		for _, u := range v.units {
-			if st := rules.StageStatusOf(v.cal, u, s, now); st.Kind.Missing() {
+			if st := rules.StageStatusOf(v.cal, u, s, v.now); st.Kind.Missing() {
 				items = append(items, d.unitName(u.UnitKey)+"（"+shortStatus(st)+"）")
 			}
 		}
@@ -168,14 +168,13 @@ func (d *director) overdue(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	now := d.clock.Now()
 	var b strings.Builder
-	fmt.Fprintf(&b, "逾期情况（截至%s）", fmtTime(now, d.loc))
+	fmt.Fprintf(&b, "逾期情况（截至%s）", fmtTime(v.now, d.loc))
 	found := false
 	for _, s := range rules.AllStages {
 		var over, late []string
 		for _, u := range v.units {
-			st := rules.StageStatusOf(v.cal, u, s, now)
+			st := rules.StageStatusOf(v.cal, u, s, v.now)
 			switch st.Kind {
 			case rules.StatusOverdue:
 				over = append(over, d.unitName(u.UnitKey)+"（"+shortStatus(st)+"）")

@@ -1,8 +1,6 @@
 package handlers
 
 import (
-	"bufio"
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -62,17 +60,11 @@ func (d *receiver) receive(ctx context.Context, r *Request) (stored, error) {
 	defer rc.Close()
 	var src io.Reader = rc
 	if r.In.Kind == rules.MsgImage {
-		br := bufio.NewReader(rc)
-		head, _ := br.Peek(8)
-		ext = "jpg"
-		if bytes.HasPrefix(head, []byte("\x89PNG")) {
-			ext = "png"
-		}
+		src, ext = sniffImage(rc)
 		if _, got := d.files.Name(name); name == "" || got != ext {
 			name = fmt.Sprintf("图片%s.%s", r.In.Key.MsgID, ext)
 		}
 		name, _ = d.files.Name(name)
-		src = br
 	}
 	tr := &trackReader{r: src}
 	po.Ext = ext

@@ -49,13 +49,13 @@ func textRunes(text string) int {
 // planProblem says in one polite line why text is not filed as a plan, or
 // "" when it looks like one.
 func planProblem(text string) string {
-	switch {
-	case isPlaceholder(text):
-		return "“" + clip(strings.TrimSpace(text), 10) + "”是帮助中的示意，未登记。请发送整改方案的实际内容（不少于50字），或直接发送整改方案文件。"
-	case isQuestion(text):
-		return "您的消息像是提问，未作为整改方案登记。如有疑问请联系县督导办；以文字报送请发送“整改方案 方案全文”（不少于50字）。"
-	case textRunes(text) < minPlanRunes:
-		return "内容仅" + strconv.Itoa(textRunes(text)) + "字，未作为整改方案登记。文字报送的整改方案应不少于50字；也可以直接发送整改方案文件。"
+	if msg := notContent(text,
+		"未登记。请发送整改方案的实际内容（不少于50字），或直接发送整改方案文件。",
+		"未作为整改方案登记。如有疑问请联系县督导办；以文字报送请发送“整改方案 方案全文”（不少于50字）。"); msg != "" {
+		return msg
+	}
+	if n := textRunes(text); n < minPlanRunes {
+		return "内容仅" + strconv.Itoa(n) + "字，未作为整改方案登记。文字报送的整改方案应不少于50字；也可以直接发送整改方案文件。"
 	}
 	return ""
 }
@@ -63,11 +63,18 @@ func planProblem(text string) string {
 // noticeProblem says why a text sent after a bare 下发 is not taken as the
 // notice, or "".
 func noticeProblem(text string) string {
+	return notContent(text, "未下发。请发送通知的实际内容。", "未作为通知下发。如需下发，请发送“下发 通知内容”。")
+}
+
+// notContent says why text is not the content a command waits for: only
+// the help's example words (then notDone), or a question (then asked); ""
+// when it is neither.
+func notContent(text, notDone, asked string) string {
 	switch {
 	case isPlaceholder(text):
-		return "“" + clip(strings.TrimSpace(text), 10) + "”是帮助中的示意，未下发。请发送通知的实际内容。"
+		return "“" + clip(strings.TrimSpace(text), 10) + "”是帮助中的示意，" + notDone
 	case isQuestion(text):
-		return "您的消息像是提问，未作为通知下发。如需下发，请发送“下发 通知内容”。"
+		return "您的消息像是提问，" + asked
 	}
 	return ""
 }

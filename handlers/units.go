@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -19,7 +20,7 @@ func MatchUnit(units []rules.Unit, query string) []rules.Unit {
 	}
 	var exact, partial []rules.Unit
 	for _, u := range units {
-		if strings.EqualFold(u.Key, q) || u.Name == q || contains(u.Aliases, q) {
+		if strings.EqualFold(u.Key, q) || u.Name == q || slices.Contains(u.Aliases, q) {
 			exact = append(exact, u)
 			continue
 		}
@@ -38,15 +39,6 @@ func MatchUnit(units []rules.Unit, query string) []rules.Unit {
 		return exact
 	}
 	return partial
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // unitNames joins the full names of units with 「、」.
