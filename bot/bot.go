@@ -3,8 +3,7 @@
 // QR login, with backoff, a new openwechat.Bot per attempt), converts inbound
 // messages into rules.Inbound for an Intake, and sends rules.Outgoing.
 //
-// Reliability decisions (see /work/shared/reference/openwechat-notes.md and
-// reliability-notes.md finding 5/6):
+// Reliability decisions:
 //   - the hot-reload file is written atomically and the new SyncKey it carries
 //     reaches the disk only after the Intake has durably accepted every
 //     message of that sync batch (hotstore.go);

@@ -139,8 +139,8 @@ func (s *session) accept(in rules.Inbound) bool {
 		if errors.As(err, &pe) {
 			panics++
 			if panics >= 3 {
-				// A deterministic crash in the Intake: skip so other messages
-				// keep flowing (reliability-notes 5.9).
+				// A deterministic crash in the Intake: skip it, so one bad
+				// message cannot stall every message behind it.
 				s.c.log.Error("intake panics on this message; skipping it", "key", in.Key, "err", err)
 				return true
 			}

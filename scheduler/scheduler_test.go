@@ -105,7 +105,7 @@ func reminderRecords(t testing.TB, w *world) []rules.ReminderRecord {
 	return r
 }
 
-// TestDowntime is the §2 misfire table: the bot is down around the 10:00
+// TestDowntime is the misfire table: the bot is down around the 10:00
 // slot of 22 February (7 days before the self-assessment deadline).
 func TestDowntime(t *testing.T) {
 	tests := []struct {

@@ -22,15 +22,15 @@
 //
 // # Fidelity
 //
-// Everything the notes in shared/reference/openwechat-notes.md call a
-// must-have is implemented: long-polled login poll and synccheck (held up to
-// Options.LongPollHold, answered only with 408/201/200/400 and retcode
-// 0/1100/1101/1102), exact regex texts, SyncKey always present with
-// Count == len(List), string MsgId/FileSize, batchgetcontact by position with
-// group MemberList, ClientMsgId dedupe of sends, 512 KiB chunked uploads
-// placed by chunk/chunks and streamed to disk, checkupload above 25 MiB
-// (uploads above 25 MiB without its Signature are refused), Desktop-mode
-// headers required at webwxnewloginpage (Normal mode gets ret 1203).
+// Everything the openwechat client relies on is implemented: long-polled
+// login poll and synccheck (held up to Options.LongPollHold, answered only
+// with 408/201/200/400 and retcode 0/1100/1101/1102), exact regex texts,
+// SyncKey always present with Count == len(List), string MsgId/FileSize,
+// batchgetcontact by position with group MemberList, ClientMsgId dedupe of
+// sends, 512 KiB chunked uploads placed by chunk/chunks and streamed to
+// disk, checkupload above 25 MiB (uploads above 25 MiB without its Signature
+// are refused), Desktop-mode headers required at webwxnewloginpage (Normal
+// mode gets ret 1203).
 //
 // Cookies are set as the real service does: wxuin, wxsid, webwx_auth_ticket
 // ... host-only on wx.qq.com, webwx_data_ticket with Domain=.qq.com. The

@@ -224,8 +224,8 @@ func (m *memStorage) Write(p []byte) (int, error) {
 	return len(p), nil
 }
 
-// fixJar applies the hot-login cookie workaround from the notes: copy the
-// wx.qq.com cookie list to the file. and webpush. hosts.
+// fixJar applies the bot's hot-login cookie workaround (bot/hotstore.go):
+// copy the wx.qq.com cookie list to the file. and webpush. hosts.
 func fixJar(t *testing.T, raw []byte) []byte {
 	t.Helper()
 	var item map[string]json.RawMessage
