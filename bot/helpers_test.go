@@ -1,8 +1,8 @@
 package bot_test
 
 import (
-	"bytes"
 	"context"
+	"dudaobot/internal/testutil"
 	"errors"
 	"fmt"
 	"io"
@@ -11,7 +11,6 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
-	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
@@ -46,28 +45,10 @@ func ctxT(t testing.TB) context.Context {
 	return ctx
 }
 
-// lockedBuffer is a goroutine-safe bytes.Buffer (QR output, logs).
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
-
 // testLogger collects logs and prints them only if the test fails (writing
 // to t.Log from goroutines that outlive the test would panic).
 func testLogger(t testing.TB) *slog.Logger {
-	buf := &lockedBuffer{}
+	buf := &testutil.LockedBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("logs:\n%s", buf.String())
@@ -167,7 +148,7 @@ func (f *fakeIntake) waitMsg(t testing.TB, msgID string, nth int) rules.Inbound 
 type runner struct {
 	c        *bot.Client
 	in       *fakeIntake
-	qr       *lockedBuffer
+	qr       *testutil.LockedBuffer
 	statuses chan bot.Status
 	cancel   context.CancelFunc
 	done     chan error
@@ -191,7 +172,7 @@ func startClient(t testing.TB, sim *wxsim.Server, in *fakeIntake, co clientOpts)
 	if co.transport != nil {
 		rt = co.transport(rt)
 	}
-	r := &runner{in: in, qr: &lockedBuffer{}, statuses: make(chan bot.Status, 32), done: make(chan error, 1)}
+	r := &runner{in: in, qr: &testutil.LockedBuffer{}, statuses: make(chan bot.Status, 32), done: make(chan error, 1)}
 	o := bot.Options{
 		HotLoginFile:    co.hotFile,
 		Groups:          []string{"督导工作群"},
@@ -308,7 +289,5 @@ func readAllOpen(ctx context.Context, f *rules.InboundFile) ([]byte, error) {
 	defer rc.Close()
 	return io.ReadAll(rc)
 }
-
-func contains(s, sub string) bool { return strings.Contains(s, sub) }
 
 func parseURL(s string) (*url.URL, error) { return url.Parse(s) }

@@ -16,6 +16,7 @@ import (
 
 	"dudaobot/bot"
 	"dudaobot/clock"
+	"dudaobot/internal/testutil"
 	"dudaobot/rules"
 	"dudaobot/storage"
 	"dudaobot/wxsim"
@@ -60,7 +61,7 @@ func TestForceLogoutRecovers(t *testing.T) {
 	if on.Cause != bot.CausePushLogin || on.Downtime != 3*time.Minute || on.SameSession() {
 		t.Errorf("back online: %+v", on)
 	}
-	if got := r.qr.String(); contains(got, uuid) {
+	if got := r.qr.String(); strings.Contains(got, uuid) {
 		t.Error("push login drew a QR code")
 	}
 	if sim.Logins() != 2 || sim.UserName(zhang.ID) == oldName {
@@ -107,8 +108,8 @@ func TestQRAfterPushRefused(t *testing.T) {
 		t.Fatal(err)
 	}
 	_ = sim.ConfirmLogin()
-	if st := r.waitStatus(t, true); st.Cause != "qr login" || !contains(r.qr.String(), uuid) {
-		t.Errorf("came online by %q; QR drawn: %v", st.Cause, contains(r.qr.String(), uuid))
+	if st := r.waitStatus(t, true); st.Cause != "qr login" || !strings.Contains(r.qr.String(), uuid) {
+		t.Errorf("came online by %q; QR drawn: %v", st.Cause, strings.Contains(r.qr.String(), uuid))
 	}
 }
 
@@ -162,7 +163,7 @@ func TestSendThroughFaults(t *testing.T) {
 func TestSyncFaultsBackoff(t *testing.T) {
 	sim := newSim(t, wxsim.Options{AutoConfirm: true})
 	zhang := sim.AddContact("张三", "czj-zhang")
-	logs := &lockedBuffer{}
+	logs := &testutil.LockedBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("logs:\n%s", logs.String())
@@ -367,7 +368,7 @@ func TestRealStorageDedupe(t *testing.T) {
 	sim := newSim(t, wxsim.Options{AutoConfirm: true})
 	zhang := sim.AddContact("张三", "czj-zhang")
 	si := &storeIntake{st: st, ch: make(chan struct{}, 100)}
-	c := bot.New(bot.Options{Transport: sim.Transport(), QRWriter: &lockedBuffer{}, Logger: testLogger(t),
+	c := bot.New(bot.Options{Transport: sim.Transport(), QRWriter: &testutil.LockedBuffer{}, Logger: testLogger(t),
 		SyncBackoff: bot.BackoffPolicy{Min: 10 * time.Millisecond, Max: 100 * time.Millisecond}}, si)
 	rctx, cancel := context.WithCancel(context.Background())
 	done := make(chan error, 1)

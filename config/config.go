@@ -109,18 +109,6 @@ type WeChat struct {
 // MaxFileBytes is max_file_mb in bytes.
 func (w WeChat) MaxFileBytes() int64 { return int64(w.MaxFileMB) << 20 }
 
-// Allows reports whether a file extension (with or without the dot, any
-// case) is in allowed_types.
-func (w WeChat) Allows(ext string) bool {
-	ext = strings.ToLower(strings.TrimPrefix(ext, "."))
-	for _, t := range w.AllowedTypes {
-		if t == ext {
-			return true
-		}
-	}
-	return false
-}
-
 // SMTP is the optional `smtp` section; an empty Host turns e-mail alerts off.
 type SMTP struct {
 	Host        string   `yaml:"host"`

@@ -142,17 +142,17 @@ func (s *Store) Put(ctx context.Context, r io.Reader, o PutOptions) (Blob, error
 	if !allowed[o.Ext] {
 		return Blob{}, fmt.Errorf("%w: %q", ErrBadType, o.Ext)
 	}
-	max := o.MaxSize
-	if max <= 0 {
-		max = DefaultMaxSize
+	limit := o.MaxSize
+	if limit <= 0 {
+		limit = DefaultMaxSize
 	}
 	quotaCut := false
 	if o.Quota {
 		if o.QuotaLeft <= 0 {
 			return Blob{}, fmt.Errorf("%w: nothing left today", ErrQuota)
 		}
-		if o.QuotaLeft < max {
-			max, quotaCut = o.QuotaLeft, true
+		if o.QuotaLeft < limit {
+			limit, quotaCut = o.QuotaLeft, true
 		}
 	}
 	if err := s.checkFree(); err != nil {
@@ -176,18 +176,18 @@ func (s *Store) Put(ctx context.Context, r io.Reader, o PutOptions) (Blob, error
 	}()
 
 	h := sha256.New()
-	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, r}, max+1))
+	n, err := io.Copy(io.MultiWriter(f, h), io.LimitReader(ctxReader{ctx, r}, limit+1))
 	if errors.Is(err, syscall.ENOSPC) {
 		return Blob{}, fmt.Errorf("%w: write: %w", ErrDiskFull, err)
 	}
 	if err != nil {
 		return Blob{}, fmt.Errorf("docstore: put: write: %w", err)
 	}
-	if n > max {
+	if n > limit {
 		if quotaCut {
-			return Blob{}, fmt.Errorf("%w: more than the %d bytes left today", ErrQuota, max)
+			return Blob{}, fmt.Errorf("%w: more than the %d bytes left today", ErrQuota, limit)
 		}
-		return Blob{}, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, max)
+		return Blob{}, fmt.Errorf("%w: more than %d bytes", ErrTooLarge, limit)
 	}
 	if err := checkContent(f, n, o.Ext); err != nil {
 		return Blob{}, err

@@ -284,21 +284,21 @@ func TestMagicBytes(t *testing.T) {
 
 func TestSizeLimit(t *testing.T) {
 	s, parent := mustOpen(t)
-	const max = 4096
+	const maxSize = 4096
 	text := func(n int) []byte { return bytes.Repeat([]byte("a"), n) }
-	b, err := s.PutBytes(ctx, text(max), docstore.PutOptions{Ext: "txt", MaxSize: max})
+	b, err := s.PutBytes(ctx, text(maxSize), docstore.PutOptions{Ext: "txt", MaxSize: maxSize})
 	if err != nil {
 		t.Fatalf("exactly MaxSize: %v", err)
 	}
-	checkBlob(t, s, b, text(max), "txt")
-	_, err = s.PutBytes(ctx, text(max+1), docstore.PutOptions{Ext: "txt", MaxSize: max})
+	checkBlob(t, s, b, text(maxSize), "txt")
+	_, err = s.PutBytes(ctx, text(maxSize+1), docstore.PutOptions{Ext: "txt", MaxSize: maxSize})
 	if !errors.Is(err, docstore.ErrTooLarge) {
 		t.Fatalf("MaxSize+1: err = %v", err)
 	}
 	// A stream that never ends is cut at MaxSize+1, not read to the end.
 	r := &countingReader{}
-	_, err = s.Put(ctx, r, docstore.PutOptions{Ext: "txt", MaxSize: max})
-	if !errors.Is(err, docstore.ErrTooLarge) || r.n > max+1+32*1024 {
+	_, err = s.Put(ctx, r, docstore.PutOptions{Ext: "txt", MaxSize: maxSize})
+	if !errors.Is(err, docstore.ErrTooLarge) || r.n > maxSize+1+32*1024 {
 		t.Fatalf("endless stream: err = %v after %d bytes", err, r.n)
 	}
 	if n, _ := s.CleanTemp(); n != 0 {

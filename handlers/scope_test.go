@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"context"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -76,7 +77,7 @@ func TestInspectedUnits(t *testing.T) {
 	everyoneBut := func(skip ...string) string {
 		var names []string
 		for _, u := range h.Units {
-			if u.Key != "ddb" && !contains(skip, u.Key) {
+			if u.Key != "ddb" && !slices.Contains(skip, u.Key) {
 				names = append(names, u.Aliases[0])
 			}
 		}
@@ -141,15 +142,6 @@ func TestInspectedUnits(t *testing.T) {
 	if !found {
 		t.Error("受检单位 not in the audit trail")
 	}
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }
 
 // Leaving out a unit that already had its feedback is said in the preview:

@@ -13,15 +13,6 @@ type TimeOfDay struct {
 	Hour, Minute int
 }
 
-// ParseTimeOfDay parses "HH:MM" (00:00–23:59).
-func ParseTimeOfDay(s string) (TimeOfDay, error) {
-	t, err := time.Parse("15:04", strings.TrimSpace(s))
-	if err != nil {
-		return TimeOfDay{}, fmt.Errorf("rules: parse time of day %q: %w", s, err)
-	}
-	return TimeOfDay{t.Hour(), t.Minute()}, nil
-}
-
 // String formats t as 15:04.
 func (t TimeOfDay) String() string { return fmt.Sprintf("%02d:%02d", t.Hour, t.Minute) }
 

@@ -438,15 +438,6 @@ func TestBuildDigest(t *testing.T) {
 	}
 }
 
-func TestParseTimeOfDay(t *testing.T) {
-	if got, err := rules.ParseTimeOfDay("08:30"); err != nil || got != (rules.TimeOfDay{Hour: 8, Minute: 30}) {
-		t.Errorf("got %v, %v", got, err)
-	}
-	if _, err := rules.ParseTimeOfDay("25:00"); err == nil {
-		t.Error("25:00 accepted")
-	}
-}
-
 // BenchmarkPlanSweep5000 plans one sweep for 5,000 units on an overdue day
 // with a realistic history of recorded slots.
 func BenchmarkPlanSweep5000(b *testing.B) {

@@ -5,12 +5,12 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"dudaobot/internal/testutil"
 	"encoding/json"
 	"io"
 	"log/slog"
 	"net/http"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -188,28 +188,11 @@ func waitEvent(t *testing.T, ch <-chan sseEvent, name string) json.RawMessage {
 // testLogger collects the bot's logs and prints them only if the test
 // fails.
 func testLogger(t *testing.T) *slog.Logger {
-	lb := &lockedBuffer{}
+	lb := &testutil.LockedBuffer{}
 	t.Cleanup(func() {
 		if t.Failed() {
 			t.Logf("sandbox log:\n%s", lb.String())
 		}
 	})
 	return slog.New(slog.NewTextHandler(lb, &slog.HandlerOptions{Level: slog.LevelInfo}))
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
 }

@@ -19,6 +19,7 @@ package apptest
 import (
 	"bytes"
 	"context"
+	"dudaobot/internal/testutil"
 	"fmt"
 	"io"
 	"log/slog"
@@ -60,7 +61,7 @@ type Harness struct {
 
 	opts     options
 	log      *slog.Logger
-	logBuf   *lockedBuffer
+	logBuf   *testutil.LockedBuffer
 	qr       *countingWriter
 	contacts map[string]wxsim.Contact // by remark, and by nick for contacts without remark
 	backups  []string                 // backup remarks: the sentinels of Settle
@@ -197,7 +198,7 @@ func Start(tb testing.TB, opts ...Option) *Harness {
 	h := &Harness{
 		TB: tb, Cfg: cfg, Loc: loc, Dir: dir, opts: o,
 		Clock:    clock.NewFake(o.start),
-		logBuf:   &lockedBuffer{},
+		logBuf:   &testutil.LockedBuffer{},
 		qr:       &countingWriter{},
 		contacts: map[string]wxsim.Contact{},
 		consumed: map[int64]bool{},
@@ -763,23 +764,6 @@ func Docx(text string) []byte { return handlerstest.Docx(text) }
 
 // PDF is a small byte slice that passes the PDF content check.
 func PDF(text string) []byte { return handlerstest.PDF(text) }
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  bytes.Buffer
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
-}
 
 type countingWriter struct{ n atomic.Int64 }
 

@@ -12,6 +12,7 @@ package fault_test
 
 import (
 	"context"
+	"dudaobot/internal/testutil"
 	"fmt"
 	"log/slog"
 	"math/rand"
@@ -50,31 +51,14 @@ type world struct {
 	mu    sync.Mutex
 	sent  map[string]int    // remark → messages sent to the bot
 	files map[string]string // file name → SHA-256
-	logs  *lockedBuffer
-}
-
-type lockedBuffer struct {
-	mu sync.Mutex
-	b  strings.Builder
-}
-
-func (l *lockedBuffer) Write(p []byte) (int, error) {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.Write(p)
-}
-
-func (l *lockedBuffer) String() string {
-	l.mu.Lock()
-	defer l.mu.Unlock()
-	return l.b.String()
+	logs  *testutil.LockedBuffer
 }
 
 func startWorld(t *testing.T) (*world, func()) {
 	env := harness.NewEnv(t, nil)
 	sim, ids := harness.Sim(t, env.Config, wxsim.Options{LongPollHold: time.Second, Seed: 7})
 	w := &world{t: t, sim: sim, env: env, rng: rand.New(rand.NewSource(7)), guard: harness.HangGuard(t),
-		sent: map[string]int{}, files: map[string]string{}, logs: &lockedBuffer{}}
+		sent: map[string]int{}, files: map[string]string{}, logs: &testutil.LockedBuffer{}}
 	for _, u := range env.Config.Units() {
 		r := u.Officials[0].WeChatRemark
 		w.officials = append(w.officials, official{ids[r], r})
@@ -82,7 +66,7 @@ func startWorld(t *testing.T) (*world, func()) {
 	log := slog.New(slog.NewTextHandler(w.logs, &slog.HandlerOptions{Level: slog.LevelInfo}))
 	ctx, cancel := context.WithCancel(context.Background())
 	a, err := app.New(ctx, app.Options{
-		Config: env.Config, Logger: log, Transport: sim.Transport(), QRWriter: &lockedBuffer{},
+		Config: env.Config, Logger: log, Transport: sim.Transport(), QRWriter: &testutil.LockedBuffer{},
 		SendInterval: time.Millisecond,
 		// Flood control would silence the burst's senders by design (the
 		// handlers tests prove it); this test counts one answer per message.
