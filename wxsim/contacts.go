@@ -94,20 +94,21 @@ func (s *Server) AddGroup(name string, memberIDs ...string) Contact {
 
 // SetRemark sets a contact's remark name, as a human would on the phone.
 func (s *Server) SetRemark(id, remark string) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	if c := s.byID[id]; c != nil {
-		c.remark = remark
-		s.broadcastLocked()
-	}
+	s.updateContact(id, func(c *contact) { c.remark = remark })
 }
 
 // SetNickName changes a contact's (or group's) nick name.
 func (s *Server) SetNickName(id, nick string) {
+	s.updateContact(id, func(c *contact) { c.nick = nick })
+}
+
+// updateContact changes a known contact and tells the watchers; an unknown
+// id changes nothing.
+func (s *Server) updateContact(id string, change func(*contact)) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	if c := s.byID[id]; c != nil {
-		c.nick = nick
+		change(c)
 		s.broadcastLocked()
 	}
 }
@@ -276,18 +277,12 @@ func (s *Server) handleGetContact(w http.ResponseWriter, r *http.Request) {
 // by index, so the count and order must match the request.
 func (s *Server) handleBatchGetContact(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		BaseRequest baseRequest
-		Count       int
-		List        []struct{ UserName, EncryChatRoomId string }
+		request
+		Count int
+		List  []struct{ UserName, EncryChatRoomId string }
 	}
-	if !decodeJSON(w, r, &body) {
-		return
-	}
-	s.mu.Lock()
-	se := s.sessionForLocked(body.BaseRequest.Sid, r)
+	se := s.decodeSession(w, r, &body, map[string]any{"Count": 0, "ContactList": []wxUser{}})
 	if se == nil {
-		s.mu.Unlock()
-		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101, ""), "Count": 0, "ContactList": []wxUser{}})
 		return
 	}
 	list := make([]wxUser, 0, len(body.List))
@@ -308,21 +303,16 @@ func (s *Server) handleBatchGetContact(w http.ResponseWriter, r *http.Request) {
 // accepted and ignored.
 func (s *Server) handleOplog(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		BaseRequest baseRequest
-		CmdId       int
-		RemarkName  string
-		UserName    string
+		request
+		CmdId      int
+		RemarkName string
+		UserName   string
 	}
-	if !decodeJSON(w, r, &body) {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	se := s.sessionForLocked(body.BaseRequest.Sid, r)
+	se := s.decodeSession(w, r, &body, nil)
 	if se == nil {
-		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101, "")})
 		return
 	}
+	defer s.mu.Unlock()
 	c := s.contactByNameLocked(se, body.UserName)
 	if c == nil {
 		writeJSON(w, map[string]any{"BaseResponse": baseResp(1, "unknown UserName")})

@@ -7,6 +7,7 @@ import (
 	"encoding/json"
 	"encoding/xml"
 	"fmt"
+	"maps"
 	"net/http"
 	"net/url"
 	"strconv"
@@ -89,6 +90,38 @@ func (s *Server) sessionForLocked(sid string, r *http.Request) *session {
 	se := s.sessions[sid]
 	if se == nil || se.invalid != 0 {
 		return nil
+	}
+	return se
+}
+
+// request is the BaseRequest every JSON endpoint's body carries. A body
+// struct embeds it (its field is promoted, in Go and in JSON), so
+// decodeSession can read the sid of any body.
+type request struct{ BaseRequest baseRequest }
+
+func (q *request) sid() string { return q.BaseRequest.Sid }
+
+// decodeSession decodes the JSON body and then locks the session it names
+// (lockSession). On nil the answer is written and s.mu is not held.
+func (s *Server) decodeSession(w http.ResponseWriter, r *http.Request, body interface{ sid() string }, fields map[string]any) *session {
+	if !decodeJSON(w, r, body) {
+		return nil
+	}
+	return s.lockSession(w, r, body.sid(), fields)
+}
+
+// lockSession takes s.mu and finds the request's session
+// (sessionForLocked). It returns with s.mu held, or, when there is no valid
+// session, releases it, answers ret 1101 with the empty fields the endpoint's
+// client expects (fields may be nil) and returns nil.
+func (s *Server) lockSession(w http.ResponseWriter, r *http.Request, sid string, fields map[string]any) *session {
+	s.mu.Lock()
+	se := s.sessionForLocked(sid, r)
+	if se == nil {
+		s.mu.Unlock()
+		resp := map[string]any{"BaseResponse": baseResp(1101, "")}
+		maps.Copy(resp, fields)
+		writeJSON(w, resp)
 	}
 	return se
 }
@@ -350,17 +383,11 @@ func (s *Server) handleWebInit(w http.ResponseWriter, r *http.Request) {
 // is Message.AsRead.
 func (s *Server) handleStatusNotify(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		BaseRequest baseRequest
-		Code        int
+		request
+		Code int
 	}
-	if !decodeJSON(w, r, &body) {
-		return
-	}
-	s.mu.Lock()
-	se := s.sessionForLocked(body.BaseRequest.Sid, r)
+	se := s.decodeSession(w, r, &body, nil)
 	if se == nil {
-		s.mu.Unlock()
-		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101, "")})
 		return
 	}
 	if body.Code == 3 {
@@ -415,28 +442,22 @@ func (s *Server) newestPendingLocked() *pendingLogin {
 
 // ConfirmLogin makes the phone scan and confirm the newest pending QR or push
 // login. Wait for the client's UUIDCallback (or WaitPending) first.
-func (s *Server) ConfirmLogin() error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	p := s.newestPendingLocked()
-	if p == nil {
-		return ErrNoPendingLogin
-	}
-	p.state = loginConfirmed
-	s.broadcastLocked()
-	return nil
-}
+func (s *Server) ConfirmLogin() error { return s.advanceLogin(loginConfirmed) }
 
 // ScanLogin makes the phone scan (201) without confirming yet.
-func (s *Server) ScanLogin() error {
+func (s *Server) ScanLogin() error { return s.advanceLogin(loginScanned) }
+
+// advanceLogin moves the newest pending login forward to state (never
+// back), as the phone does.
+func (s *Server) advanceLogin(state int) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	p := s.newestPendingLocked()
 	if p == nil {
 		return ErrNoPendingLogin
 	}
-	if p.state < loginScanned {
-		p.state = loginScanned
+	if p.state < state {
+		p.state = state
 		s.broadcastLocked()
 	}
 	return nil

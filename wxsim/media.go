@@ -327,22 +327,17 @@ func (u *upload) closeFile() {
 // identical content.
 func (s *Server) handleCheckUpload(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		BaseRequest baseRequest
-		FileMd5     string
-		FileName    string
-		FileSize    int64
-		FileType    int
+		request
+		FileMd5  string
+		FileName string
+		FileSize int64
+		FileType int
 	}
-	if !decodeJSON(w, r, &body) {
-		return
-	}
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	se := s.sessionForLocked(body.BaseRequest.Sid, r)
+	se := s.decodeSession(w, r, &body, nil)
 	if se == nil {
-		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101, "")})
 		return
 	}
+	defer s.mu.Unlock()
 	if body.FileSize > maxUploadSize {
 		writeJSON(w, map[string]any{"BaseResponse": baseResp(1, "file too large")})
 		return

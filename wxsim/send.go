@@ -154,17 +154,11 @@ func (s *Server) handleSend(kind string) http.HandlerFunc {
 
 // handleRevoke accepts webwxrevokemsg.
 func (s *Server) handleRevoke(w http.ResponseWriter, r *http.Request) {
-	var body struct{ BaseRequest baseRequest }
-	if !decodeJSON(w, r, &body) {
+	var body struct{ request }
+	if s.decodeSession(w, r, &body, nil) == nil {
 		return
 	}
-	s.mu.Lock()
-	se := s.sessionForLocked(body.BaseRequest.Sid, r)
 	s.mu.Unlock()
-	if se == nil {
-		writeJSON(w, map[string]any{"BaseResponse": baseResp(1101, "")})
-		return
-	}
 	writeJSON(w, map[string]any{"BaseResponse": baseResp(0, ""), "Introduction": "", "SysWording": ""})
 }
 

@@ -204,13 +204,19 @@ func (s *Server) handleSyncCheck(w http.ResponseWriter, r *http.Request) {
 // (a missing one panics the client).
 func (s *Server) handleWebSync(w http.ResponseWriter, r *http.Request) {
 	var body struct {
-		BaseRequest baseRequest
-		SyncKey     struct {
+		request
+		SyncKey struct {
 			Count int
 			List  []struct{ Key, Val int64 }
 		}
 	}
-	if !decodeJSON(w, r, &body) {
+	// Count 0 makes the client keep its key; BaseResponse is not checked.
+	se := s.decodeSession(w, r, &body, map[string]any{
+		"AddMsgCount": 0, "AddMsgList": []wxMessage{},
+		"SyncKey": map[string]any{"Count": 0, "List": []any{}}, "SyncCheckKey": map[string]any{"Count": 0, "List": []any{}},
+		"ContinueFlag": 0, "ModContactList": []any{}, "ModContactCount": 0, "DelContactList": []any{},
+	})
+	if se == nil {
 		return
 	}
 	var from int64
@@ -218,18 +224,6 @@ func (s *Server) handleWebSync(w http.ResponseWriter, r *http.Request) {
 		if kv.Key == 1 {
 			from = kv.Val
 		}
-	}
-	s.mu.Lock()
-	se := s.sessionForLocked(body.BaseRequest.Sid, r)
-	if se == nil {
-		s.mu.Unlock()
-		// Count 0 makes the client keep its key; BaseResponse is not checked.
-		writeJSON(w, map[string]any{
-			"BaseResponse": baseResp(1101, ""), "AddMsgCount": 0, "AddMsgList": []wxMessage{},
-			"SyncKey": map[string]any{"Count": 0, "List": []any{}}, "SyncCheckKey": map[string]any{"Count": 0, "List": []any{}},
-			"ContinueFlag": 0, "ModContactList": []any{}, "ModContactCount": 0, "DelContactList": []any{},
-		})
-		return
 	}
 	msgs, newKey := s.pendingLocked(se, from, 50)
 	out := make([]wxMessage, 0, len(msgs))
