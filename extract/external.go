@@ -120,17 +120,13 @@ func (e *Extractor) office(ctx context.Context, p, ext string) (Result, error) {
 	if len(matches) == 0 {
 		return Result{}, fmt.Errorf("%w: LibreOffice could not convert .%s", ErrBroken, ext)
 	}
-	f, err := os.Open(matches[0])
+	r, err := e.readText(matches[0])
 	if err != nil {
 		return Result{}, fmt.Errorf("converted text: %w", err)
 	}
-	defer f.Close()
-	out := &capWriter{max: e.maxText}
-	if _, err := io.Copy(out, io.LimitReader(f, int64(e.maxText)+1)); err != nil {
-		return Result{}, fmt.Errorf("converted text: %w", err)
-	}
-	text := strings.TrimPrefix(out.text(), "\uFEFF")
-	return Result{Text: text, Pages: strings.Count(text, "\f"), Truncated: out.over}, nil
+	r.Text = strings.TrimPrefix(r.Text, "\uFEFF")
+	r.Pages = strings.Count(r.Text, "\f")
+	return r, nil
 }
 
 // officeProfile returns the LibreOffice profile dir, made on first use
@@ -158,8 +154,9 @@ func (e *Extractor) Close() error {
 	return err
 }
 
-// plain reads a UTF-8 text file (a plan sent as chat text).
-func (e *Extractor) plain(p string) (Result, error) {
+// readText reads the UTF-8 text file at p (a plan sent as chat text, or
+// LibreOffice's conversion), cut at the text cap (Truncated).
+func (e *Extractor) readText(p string) (Result, error) {
 	f, err := os.Open(p)
 	if err != nil {
 		return Result{}, fmt.Errorf("open: %w", err)

@@ -178,7 +178,7 @@ func (e *Extractor) Extract(ctx context.Context, path, ext string) (Result, erro
 	case "xlsx":
 		r, err = e.xlsx(ctx, path)
 	case "txt":
-		r, err = e.plain(path)
+		r, err = e.readText(path)
 	case "pdf":
 		r, err = e.pdf(ctx, path)
 	default:

@@ -140,6 +140,30 @@ func (x xmlPart) walk(f *zip.File, fn func(tok xml.Token, stack []string) bool) 
 	}
 }
 
+// walkText walks part adding to tb the text of its <t> elements (a Word
+// run's text, a spreadsheet string's) and a line break at the end of each
+// element named in lineEnds; onStart, if not nil, sees every start element.
+// It stops once tb is full.
+func (x xmlPart) walkText(part *zip.File, tb *textBuf, lineEnds []string, onStart func(xml.StartElement)) error {
+	return x.walk(part, func(tok xml.Token, stack []string) bool {
+		switch t := tok.(type) {
+		case xml.StartElement:
+			if onStart != nil {
+				onStart(t)
+			}
+		case xml.EndElement:
+			if slices.Contains(lineEnds, t.Name.Local) {
+				tb.add("\n")
+			}
+		case xml.CharData:
+			if len(stack) > 0 && stack[len(stack)-1] == "t" {
+				tb.add(string(t))
+			}
+		}
+		return !tb.full
+	})
+}
+
 func findFile(zr *zip.Reader, name string) *zip.File {
 	for _, f := range zr.File {
 		if f.Name == name {
@@ -166,30 +190,18 @@ func (e *Extractor) docx(ctx context.Context, p string) (Result, error) {
 	x := xmlPart{ctx: ctx, budget: &budget}
 	tb := &textBuf{max: e.maxText}
 	breaks := 0
-	err = x.walk(doc, func(tok xml.Token, stack []string) bool {
-		switch t := tok.(type) {
-		case xml.StartElement:
-			switch t.Name.Local {
-			case "tab":
-				tb.add("\t")
-			case "br", "cr":
-				if attr(t, "type") == "page" {
-					breaks++
-				}
-				tb.add("\n")
-			case "lastRenderedPageBreak":
+	err = x.walkText(doc, tb, []string{"p"}, func(t xml.StartElement) {
+		switch t.Name.Local {
+		case "tab":
+			tb.add("\t")
+		case "br", "cr":
+			if attr(t, "type") == "page" {
 				breaks++
 			}
-		case xml.EndElement:
-			if t.Name.Local == "p" {
-				tb.add("\n")
-			}
-		case xml.CharData:
-			if len(stack) > 0 && stack[len(stack)-1] == "t" {
-				tb.add(string(t))
-			}
+			tb.add("\n")
+		case "lastRenderedPageBreak":
+			breaks++
 		}
-		return !tb.full
 	})
 	if err != nil {
 		return Result{}, err
@@ -238,20 +250,7 @@ func (e *Extractor) xlsx(ctx context.Context, p string) (Result, error) {
 		return Result{}, fmt.Errorf("%w: no workbook parts", ErrBroken)
 	}
 	for _, part := range parts {
-		err := x.walk(part, func(tok xml.Token, stack []string) bool {
-			switch t := tok.(type) {
-			case xml.EndElement:
-				if t.Name.Local == "si" || t.Name.Local == "is" {
-					tb.add("\n")
-				}
-			case xml.CharData:
-				if len(stack) > 0 && stack[len(stack)-1] == "t" {
-					tb.add(string(t))
-				}
-			}
-			return !tb.full
-		})
-		if err != nil {
+		if err := x.walkText(part, tb, []string{"si", "is"}, nil); err != nil {
 			return Result{}, err
 		}
 		if tb.full {

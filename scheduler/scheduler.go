@@ -8,6 +8,7 @@
 package scheduler
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -90,15 +91,9 @@ func New(o Options) (*Scheduler, error) {
 	if o.Store == nil {
 		return nil, errors.New("scheduler: no store")
 	}
-	if o.Clock == nil {
-		o.Clock = clock.Real{}
-	}
-	if o.Logger == nil {
-		o.Logger = slog.New(slog.DiscardHandler)
-	}
-	if o.Location == nil {
-		o.Location = time.UTC
-	}
+	o.Clock = cmp.Or[clock.Clock](o.Clock, clock.Real{})
+	o.Logger = cmp.Or(o.Logger, slog.New(slog.DiscardHandler))
+	o.Location = cmp.Or(o.Location, time.UTC)
 	if o.BackupKeep <= 0 {
 		o.BackupKeep = 14
 	}

@@ -195,13 +195,9 @@ func (s *Store) LatestBroadcast(ctx context.Context, year int) (rules.Broadcast,
 // Broadcasts lists the year's broadcasts and feedback deliveries, oldest
 // first.
 func (s *Store) Broadcasts(ctx context.Context, year int) ([]rules.Broadcast, error) {
-	var rows []broadcastRow
-	if err := s.db.WithContext(ctx).Where("year = ?", year).Order("sent_at, id").Find(&rows).Error; err != nil {
+	out, err := yearRows(ctx, s.db, year, "sent_at, id", s.broadcastFromRow)
+	if err != nil {
 		return nil, wrap(fmt.Sprintf("broadcasts %d", year), err)
-	}
-	out := make([]rules.Broadcast, len(rows))
-	for i, r := range rows {
-		out[i] = s.broadcastFromRow(r)
 	}
 	return out, nil
 }

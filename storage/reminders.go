@@ -43,14 +43,26 @@ func (s *Store) RecordReminder(ctx context.Context, r rules.ReminderRecord, outs
 
 // Reminders lists the year's recorded reminder slots in time order.
 func (s *Store) Reminders(ctx context.Context, year int) ([]rules.ReminderRecord, error) {
-	var rows []reminderRow
-	if err := s.db.WithContext(ctx).Where("year = ?", year).Order("at, id").Find(&rows).Error; err != nil {
+	out, err := yearRows(ctx, s.db, year, "at, id", func(r reminderRow) rules.ReminderRecord {
+		return rules.ReminderRecord{Year: r.Year, UnitKey: r.UnitKey, Stage: rules.Stage(r.Stage), Slot: r.Slot,
+			Kind: r.Kind, Missed: r.Missed, At: s.tm(r.At)}
+	})
+	if err != nil {
 		return nil, wrap(fmt.Sprintf("reminders %d", year), err)
 	}
-	out := make([]rules.ReminderRecord, len(rows))
+	return out, nil
+}
+
+// yearRows reads the year's rows of one table in the given order and
+// converts each to its domain value.
+func yearRows[R, T any](ctx context.Context, db *gorm.DB, year int, order string, conv func(R) T) ([]T, error) {
+	var rows []R
+	if err := db.WithContext(ctx).Where("year = ?", year).Order(order).Find(&rows).Error; err != nil {
+		return nil, err
+	}
+	out := make([]T, len(rows))
 	for i, r := range rows {
-		out[i] = rules.ReminderRecord{Year: r.Year, UnitKey: r.UnitKey, Stage: rules.Stage(r.Stage), Slot: r.Slot,
-			Kind: r.Kind, Missed: r.Missed, At: s.tm(r.At)}
+		out[i] = conv(r)
 	}
 	return out, nil
 }

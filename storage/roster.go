@@ -42,11 +42,7 @@ func (s *Store) SyncRoster(ctx context.Context, units []rules.Unit, directors []
 			if err != nil {
 				return err
 			}
-			order := u.SortOrder
-			if order == 0 {
-				order = i + 1
-			}
-			row := unitRow{UnitKey: u.Key, Name: u.Name, Aliases: string(aliases), Duties: u.Duties, SortOrder: order, Stages: encodeStages(u.Stages)}
+			row := unitRow{UnitKey: u.Key, Name: u.Name, Aliases: string(aliases), Duties: u.Duties, SortOrder: listPosition(u.SortOrder, i), Stages: encodeStages(u.Stages)}
 			if err := tx.Clauses(clause.OnConflict{
 				Columns:   []clause.Column{{Name: "unit_key"}},
 				DoUpdates: clause.AssignmentColumns([]string{"name", "aliases", "duties", "sort_order", "stages"}),
@@ -137,11 +133,7 @@ func (s *Store) LoadIndicators(ctx context.Context, list []rules.Indicator) erro
 			if err != nil {
 				return err
 			}
-			order := in.Order
-			if order == 0 {
-				order = i + 1
-			}
-			rows[i] = indicatorRow{Code: in.Code, Level: in.Level, ParentCode: in.ParentCode, Text: in.Text, Thresholds: string(th), Position: order}
+			rows[i] = indicatorRow{Code: in.Code, Level: in.Level, ParentCode: in.ParentCode, Text: in.Text, Thresholds: string(th), Position: listPosition(in.Order, i)}
 		}
 		if len(rows) > 0 {
 			if err := tx.CreateInBatches(rows, 200).Error; err != nil {
@@ -358,4 +350,13 @@ func (s *Store) audit(tx *gorm.DB, actor, action string, year int, unitKey, deta
 		actor = "system"
 	}
 	return tx.Create(&auditRow{At: ns(s.now()), Actor: actor, Action: action, Year: year, UnitKey: unitKey, Detail: detail}).Error
+}
+
+// listPosition is the sort position of item i of a configured list: its
+// own order when set, else its place in the list (1-based).
+func listPosition(order, i int) int {
+	if order != 0 {
+		return order
+	}
+	return i + 1
 }

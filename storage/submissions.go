@@ -189,12 +189,7 @@ func (s *Store) AddSubmission(ctx context.Context, sub rules.Submission, actor s
 			return err
 		}
 		saved.ID = row.ID
-		if outs != nil {
-			if err := s.enqueueTx(tx, outs(saved)); err != nil {
-				return err
-			}
-		}
-		return s.audit(tx, actor, "submission", saved.Year, saved.UnitKey, submissionDetail(saved))
+		return s.finishSubmissionTx(tx, actor, "submission", saved, outs)
 	})
 	if err != nil {
 		return rules.Submission{}, wrap(op, err)
@@ -238,12 +233,7 @@ func (s *Store) RefileSubmission(ctx context.Context, id int64, stage rules.Stag
 		}
 		row.Stage, row.Version, row.OnTime = string(stage), v, onTime
 		saved = s.submissionFromRow(row)
-		if outs != nil {
-			if err := s.enqueueTx(tx, outs(saved)); err != nil {
-				return err
-			}
-		}
-		return s.audit(tx, actor, "refile", saved.Year, saved.UnitKey, submissionDetail(saved))
+		return s.finishSubmissionTx(tx, actor, "refile", saved, outs)
 	})
 	if err != nil {
 		return rules.Submission{}, wrap(op, err)
@@ -295,12 +285,7 @@ func (s *Store) WithdrawSubmission(ctx context.Context, id int64, actor string, 
 			return err
 		}
 		was = s.submissionFromRow(row)
-		if outs != nil {
-			if err := s.enqueueTx(tx, outs(was)); err != nil {
-				return err
-			}
-		}
-		return s.audit(tx, actor, "withdraw", was.Year, was.UnitKey, submissionDetail(was))
+		return s.finishSubmissionTx(tx, actor, "withdraw", was, outs)
 	})
 	if err != nil {
 		return rules.Submission{}, wrap(op, err)
@@ -399,6 +384,18 @@ func (s *Store) submissionFromRow(r submissionRow) rules.Submission {
 		Official: r.Official, OriginalName: r.OriginalName, StoredPath: r.StoredPath, Size: r.Size,
 		SHA256: r.SHA256, ReceivedAt: s.tm(r.ReceivedAt), OnTime: r.OnTime, IsText: r.IsText,
 	}
+}
+
+// finishSubmissionTx writes, in the transaction that changed sub, the
+// outbox rows outs returns for it (outs may be nil) and the audit row of
+// action.
+func (s *Store) finishSubmissionTx(tx *gorm.DB, actor, action string, sub rules.Submission, outs func(rules.Submission) []rules.Outgoing) error {
+	if outs != nil {
+		if err := s.enqueueTx(tx, outs(sub)); err != nil {
+			return err
+		}
+	}
+	return s.audit(tx, actor, action, sub.Year, sub.UnitKey, submissionDetail(sub))
 }
 
 func submissionDetail(s rules.Submission) string {
