@@ -2,7 +2,6 @@ package bot_test
 
 import (
 	"context"
-	"dudaobot/internal/testutil"
 	"errors"
 	"fmt"
 	"io"
@@ -19,6 +18,7 @@ import (
 	"github.com/eatmoreapple/openwechat"
 
 	"dudaobot/bot"
+	"dudaobot/internal/testutil"
 	"dudaobot/rules"
 	"dudaobot/wxsim"
 )

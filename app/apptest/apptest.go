@@ -19,7 +19,6 @@ package apptest
 import (
 	"bytes"
 	"context"
-	"dudaobot/internal/testutil"
 	"fmt"
 	"io"
 	"log/slog"
@@ -39,6 +38,7 @@ import (
 	"dudaobot/config"
 	"dudaobot/handlers"
 	"dudaobot/handlers/handlerstest"
+	"dudaobot/internal/testutil"
 	"dudaobot/rules"
 	"dudaobot/wxsim"
 )

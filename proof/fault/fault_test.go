@@ -12,7 +12,6 @@ package fault_test
 
 import (
 	"context"
-	"dudaobot/internal/testutil"
 	"fmt"
 	"log/slog"
 	"math/rand"
@@ -27,6 +26,7 @@ import (
 	"dudaobot/app"
 	"dudaobot/bot"
 	"dudaobot/handlers"
+	"dudaobot/internal/testutil"
 	"dudaobot/proof/harness"
 	"dudaobot/wxsim"
 )
