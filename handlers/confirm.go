@@ -25,15 +25,16 @@ const (
 	confirmInspectionEnd    = "inspection_end"
 	confirmRectificationDue = "rectification_due"
 	confirmPlan             = "plan"
-	confirmInspected        = "inspected" // 受检单位 (handlers/inspected.go)
-	confirmUnbind           = "unbind"    // 解绑 (handlers/unbind.go)
+	confirmInspected        = "inspected"      // 受检单位 (handlers/inspected.go)
+	confirmUnbind           = "unbind"         // 解绑 (handlers/unbind.go)
+	confirmPublishScores    = "publish_scores" // 发布成绩 (handlers/scores.go)
 )
 
 // actionNames name a pending action in the answers to 确认 and 取消.
 var actionNames = map[string]string{
 	confirmBroadcast: "下发通知", confirmFeedback: "送达书面反馈意见", confirmInspectionEnd: "登记督导结束日期",
 	confirmRectificationDue: "设定整改期限", confirmPlan: "报送整改方案", confirmInspected: "登记受检单位",
-	confirmUnbind: "解除绑定",
+	confirmUnbind: "解除绑定", confirmPublishScores: "发布成绩",
 }
 
 // pendingConfirm is an irreversible or wide action shown as a preview and
@@ -57,6 +58,7 @@ type confirmations struct {
 	dir   *director
 	off   *official
 	binds *bindings
+	sc    *scores
 }
 
 func confirmKey(remark string) string { return "handlers:confirm:" + remark }
@@ -153,6 +155,8 @@ func (d *confirmations) runConfirmed(ctx context.Context, r *Request, p pendingC
 		return d.dir.setInspected(ctx, r, p.Units)
 	case confirmUnbind:
 		return d.binds.unbind(ctx, r, p.Text)
+	case confirmPublishScores:
+		return d.sc.publish(ctx, r)
 	}
 	return fmt.Errorf("handlers: unknown pending action %q", p.Kind)
 }

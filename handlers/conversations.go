@@ -12,7 +12,7 @@ package handlers
 //   - reportChecks: the content check of self-assessment reports
 //     (reportcheck.go);
 //   - bindings: 绑定, 绑定列表, 解绑 (bind.go, unbind.go), shared with Intake;
-//   - scores: 成绩 and 结果清单 (scores.go).
+//   - scores: 成绩, 结果清单 and 发布成绩 (scores.go).
 //
 // Conversations itself keeps what pairs a message with the right group: a
 // file, the answer to a question, text that is no command.
@@ -46,10 +46,11 @@ func newConversations(e *env, binds *bindings) *Conversations {
 	checks := &reportChecks{env: e}
 	off := &official{env: e, confirms: confirms, checks: checks}
 	dir := &director{env: e, confirms: confirms, off: off}
-	confirms.dir, confirms.off, confirms.binds = dir, off, binds
+	sc := &scores{env: e, confirms: confirms}
+	confirms.dir, confirms.off, confirms.binds, confirms.sc = dir, off, binds, sc
 	binds.confirms = confirms
 	return &Conversations{
 		env: e, dir: dir, off: off, confirms: confirms, checks: checks, binds: binds,
-		recv: newReceiver(e), sc: &scores{env: e},
+		recv: newReceiver(e), sc: sc,
 	}
 }

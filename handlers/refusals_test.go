@@ -106,7 +106,7 @@ func TestQueryOtherUnitRefused(t *testing.T) {
 func TestDirectorOnlyRefused(t *testing.T) {
 	h := handlerstest.New(t)
 	czj := h.Official("czj")
-	for _, cmd := range []string{"总览", "未交", "逾期", "催办 全部", "督导结束 4月30日", "反馈 公安", "整改期限 公安 6月30日", "下发 通知", "未回复", "导出"} {
+	for _, cmd := range []string{"总览", "未交", "逾期", "催办 全部", "督导结束 4月30日", "反馈 公安", "整改期限 公安 6月30日", "下发 通知", "未回复", "导出", "结果清单", "发布成绩"} {
 		h.Text(czj, cmd)
 		got := one(t, h.Drain())
 		if !strings.Contains(got, "仅限督导办主任使用") {

@@ -50,6 +50,7 @@ func (d *Conversations) routes() *Router {
 	m.Handle("绑定列表", Directors, ro(d.binds.bindingList)) // who acts by a binding code, since when, which code
 	m.Handle("解绑", Directors, d.binds.askUnbind)         // <备注名|姓名>: end a code binding (preview, 确认)
 	m.Handle("结果清单", Directors, ro(d.sc.resultList))     // 表彰建议, 不合格, 约谈/通报建议 with reasons
+	m.Handle("发布成绩", Directors, d.sc.askPublish)         // preview; on 确认 each unit's officials are told
 
 	// Answers to a preview (下发, 反馈, 督导结束, 整改期限, 整改方案 text).
 	m.Handle("确认", Members, d.confirms.confirm)

@@ -16,11 +16,17 @@ type ScoreStore interface {
 	ScoreSums(ctx context.Context, year int) ([]rules.SourceSum, error)
 	Scores(ctx context.Context, year int, unitKey string) ([]rules.Score, error)
 	ScoresPublished(ctx context.Context, year int) (time.Time, bool, error)
+	// PublishScores marks the year published and queues outs in one
+	// transaction.
+	PublishScores(ctx context.Context, year int, actor string, outs []rules.Outgoing) (time.Time, error)
 	Problems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error)
 }
 
-// scores are 成绩 and 结果清单 (scores.go).
-type scores struct{ *env }
+// scores are 成绩, 结果清单 and 发布成绩.
+type scores struct {
+	*env
+	confirms *confirmations
+}
 
 // maxScoreLines is a phone screen: 成绩 never answers with more lines; a
 // roster whose list would not fit gets a short summary and the ledger,
@@ -245,4 +251,81 @@ func (d *scores) resultList(ctx context.Context, r *Request) error {
 		lines = append(lines, "暂无：还没有单位出总分，也没有整改逾期或多次逾期的记录。")
 	}
 	return d.reply(ctx, r, strings.Join(lines, "\n"))
+}
+
+// publishNotice is what each unit's officials get on 发布成绩. It names no
+// figure, so it stays true if a later sheet changes a score before it is
+// sent; 成绩 shows the figures as they are when asked.
+func publishNotice(year int) string {
+	return fmt.Sprintf("【成绩发布】%d年履行教育职责督导评价成绩已发布。请发送“成绩”查看本单位的总分、等级和各项得分。", year)
+}
+
+// askPublish is 发布成绩: a preview of what publishing does and whom it
+// tells, waiting for 确认.
+func (d *scores) askPublish(ctx context.Context, r *Request) error {
+	if err := d.enabled(); err != nil {
+		return err
+	}
+	rep, err := d.report(ctx)
+	if err != nil {
+		return err
+	}
+	units, people, graded := d.publishReach(rep)
+	var missing []string
+	for _, x := range rep.Results {
+		if !x.Graded && x.Applicable > 0 {
+			missing = append(missing, d.unitName(x.UnitKey))
+		}
+	}
+	lines := []string{fmt.Sprintf("即将发布%d年评价成绩：%d个单位已出总分。", d.year, graded)}
+	if len(missing) > 0 {
+		lines = append(lines, fmt.Sprintf("仍缺评分%d个：%s（发布后它们显示“暂无总分”）。", len(missing), clip(strings.Join(missing, "、"), 80)))
+	}
+	if at, published, err := d.o.Scores.ScoresPublished(ctx, d.year); err != nil {
+		return fmt.Errorf("handlers: scores published: %w", err)
+	} else if published {
+		lines = append(lines, fmt.Sprintf("成绩已于%s发布过，确认后将再次通知。", fmtTime(at, d.loc)))
+	}
+	lines = append(lines, fmt.Sprintf("将通知%d个单位的%d位联系人；各单位只能用“成绩”查看本单位的成绩。", units, people))
+	return d.confirms.ask(ctx, r, pendingConfirm{Kind: confirmPublishScores}, strings.Join(lines, "\n"))
+}
+
+// publishReach counts the scored units, their officials and the units with
+// a weighted total.
+func (d *scores) publishReach(rep rules.ScoreReport) (units, people, graded int) {
+	for _, x := range rep.Results {
+		if x.Applicable == 0 {
+			continue
+		}
+		units++
+		people += len(d.officials[x.UnitKey])
+		if x.Graded {
+			graded++
+		}
+	}
+	return units, people, graded
+}
+
+// publish runs a confirmed 发布成绩: the published mark, the answer and
+// one notice per official of every scored unit, in one transaction.
+func (d *scores) publish(ctx context.Context, r *Request) error {
+	if r.ID.Role != rules.RoleDirector {
+		return userErr(ErrForbidden, "发布成绩由督导办主任办理。")
+	}
+	rep, err := d.report(ctx)
+	if err != nil {
+		return err
+	}
+	units, people, _ := d.publishReach(rep)
+	now := d.clock.Now()
+	outs := []rules.Outgoing{d.replyMsg(r, fmt.Sprintf("已发布%d年评价成绩，已通知%d个单位的%d位联系人。", d.year, units, people))}
+	for _, x := range rep.Results {
+		if x.Applicable > 0 {
+			outs = append(outs, d.toOfficials(x.UnitKey, "notice", msgKey("publish", r), publishNotice(d.year), now)...)
+		}
+	}
+	if _, err := d.o.Scores.PublishScores(ctx, d.year, r.ID.Remark, outs); err != nil {
+		return fmt.Errorf("handlers: publish scores: %w", err)
+	}
+	return nil
 }

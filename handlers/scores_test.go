@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"dudaobot/handlers/handlerstest"
 	"dudaobot/rules"
@@ -97,5 +98,77 @@ func TestScoresOfficialRefusals(t *testing.T) {
 	h.Text(czj, "结果清单")
 	if got := texts(h.Drain()); strings.Contains(got, "表彰建议") || strings.Contains(got, "约谈") {
 		t.Errorf("an official got the result list: %q", got)
+	}
+}
+
+// 发布成绩 previews, and on 确认 marks the year published and tells every
+// scored unit's officials (a notice naming no figure); officials then see
+// their own unit with 成绩. An official cannot publish.
+func TestPublishScores(t *testing.T) {
+	h := handlerstest.New(t)
+	seedScores(t, h)
+	dir, czj := h.Director(), h.Official("czj")
+	h.Text(czj, "发布成绩")
+	if got := texts(h.Drain()); strings.Contains(got, "即将发布") {
+		t.Fatalf("an official got the publish preview: %q", got)
+	}
+	h.Text(dir, "发布成绩")
+	golden(t, "scores_publish_preview", texts(h.Drain()))
+	if _, ok, _ := h.Store.ScoresPublished(context.Background(), 2027); ok {
+		t.Fatal("published before 确认")
+	}
+	h.Text(dir, "确认")
+	out := h.Drain()
+	var replies, notices int
+	for _, m := range out {
+		switch {
+		case m.To.Remark == dir.Remark:
+			replies++
+			if m.Text != "已发布2027年评价成绩，已通知27个单位的27位联系人。" {
+				t.Errorf("answer %q", m.Text)
+			}
+		case m.Text == "【成绩发布】2027年履行教育职责督导评价成绩已发布。请发送“成绩”查看本单位的总分、等级和各项得分。":
+			notices++
+		default:
+			t.Errorf("unexpected message to %s: %q", m.To.Remark, m.Text)
+		}
+	}
+	if replies != 1 || notices != 27 {
+		t.Errorf("%d answers and %d notices, want 1 and 27 (the office is not scored)", replies, notices)
+	}
+	if _, ok, _ := h.Store.ScoresPublished(context.Background(), 2027); !ok {
+		t.Fatal("not published after 确认")
+	}
+	h.Text(czj, "成绩")
+	if got := texts(h.Drain()); !strings.HasPrefix(got, "县财政局 2027年评价成绩\n加权总分64.3，等级合格") {
+		t.Errorf("成绩 after publication: %q", got)
+	}
+}
+
+// The BOLA matrix for 成绩: after publication every official asking for
+// every other unit is refused, and no answer names a figure of that unit.
+func TestScoresOtherUnitRefusedMatrix(t *testing.T) {
+	h := handlerstest.New(t)
+	seedScores(t, h)
+	if _, err := h.Store.PublishScores(context.Background(), 2027, "督导办主任", nil); err != nil {
+		t.Fatal(err)
+	}
+	for _, a := range h.Units {
+		for _, b := range h.Units {
+			if a.Key == b.Key {
+				continue
+			}
+			h.Text(h.Official(a.Key), "成绩 "+b.Name)
+			h.Clock.Advance(3 * time.Second) // a person's pace: under the rate limit
+		}
+		out := h.Drain()
+		if len(out) != len(h.Units)-1 {
+			t.Fatalf("%s: %d replies", a.Key, len(out))
+		}
+		for _, m := range out {
+			if m.To.Remark != h.Official(a.Key).Remark || m.Text != "您只能查看本单位的成绩。" {
+				t.Fatalf("%s got %+v", a.Key, m)
+			}
+		}
 	}
 }
