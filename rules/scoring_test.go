@@ -300,3 +300,24 @@ func TestScoredUnitsAndReport(t *testing.T) {
 		t.Errorf("list %+v", rep.List)
 	}
 }
+
+// Only items past their date with nothing reported are overdue items of
+// the result list; the title is clipped for a chat line.
+func TestOverdueItems(t *testing.T) {
+	loc := time.UTC
+	c := Calendar{Year: 2027, Location: loc}
+	now := time.Date(2027, time.July, 5, 10, 0, 0, 0, loc)
+	due := Date{2027, time.June, 30}
+	ps := []Problem{
+		{Year: 2027, UnitKey: "a", Text: "校园周边噪音治理", Plan: ProblemPlan{Measure: "m", Due: due}},
+		{Year: 2027, UnitKey: "b", Text: "已报告", Plan: ProblemPlan{Measure: "m", Due: due},
+			Events: []ProblemEvent{{Kind: EventReported, At: time.Date(2027, time.July, 1, 9, 0, 0, 0, loc)}}},
+		{Year: 2027, UnitKey: "c", Text: "未到期", Plan: ProblemPlan{Measure: "m", Due: Date{2027, time.August, 1}}},
+		{Year: 2027, UnitKey: "d", Text: "无计划"},
+	}
+	got := OverdueItems(ps, c, now)
+	want := []OverdueItem{{UnitKey: "a", Title: "校园周边噪音治理", Due: due, Days: 5}}
+	if !slices.Equal(got, want) {
+		t.Errorf("OverdueItems = %+v, want %+v", got, want)
+	}
+}
