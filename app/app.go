@@ -127,6 +127,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		State:          core.Store,
 		Files:          HandlerFiles{Store: core.Files},
 		Ledger:         core.Ledger(),
+		AnnualReport:   core,
+		Board:          overviewBoard{core},
 		Clock:          o.Clock,
 		Logger:         o.Logger.With("component", "handlers"),
 		Calendar:       cfg.Calendar(),

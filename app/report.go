@@ -122,3 +122,15 @@ type fontState struct {
 	font     *board.Font
 	fontErr  error
 }
+
+// overviewBoard is handlers.OverviewBoard over the core: no pages (and no
+// error) without a font for Chinese, which BoardFont logged once.
+type overviewBoard struct{ c *Core }
+
+func (b overviewBoard) OverviewPictures(ctx context.Context, year int) ([][]byte, error) {
+	pages, err := b.c.BoardPages(ctx, year)
+	if errors.Is(err, board.ErrNoFont) || (err != nil && b.c.fontErr != nil) {
+		return nil, nil
+	}
+	return pages, err
+}

@@ -20,8 +20,8 @@ import (
 const maxSendBytes = 50 << 20
 
 // Send delivers one outbox message (implements outbox.Transport). A text goes
-// as one message. A file goes as an attachment whose visible name is
-// m.FileName; if m.Text is also set it is sent first, as its own message, so
+// as one message. A picture (.png, .jpg, .gif) goes as an image message; any
+// other file as an attachment whose visible name is m.FileName; if m.Text is also set it is sent first, as its own message, so
 // a retry after a failed upload repeats only the short text.
 //
 // Errors (rules' transport errors, wrapped): rules.ErrOffline (no session,
@@ -164,10 +164,27 @@ func (s *session) sendFile(ctx context.Context, to string, m rules.Outgoing) err
 		return fmt.Errorf("stage: %w", err)
 	}
 	defer func() { _ = f.Close() }()
+	if isPicture(name) {
+		// A picture goes as an image message, so the phone shows it in
+		// the chat (the 总览 board) instead of a file to download.
+		_, err = s.bot.Caller.WebWxSendImageMsg(ctx, f, &openwechat.CallerWebWxSendImageMsgOptions{
+			FromUserName: s.selfName(), ToUserName: to, BaseRequest: s.req(), LoginInfo: s.info(),
+		})
+		return err
+	}
 	_, err = s.bot.Caller.WebWxSendFile(ctx, f, &openwechat.CallerWebWxSendFileOptions{
 		FromUserName: s.selfName(), ToUserName: to, BaseRequest: s.req(), LoginInfo: s.info(),
 	})
 	return err
+}
+
+// isPicture reports whether a file is sent as an image message.
+func isPicture(name string) bool {
+	switch strings.ToLower(filepath.Ext(name)) {
+	case ".png", ".jpg", ".jpeg", ".gif":
+		return true
+	}
+	return false
 }
 
 // displayName makes the recipient-visible name safe as a single path

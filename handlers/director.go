@@ -65,7 +65,11 @@ func (d *director) overview(ctx context.Context, r *Request) error {
 			b.WriteString("\n  未交：" + strings.Join(names, "、"))
 		}
 	}
-	return d.reply(ctx, r, b.String())
+	if err := d.reply(ctx, r, b.String()); err != nil {
+		return err
+	}
+	d.overviewPictures(ctx, r)
+	return nil
 }
 
 // resolveUnit turns a typed name into one unit, or a user error that says

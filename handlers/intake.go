@@ -26,8 +26,12 @@ type Options struct {
 	// they answer that scoring is not enabled.
 	Scores  ScoreStore
 	Scoring *rules.ScoringModel
-	Clock   clock.Clock
-	Logger  *slog.Logger
+	// AnnualReport is 报告's draft (nil: 报告 answers it is not available);
+	// Board draws 总览 as pictures (nil: 总览 is text only).
+	AnnualReport AnnualReport
+	Board        OverviewBoard
+	Clock        clock.Clock
+	Logger       *slog.Logger
 
 	// Calendar is the config calendar; DB overrides (督导结束) are overlaid
 	// through SubmissionStore.Calendar whenever deadlines are computed.

@@ -46,6 +46,7 @@ func (d *Conversations) routes() *Router {
 	m.Handle("下发", Directors, d.dir.broadcast)           // [文字], or a file within 10 minutes
 	m.Handle("未回复", Directors, ro(d.dir.unacknowledged)) // units without 收到
 	m.Handle("导出", Directors, d.dir.export)              // the Excel ledger as a file
+	m.Handle("报告", Directors, d.dir.annualReport)        // the year's report draft (.docx)
 	m.Handle("受检单位", Directors, d.dir.inspected)         // [单位 …]: this year's inspected units (preview, 确认)
 	m.Handle("绑定列表", Directors, ro(d.binds.bindingList)) // who acts by a binding code, since when, which code
 	m.Handle("解绑", Directors, d.binds.askUnbind)         // <备注名|姓名>: end a code binding (preview, 确认)

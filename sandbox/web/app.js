@@ -195,6 +195,13 @@ function messageNode(m) {
   let body;
   if (m.kind === "text") {
     body = el("div", { class: "bubble", text: m.text });
+  } else if (m.kind === "image" && m.url) {
+    // A picture the bot sent (the 总览 board) shows in the chat like any
+    // image; a click opens it full size.
+    const src = withToken(m.url);
+    body = el("div", { class: "bubble picture" },
+      el("a", { href: src, target: "_blank", rel: "noopener" },
+        el("img", { class: "chat-image", src: src, alt: m.fileName || "图片" })));
   } else {
     const ext = ((m.fileName || "").match(/\.([A-Za-z0-9]{1,5})$/) || [, m.kind === "image" ? "img" : "file"])[1].toLowerCase();
     const inner = [
@@ -385,7 +392,7 @@ function connect() {
   es.addEventListener("message", (e) => {
     const { message: m, unread } = JSON.parse(e.data);
     const c = state.byId.get(m.contact);
-    const preview = m.kind === "text" ? m.text.split("\n")[0].slice(0, 24) : "[文件] " + (m.fileName || "");
+    const preview = m.kind === "text" ? m.text.split("\n")[0].slice(0, 24) : (m.kind === "image" ? "[图片]" : "[文件] " + (m.fileName || ""));
     if (m.contact === state.current) {
       addMessage(m);
       scrollDown(m.from === "person");

@@ -1,0 +1,91 @@
+package e2e_test
+
+import (
+	"archive/zip"
+	"bytes"
+	"image/color"
+	"image/png"
+	"io"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"dudaobot/app/apptest"
+	"dudaobot/board"
+	"dudaobot/report"
+	"dudaobot/rules"
+	"dudaobot/wxsim"
+)
+
+// TestReportAndBoardThroughWeChat: through the real openwechat client, the
+// director's 总览 is answered with the text and the board as an image
+// (decoded here: its size, and 县财政局's report cell green), and 报告 with
+// the year's report draft as a Word file naming every unit.
+func TestReportAndBoardThroughWeChat(t *testing.T) {
+	t.Parallel()
+	h := apptest.Start(t)
+	dir, czj := h.Director(), h.Official("czj")
+	h.SetTime(2027, time.February, 20, 10, 0)
+	h.SendFile(czj, "县财政局2026年度自查自评报告.docx", apptest.Docx("县财政局2026年度自查自评报告"))
+	h.WaitFor(czj, apptest.TextPrefix("【回执】"))
+
+	h.SetTime(2027, time.March, 5, 9, 0)
+	h.Say(dir, "总览")
+	h.WaitFor(dir, apptest.TextPrefix("2027年督导评价总览"))
+	pic := h.WaitFor(dir, func(s wxsim.Sent) bool { return s.Kind == "image" })
+	img, err := png.Decode(bytes.NewReader(h.OpenSent(pic)))
+	if err != nil {
+		t.Fatalf("the 总览 image is not a PNG: %v", err)
+	}
+	units := h.Cfg.Units()
+	if b := img.Bounds(); b.Dx() != board.Width || b.Dy() != board.Height(len(units)) {
+		t.Errorf("board %v, want %dx%d", b.Size(), board.Width, board.Height(len(units)))
+	}
+	row := slices.IndexFunc(units, func(u rules.Unit) bool { return u.Key == "czj" })
+	in := board.Input{Columns: make([]board.Column, 4)}
+	cell := board.CellRect(in, row, 0)
+	if got := color.RGBAModel.Convert(img.At(cell.Min.X+4, cell.Min.Y+4)); got != board.Green {
+		t.Errorf("县财政局 自查自评 cell %v, want green (on time)", got)
+	}
+	other := board.CellRect(in, (row+1)%len(units), 0)
+	if got := color.RGBAModel.Convert(img.At(other.Min.X+4, other.Min.Y+4)); got != board.Red && got != board.White {
+		t.Errorf("%s 自查自评 cell %v, want red (overdue) or white (not evaluated)", units[(row+1)%len(units)].Name, got)
+	}
+
+	h.Say(dir, "报告")
+	h.WaitFor(dir, apptest.TextPrefix("2027年度履行教育职责督导评估报告（草稿）已生成"))
+	docx := h.WaitFor(dir, apptest.FileNamed("2027年度督导评估报告（草稿）.docx"))
+	doc := documentXML(t, h.OpenSent(docx))
+	for _, u := range units {
+		if !strings.Contains(doc, u.Name) {
+			t.Errorf("report lacks %s", u.Name)
+		}
+	}
+	for _, s := range report.SectionTitles {
+		if !strings.Contains(doc, s) {
+			t.Errorf("report lacks section %s", s)
+		}
+	}
+	if !strings.Contains(doc, "按时报送（1个）：县财政局。") {
+		t.Error("report does not list 县财政局 as on time")
+	}
+}
+
+func documentXML(t *testing.T, b []byte) string {
+	t.Helper()
+	zr, err := zip.NewReader(bytes.NewReader(b), int64(len(b)))
+	if err != nil {
+		t.Fatalf("report is not a .docx: %v", err)
+	}
+	f, err := zr.Open("word/document.xml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	x, err := io.ReadAll(f)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return string(x)
+}
