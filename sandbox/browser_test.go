@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"image/png"
 	"os"
 	"path/filepath"
 	"strings"
@@ -154,6 +155,26 @@ func TestBrowser(t *testing.T) {
 	step("type 总览", chromedp.SendKeys(chromedp.CSS("#msg-input"), "总览"), chromedp.Click(chromedp.CSS("#send-btn"), chromedp.NodeVisible))
 	botSaid("the overview", `x.includes('督导评价总览') && x.includes('自查自评报告：按时1') && !x.split('\n').find(l => l.includes('未交：')).includes('县财政局')`)
 	waitJS("县财政局 on time in the table", `document.querySelector('#compliance-table tr[data-unit="czj"] td[data-stage="self_assessment"]')?.dataset.kind === 'on_time'`)
+	// The board follows the text as an image, shown in the chat like any
+	// picture (decoded by the browser at its full 1080 px width).
+	waitJS("the board picture in the chat", `(() => { const i = [...document.querySelectorAll('#messages .msg.bot[data-kind="image"] img.chat-image')].pop(); return !!i && i.complete && i.naturalWidth === 1080; })()`)
+	const boardImg = `#messages .msg.bot[data-kind="image"] img.chat-image`
+	step("scroll to the board", chromedp.ScrollIntoView(chromedp.CSS(boardImg), chromedp.NodeVisible))
+	bctx, bcancel := context.WithTimeout(tab, hangGuard)
+	board, err := chromedp.Run(bctx, chromedp.Screenshot(chromedp.CSS(boardImg), chromedp.NodeVisible))
+	bcancel()
+	if err != nil {
+		t.Errorf("board screenshot: %v", err)
+	}
+	if img, err := png.Decode(bytes.NewReader(board)); err != nil || img.Bounds().Dx() < 200 {
+		t.Errorf("board screenshot: %v (%d bytes)", err, len(board))
+	} else {
+		path := filepath.Join(os.TempDir(), "dudaobot-sandbox-board.png")
+		if err := os.WriteFile(path, board, 0o644); err != nil {
+			t.Errorf("board screenshot: %v", err)
+		}
+		t.Logf("board screenshot: %s (%v)", path, img.Bounds().Size())
+	}
 
 	// 3. Jump past the deadline (1 March): 县委办公室, which has not
 	// submitted, gets its reminders live — the unread badge appears without a
