@@ -212,10 +212,11 @@ func TestBatchCrashWindowNoLoss(t *testing.T) {
 	before, _ := sim.SendText(zhang.ID, "before")
 	bi.waitMsg(t, before, 1)
 	id, _ := sim.SendText(zhang.ID, "victim")
+	guard := ctxT(t)
 	for range 3 { // refused and retried: the line is held
 		select {
 		case <-refused:
-		case <-time.After(waitFor):
+		case <-guard.Done():
 			t.Fatal("victim's batch never reached the intake")
 		}
 	}

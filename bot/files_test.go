@@ -281,7 +281,7 @@ func TestDownloadTimeout(t *testing.T) {
 		if err == nil || !errors.Is(err, context.DeadlineExceeded) || strings.Contains(err.Error(), "Client.Timeout") {
 			t.Errorf("hung download: %v, want the download's own deadline", err)
 		}
-	case <-time.After(waitFor): // hang guard
+	case <-ctxT(t).Done(): // hang guard
 		t.Fatal("the hung download was never cut: DownloadTimeout is not applied")
 	}
 }

@@ -23,11 +23,6 @@ import (
 	"dudaobot/wxsim"
 )
 
-// waitFor is the hang guard of every wait in these tests: each wait ends as
-// soon as what it waits for happens, so a slow or loaded machine only makes
-// a test longer; waitFor turns a hung test into a failure.
-const waitFor = 2 * time.Minute
-
 func newSim(t testing.TB, opts wxsim.Options) *wxsim.Server {
 	t.Helper()
 	if opts.LongPollHold == 0 {
@@ -38,11 +33,13 @@ func newSim(t testing.TB, opts wxsim.Options) *wxsim.Server {
 	return sim
 }
 
+// ctxT is the hang guard of every wait in these tests: each wait ends as
+// soon as what it waits for happens, so a slow or loaded machine only makes
+// a test longer; the guard ends just before the test binary's own deadline
+// and turns a hung test into a failure that says what was missing.
 func ctxT(t testing.TB) context.Context {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	t.Cleanup(cancel)
-	return ctx
+	return testutil.HangGuard(t)
 }
 
 // testLogger collects logs and prints them only if the test fails (writing
@@ -103,11 +100,10 @@ func (f *fakeIntake) all() []rules.Inbound {
 	return append([]rules.Inbound(nil), f.msgs...)
 }
 
-// waitFor waits until cond holds over the recorded messages.
+// waitUntil waits until cond holds over the recorded messages.
 func (f *fakeIntake) waitUntil(t testing.TB, what string, cond func([]rules.Inbound) bool) []rules.Inbound {
 	t.Helper()
-	deadline := time.NewTimer(waitFor)
-	defer deadline.Stop()
+	guard := ctxT(t)
 	for {
 		f.mu.Lock()
 		msgs := append([]rules.Inbound(nil), f.msgs...)
@@ -118,8 +114,8 @@ func (f *fakeIntake) waitUntil(t testing.TB, what string, cond func([]rules.Inbo
 		}
 		select {
 		case <-ch:
-		case <-deadline.C:
-			t.Fatalf("timed out waiting for %s; intake has %d messages", what, len(msgs))
+		case <-guard.Done():
+			t.Fatalf("hung waiting for %s; intake has %d messages", what, len(msgs))
 		}
 	}
 }
@@ -153,6 +149,7 @@ type runner struct {
 	cancel   context.CancelFunc
 	done     chan error
 	stopped  atomic.Bool
+	guard    time.Time // the test's hang guard (testutil.GuardDeadline)
 }
 
 type clientOpts struct {
@@ -172,11 +169,15 @@ func startClient(t testing.TB, sim *wxsim.Server, in *fakeIntake, co clientOpts)
 	if co.transport != nil {
 		rt = co.transport(rt)
 	}
-	r := &runner{in: in, qr: &testutil.LockedBuffer{}, statuses: make(chan bot.Status, 32), done: make(chan error, 1)}
+	r := &runner{in: in, qr: &testutil.LockedBuffer{}, statuses: make(chan bot.Status, 32), done: make(chan error, 1), guard: testutil.GuardDeadline(t)}
+	// A download or an API call these tests wait for ends only at the hang
+	// guard: on a loaded machine they take longer, they do not fail. The
+	// tests of those deadlines (TestDownloadTimeout) set their own.
+	budget := testutil.GuardBudget(t)
 	o := bot.Options{
 		HotLoginFile:    co.hotFile,
 		Groups:          []string{"督导工作群"},
-		DownloadTimeout: time.Minute,
+		DownloadTimeout: budget,
 		Transport:       rt,
 		QRWriter:        r.qr,
 		OnStatus:        func(s bot.Status) { r.statuses <- s },
@@ -185,7 +186,7 @@ func startClient(t testing.TB, sim *wxsim.Server, in *fakeIntake, co clientOpts)
 		Backoff:         bot.BackoffPolicy{Min: 50 * time.Millisecond, Max: 500 * time.Millisecond},
 		SyncBackoff:     bot.BackoffPolicy{Min: 50 * time.Millisecond, Max: 500 * time.Millisecond},
 		LongPollTimeout: 5 * time.Second,
-		RequestTimeout:  10 * time.Second,
+		RequestTimeout:  budget,
 		TempDir:         t.TempDir(),
 	}
 	if co.mod != nil {
@@ -209,25 +210,26 @@ func (r *runner) stop() {
 		return
 	}
 	r.cancel()
+	guard := time.NewTimer(time.Until(r.guard))
+	defer guard.Stop()
 	select {
 	case <-r.done:
-	case <-time.After(waitFor):
+	case <-guard.C:
 		panic("bot.Run did not return after cancel")
 	}
 }
 
 func (r *runner) waitStatus(t testing.TB, online bool) bot.Status {
 	t.Helper()
-	deadline := time.NewTimer(waitFor)
-	defer deadline.Stop()
+	guard := ctxT(t)
 	for {
 		select {
 		case s := <-r.statuses:
 			if s.Online == online {
 				return s
 			}
-		case <-deadline.C:
-			t.Fatalf("timed out waiting for online=%v", online)
+		case <-guard.Done():
+			t.Fatalf("hung waiting for online=%v", online)
 		}
 	}
 }

@@ -15,6 +15,7 @@ import (
 	"github.com/eatmoreapple/openwechat"
 
 	"dudaobot/bot"
+	"dudaobot/internal/testutil"
 )
 
 func dump(sid string, syncVal int, jar string) []byte {
@@ -217,16 +218,14 @@ func TestHotStoreCoalescesWrites(t *testing.T) {
 	st2.Commit()
 	st2.Write(dump("S", 7, `{}`))
 	st2.Commit()
-	guard := time.Now().Add(waitFor) // hang guard only: the write is due 50 ms after the first
-	for {
-		b, _ := os.ReadFile(path2)
-		if strings.Contains(string(b), `"Val":7`) {
-			break
-		}
-		if time.Now().After(guard) {
-			t.Fatalf("deferred write never happened (hung): %s", b)
-		}
-		time.Sleep(10 * time.Millisecond) // poll interval
+	// The write is due 50 ms after the first; the wait ends on the file's
+	// content, bounded only by the hang guard.
+	var b []byte
+	if !testutil.WaitFor(ctxT(t), func() bool {
+		b, _ = os.ReadFile(path2)
+		return strings.Contains(string(b), `"Val":7`)
+	}) {
+		t.Fatalf("deferred write never happened (hung): %s", b)
 	}
 	st2.Close()
 }

@@ -11,10 +11,22 @@ import (
 
 	"dudaobot/config"
 	"dudaobot/extract"
+	"dudaobot/internal/testutil"
 	"dudaobot/rules"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden check lines")
+
+// contentOptions are o for a test of extracted content: its deadlines end
+// only at the test's hang guard, so a loaded machine (LibreOffice starting
+// under load) makes it slower, never red. The deadlines themselves have
+// their own tests with input that never ends (TestConverterNeverEnds,
+// TestOfficeConverterNeverEnds).
+func contentOptions(t testing.TB, o extract.Options) extract.Options {
+	budget := testutil.GuardBudget(t)
+	o.Timeout, o.OfficeTimeout = budget, budget
+	return o
+}
 
 // checkFixture extracts a fixture and checks it as 县财政局's report in the
 // repository's config (cycle year 2027), the way the bot does.
@@ -67,7 +79,7 @@ func golden(t *testing.T, name, got string) {
 // receipt line. The PDF and the .doc need poppler-utils and LibreOffice,
 // which scripts/test installs: they fail, not skip, without them.
 func TestFixtureCheckLines(t *testing.T) {
-	e := extract.New(extract.Options{})
+	e := extract.New(contentOptions(t, extract.Options{}))
 	for _, name := range []string{
 		"complete.docx", "missing-problems.docx", "last-year.docx", "other-unit.docx",
 		"complete.pdf", "other-unit.doc", "bomb.docx",
@@ -80,12 +92,12 @@ func TestFixtureCheckLines(t *testing.T) {
 }
 
 func TestCompleteReportDetail(t *testing.T) {
-	c := checkFixture(t, extract.New(extract.Options{}), "complete.docx")
+	c := checkFixture(t, extract.New(contentOptions(t, extract.Options{})), "complete.docx")
 	golden(t, "complete.docx.detail", c.Detail())
 }
 
 func TestBombIsLimitNotCrash(t *testing.T) {
-	e := extract.New(extract.Options{})
+	e := extract.New(contentOptions(t, extract.Options{}))
 	_, err := e.Extract(context.Background(), "testdata/bomb.docx", "docx")
 	if !errors.Is(err, extract.ErrLimit) {
 		t.Fatalf("bomb: err %v, want ErrLimit", err)

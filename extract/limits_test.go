@@ -48,7 +48,7 @@ func TestDocxText(t *testing.T) {
 		"word/document.xml": wordNS + `<w:p><w:r><w:t>一、基本情况</w:t></w:r></w:p>` +
 			`<w:p><w:r><w:t xml:space="preserve">县财政局 </w:t><w:tab/><w:t>&lt;2026&gt;</w:t></w:r><w:r><w:br w:type="page"/><w:t>第二页</w:t></w:r></w:p></w:body></w:document>`,
 	})
-	r, err := extract.New(extract.Options{}).Extract(context.Background(), p, "docx")
+	r, err := extract.New(contentOptions(t, extract.Options{})).Extract(context.Background(), p, "docx")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +63,7 @@ func TestXlsxText(t *testing.T) {
 		"xl/sharedStrings.xml":     `<sst><si><t>指标</t></si><si><r><t>地方教育</t></r><r><t>附加</t></r></si></sst>`,
 		"xl/worksheets/sheet1.xml": `<worksheet><sheetData><row><c t="inlineStr"><is><t>职业教育</t></is></c><c><v>30</v></c></row></sheetData></worksheet>`,
 	})
-	r, err := extract.New(extract.Options{}).Extract(context.Background(), p, "xlsx")
+	r, err := extract.New(contentOptions(t, extract.Options{})).Extract(context.Background(), p, "xlsx")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -76,7 +76,7 @@ func TestLimits(t *testing.T) {
 	dir := t.TempDir()
 	deep := wordNS + strings.Repeat("<w:p>", 100000) + "</w:body></w:document>"
 	long := wordNS + strings.Repeat("<w:p><w:r><w:t>财政保障教育投入。</w:t></w:r></w:p>", 5000) + "</w:body></w:document>"
-	e := extract.New(extract.Options{MaxText: 1000})
+	e := extract.New(contentOptions(t, extract.Options{MaxText: 1000}))
 	tests := []struct {
 		name, path, ext string
 		want            error
@@ -133,6 +133,23 @@ func TestConverterNeverEnds(t *testing.T) {
 	}
 }
 
+// TestOfficeConverterNeverEnds: LibreOffice that never finishes is killed at
+// OfficeTimeout (not the shorter Timeout of the other formats: that one is
+// an hour here), children included, and the result is 读取超时. The
+// stand-in soffice waits on a child that sleeps an hour.
+func TestOfficeConverterNeverEnds(t *testing.T) {
+	dir := t.TempDir()
+	script := writeFile(t, dir, "soffice", "#!/bin/sh\nsleep 3600 &\nwait\n")
+	if err := os.Chmod(script, 0o700); err != nil {
+		t.Fatal(err)
+	}
+	e := extract.New(extract.Options{Soffice: script, Timeout: time.Hour, OfficeTimeout: 200 * time.Millisecond})
+	_, err := e.Extract(context.Background(), writeFile(t, dir, "a.doc", "\xd0\xcf\x11\xe0"), "doc")
+	if !errors.Is(err, context.DeadlineExceeded) || extract.Reason(err) != "读取超时" {
+		t.Fatalf("err %v (%s), want a deadline", err, extract.Reason(err))
+	}
+}
+
 // TestConverterHasNoNetwork: the converter sees only a loopback interface.
 func TestConverterHasNoNetwork(t *testing.T) {
 	dir := t.TempDir()
@@ -140,7 +157,7 @@ func TestConverterHasNoNetwork(t *testing.T) {
 	if err := os.Chmod(script, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	e := extract.New(extract.Options{PDFToText: script})
+	e := extract.New(contentOptions(t, extract.Options{PDFToText: script}))
 	r, err := e.Extract(context.Background(), writeFile(t, dir, "a.pdf", "%PDF-1.4"), "pdf")
 	if err != nil {
 		t.Fatal(err)
