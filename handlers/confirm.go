@@ -55,10 +55,11 @@ type pendingConfirm struct {
 // confirmations keep one pending action per person and run it on 确认.
 type confirmations struct {
 	*env
-	dir   *director
-	off   *official
-	binds *bindings
-	sc    *scores
+	dir     *director
+	notices *notices
+	off     *official
+	binds   *bindings
+	sc      *scores
 }
 
 func confirmKey(remark string) string { return "handlers:confirm:" + remark }
@@ -136,12 +137,12 @@ func (d *confirmations) runConfirmed(ctx context.Context, r *Request, p pendingC
 	}
 	switch p.Kind {
 	case confirmBroadcast:
-		return d.dir.sendBroadcast(ctx, r, p.Text, p.File)
+		return d.notices.sendBroadcast(ctx, r, p.Text, p.File)
 	case confirmFeedback:
 		if p.File == nil {
 			return fmt.Errorf("handlers: pending feedback without a file")
 		}
-		return d.dir.deliverFeedback(ctx, r, unit, *p.File)
+		return d.notices.deliverFeedback(ctx, r, unit, *p.File)
 	case confirmInspectionEnd:
 		return d.dir.setInspectionEnd(ctx, r, date)
 	case confirmRectificationDue:
@@ -159,45 +160,6 @@ func (d *confirmations) runConfirmed(ctx context.Context, r *Request, p pendingC
 		return d.sc.publish(ctx, r)
 	}
 	return fmt.Errorf("handlers: unknown pending action %q", p.Kind)
-}
-
-// broadcastReach counts the units and people a notice goes to.
-func (d *director) broadcastReach() (units, people int) {
-	for _, u := range d.o.Units {
-		units++
-		people += len(d.officials[u.Key])
-	}
-	return units, people
-}
-
-// askBroadcast previews a notice (text or file) to every unit.
-func (d *director) askBroadcast(ctx context.Context, r *Request, text string, doc *stored) error {
-	units, people := d.broadcastReach()
-	what := "通知：\n“" + clip(strings.TrimSpace(text), 60) + "”"
-	if doc != nil {
-		what = "文件《" + doc.Name + "》。"
-	}
-	preview := fmt.Sprintf("即将向%d个单位的%d位联系人下发%s", units, people, what)
-	return d.confirms.ask(ctx, r, pendingConfirm{Kind: confirmBroadcast, Text: text, File: doc}, preview)
-}
-
-// askFeedback previews delivering a feedback file to one unit.
-func (d *director) askFeedback(ctx context.Context, r *Request, unit rules.Unit, doc stored) error {
-	cal, err := d.calendar(ctx)
-	if err != nil {
-		return err
-	}
-	var who []string
-	for _, p := range d.officials[unit.Key] {
-		who = append(who, p.WeChatRemark)
-	}
-	if len(who) == 0 {
-		who = []string{"未配置联系人"}
-	}
-	due := rules.RectificationPlanDeadline(cal, r.At).DueDate
-	preview := fmt.Sprintf("即将向%s（%s）送达书面反馈意见《%s》。送达后该单位须于%s前报送整改方案。",
-		unit.Name, strings.Join(who, "、"), doc.Name, due.Chinese())
-	return d.confirms.ask(ctx, r, pendingConfirm{Kind: confirmFeedback, Unit: unit.Key, File: &doc}, preview)
 }
 
 // askPlan previews a rectification plan typed in chat.

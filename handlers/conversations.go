@@ -4,7 +4,9 @@ package handlers
 // behind it, grouped by who they serve. Each group is a small type over the
 // shared env:
 //
-//   - director: the office's commands (director.go, inspected.go);
+//   - director: the office's commands on the cycle (director.go,
+//     inspected.go);
+//   - notices: 反馈, 下发, the director's files, 未回复 (notices.go);
 //   - official: a unit's submissions, plans, withdrawals (official.go,
 //     withdraw.go);
 //   - confirmations: previews waiting for 确认 (confirm.go);
@@ -19,6 +21,7 @@ package handlers
 type Conversations struct {
 	env      *env
 	dir      *director
+	notices  *notices
 	off      *official
 	confirms *confirmations
 	recv     *receiver
@@ -47,10 +50,11 @@ func newConversations(e *env, binds *bindings) *Conversations {
 	off := &official{env: e, confirms: confirms, checks: checks}
 	dir := &director{env: e, confirms: confirms, off: off}
 	sc := &scores{env: e, confirms: confirms}
-	confirms.dir, confirms.off, confirms.binds, confirms.sc = dir, off, binds, sc
+	notes := &notices{env: e, confirms: confirms}
+	confirms.dir, confirms.notices, confirms.off, confirms.binds, confirms.sc = dir, notes, off, binds, sc
 	binds.confirms = confirms
 	return &Conversations{
-		env: e, dir: dir, off: off, confirms: confirms, checks: checks, binds: binds,
+		env: e, dir: dir, notices: notes, off: off, confirms: confirms, checks: checks, binds: binds,
 		recv: newReceiver(e), sc: sc,
 	}
 }

@@ -131,7 +131,7 @@ func (d *director) setInspected(ctx context.Context, r *Request, keys []string) 
 
 // requireFeedbackApplies refuses 反馈 to a unit that is not inspected this
 // year (or never is, by config): nothing is owed to it.
-func (d *director) requireFeedbackApplies(ctx context.Context, unit rules.Unit) error {
+func (d *env) requireFeedbackApplies(ctx context.Context, unit rules.Unit) error {
 	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
 	if err != nil {
 		return fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)

@@ -31,7 +31,7 @@ func (d *Conversations) file(ctx context.Context, r *Request) error {
 		return err
 	}
 	if r.ID.Role == rules.RoleDirector {
-		handled, err := d.dir.directorFile(ctx, r, doc)
+		handled, err := d.notices.directorFile(ctx, r, doc)
 		if handled || err != nil || r.ID.UnitKey == "" {
 			return err
 		}
@@ -430,7 +430,7 @@ func (d *Conversations) unknown(ctx context.Context, r *Request) error {
 				if msg := noticeProblem(r.Body); msg != "" {
 					return d.env.keepAwaiting(ctx, r, a, msg)
 				}
-				return d.dir.askBroadcast(ctx, r, r.Body, nil)
+				return d.notices.askBroadcast(ctx, r, r.Body, nil)
 			}
 		}
 		if r.ID.Role == rules.RoleOfficial {

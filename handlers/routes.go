@@ -39,19 +39,19 @@ func (d *Conversations) routes() *Router {
 	m.Handle("总览", Directors, ro(d.dir.overview)) // counts per stage, missing units
 	m.Handle("未交", Directors, ro(d.dir.missing))  // [阶段]
 	m.Handle("逾期", Directors, ro(d.dir.overdue))
-	m.Handle("催办", Directors, d.dir.remind)              // <单位|全部>
-	m.Handle("督导结束", Directors, d.dir.inspectionEnd)     // <日期>
-	m.Handle("反馈", Directors, d.dir.feedback)            // <单位> + a file within 10 minutes
-	m.Handle("整改期限", Directors, d.dir.rectificationDue)  // <单位> <日期>
-	m.Handle("下发", Directors, d.dir.broadcast)           // [文字], or a file within 10 minutes
-	m.Handle("未回复", Directors, ro(d.dir.unacknowledged)) // units without 收到
-	m.Handle("导出", Directors, d.dir.export)              // the Excel ledger as a file
-	m.Handle("报告", Directors, d.dir.annualReport)        // the year's report draft (.docx)
-	m.Handle("受检单位", Directors, d.dir.inspected)         // [单位 …]: this year's inspected units (preview, 确认)
-	m.Handle("绑定列表", Directors, ro(d.binds.bindingList)) // who acts by a binding code, since when, which code
-	m.Handle("解绑", Directors, d.binds.askUnbind)         // <备注名|姓名>: end a code binding (preview, 确认)
-	m.Handle("结果清单", Directors, ro(d.sc.resultList))     // 表彰建议, 不合格, 约谈/通报建议 with reasons
-	m.Handle("发布成绩", Directors, d.sc.askPublish)         // preview; on 确认 each unit's officials are told
+	m.Handle("催办", Directors, d.dir.remind)                  // <单位|全部>
+	m.Handle("督导结束", Directors, d.dir.inspectionEnd)         // <日期>
+	m.Handle("反馈", Directors, d.notices.feedback)            // <单位> + a file within 10 minutes
+	m.Handle("整改期限", Directors, d.dir.rectificationDue)      // <单位> <日期>
+	m.Handle("下发", Directors, d.notices.broadcast)           // [文字], or a file within 10 minutes
+	m.Handle("未回复", Directors, ro(d.notices.unacknowledged)) // units without 收到
+	m.Handle("导出", Directors, d.dir.export)                  // the Excel ledger as a file
+	m.Handle("报告", Directors, d.dir.annualReport)            // the year's report draft (.docx)
+	m.Handle("受检单位", Directors, d.dir.inspected)             // [单位 …]: this year's inspected units (preview, 确认)
+	m.Handle("绑定列表", Directors, ro(d.binds.bindingList))     // who acts by a binding code, since when, which code
+	m.Handle("解绑", Directors, d.binds.askUnbind)             // <备注名|姓名>: end a code binding (preview, 确认)
+	m.Handle("结果清单", Directors, ro(d.sc.resultList))         // 表彰建议, 不合格, 约谈/通报建议 with reasons
+	m.Handle("发布成绩", Directors, d.sc.askPublish)             // preview; on 确认 each unit's officials are told
 
 	// Answers to a preview (下发, 反馈, 督导结束, 整改期限, 整改方案 text).
 	m.Handle("确认", Members, d.confirms.confirm)
