@@ -6,6 +6,8 @@ import (
 	"image/color"
 	"image/png"
 	"io"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -13,6 +15,7 @@ import (
 
 	"dudaobot/app/apptest"
 	"dudaobot/board"
+	"dudaobot/config"
 	"dudaobot/report"
 	"dudaobot/rules"
 	"dudaobot/wxsim"
@@ -88,4 +91,34 @@ func documentXML(t *testing.T, b []byte) string {
 		t.Fatal(err)
 	}
 	return string(x)
+}
+
+// TestOverviewWithoutFont: with no usable font for Chinese (report.font
+// names a file that is not a font), 总览 is answered with the text only,
+// and the missing font is logged once, not at every 总览.
+func TestOverviewWithoutFont(t *testing.T) {
+	t.Parallel()
+	notFont := filepath.Join(t.TempDir(), "not-a-font.ttf")
+	if err := os.WriteFile(notFont, []byte("not a font"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h := apptest.Start(t, apptest.WithConfig(func(c *config.Config) { c.Report.Font = notFont }))
+	dir := h.Director()
+	h.SetTime(2027, time.March, 5, 9, 0)
+	for i := 0; i < 2; i++ {
+		h.Say(dir, "总览")
+		h.WaitFor(dir, apptest.TextPrefix("2027年督导评价总览"))
+	}
+	// 帮助 is answered after both 总览: had a picture been queued, it
+	// would have been sent before this answer.
+	h.Say(dir, "帮助")
+	h.WaitFor(dir, apptest.TextPrefix("您好，主任"))
+	for _, m := range h.Messages(dir) {
+		if m.Kind != "text" {
+			t.Errorf("a %s was sent without a font: %+v", m.Kind, m)
+		}
+	}
+	if n := strings.Count(h.Logs(), "no font with Chinese glyphs"); n != 1 {
+		t.Errorf("the missing font logged %d times, want once", n)
+	}
 }
