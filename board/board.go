@@ -41,57 +41,33 @@ const (
 	footH    = 3*36 + 20 // three lines of counts
 )
 
-// Colours of the cells; the ledger uses the same (export).
+// Colours of the drawing itself; the cells' colours are rules.StatusColor's.
 var (
-	Green  = color.RGBA{0x8f, 0xd1, 0x9e, 0xff} // 按时
-	Yellow = color.RGBA{0xff, 0xe0, 0x82, 0xff} // 逾期提交
-	Red    = color.RGBA{0xf2, 0x8b, 0x82, 0xff} // 逾期未交
-	Grey   = color.RGBA{0xd9, 0xd9, 0xd9, 0xff} // 未到期
-	White  = color.RGBA{0xff, 0xff, 0xff, 0xff} // 不适用
-	ink    = color.RGBA{0x20, 0x20, 0x20, 0xff}
-	rule   = color.RGBA{0x9e, 0x9e, 0x9e, 0xff}
-	head   = color.RGBA{0x3d, 0x5a, 0x80, 0xff}
+	paper = color.RGBA{0xff, 0xff, 0xff, 0xff}
+	ink   = color.RGBA{0x20, 0x20, 0x20, 0xff}
+	rule  = color.RGBA{0x9e, 0x9e, 0x9e, 0xff}
+	head  = color.RGBA{0x3d, 0x5a, 0x80, 0xff}
 )
 
-// Category is what a cell's colour says.
-type Category int
+// Category is what a cell's colour says (rules.StatusColor, which the
+// ledger fills its status cells with too).
+type Category rules.StatusColor
 
 const (
-	CatNotDue        Category = iota // 未到期 (owed, time left; or not open yet): grey
-	CatOnTime                        // 按时: green
-	CatLate                          // 逾期提交: yellow
-	CatOverdue                       // 逾期未交: red
-	CatNotApplicable                 // 不适用: white
+	CatNotDue        = Category(rules.ColorNotDue)
+	CatOnTime        = Category(rules.ColorOnTime)
+	CatLate          = Category(rules.ColorLate)
+	CatOverdue       = Category(rules.ColorOverdue)
+	CatNotApplicable = Category(rules.ColorNotApplicable)
 )
 
 // CategoryOf maps a stage status to its colour category.
-func CategoryOf(k rules.StatusKind) Category {
-	switch k {
-	case rules.StatusOnTime:
-		return CatOnTime
-	case rules.StatusLate:
-		return CatLate
-	case rules.StatusOverdue:
-		return CatOverdue
-	case rules.StatusNotApplicable:
-		return CatNotApplicable
-	}
-	return CatNotDue
-}
+func CategoryOf(k rules.StatusKind) Category { return Category(rules.ColorOf(k)) }
 
 // Color is the category's fill colour.
 func (c Category) Color() color.RGBA {
-	switch c {
-	case CatOnTime:
-		return Green
-	case CatLate:
-		return Yellow
-	case CatOverdue:
-		return Red
-	case CatNotApplicable:
-		return White
-	}
-	return Grey
+	r, g, b := rules.StatusColor(c).RGB()
+	return color.RGBA{r, g, b, 0xff}
 }
 
 // Label is the category's legend text.
@@ -260,7 +236,7 @@ func RenderPage(f *Font, in Input, p int) (image.Image, error) {
 	}
 	h := Height(rows)
 	dc := gg.NewContext(Width, h)
-	dc.SetColor(White)
+	dc.SetColor(paper)
 	dc.Clear()
 
 	// Title, date, page.
@@ -303,7 +279,7 @@ func RenderPage(f *Font, in Input, p int) (image.Image, error) {
 	dc.DrawRectangle(margin, headerY, Width-2*margin, headH)
 	dc.Fill()
 	dc.SetFontFace(text)
-	dc.SetColor(White)
+	dc.SetColor(paper)
 	dc.DrawStringAnchored("单位", margin+12, headerY+headH/2, 0, 0.5)
 	for c, col := range in.Columns {
 		x, w := colX(len(in.Columns), c)

@@ -126,18 +126,18 @@ func TestBoard28UnitsOnePageColours(t *testing.T) {
 		colour   color.RGBA
 		what     string
 	}{
-		{0, 0, board.Green, "unit 1 report on time"},
-		{1, 0, board.Yellow, "unit 2 report late"},
-		{2, 0, board.Red, "unit 3 report overdue"},
-		{2, 3, board.Red, "unit 3 completion overdue (due 5-15)"},
+		{0, 0, board.CatOnTime.Color(), "unit 1 report on time"},
+		{1, 0, board.CatLate.Color(), "unit 2 report late"},
+		{2, 0, board.CatOverdue.Color(), "unit 3 report overdue"},
+		{2, 3, board.CatOverdue.Color(), "unit 3 completion overdue (due 5-15)"},
 		// Received before its feedback existed: it cannot be late (rules.Evaluate).
-		{1, 2, board.Green, "unit 2 plan received before feedback: on time"},
-		{3, 1, board.White, "unit 4 not inspected: feedback n/a"},
-		{3, 2, board.White, "unit 4 plan n/a"},
-		{4, 0, board.Green, "unit 5 report on the last day"},
-		{4, 2, board.Grey, "unit 5 plan: no feedback, not open"},
-		{0, 2, board.Green, "unit 1 plan on time"},
-		{27, 2, board.Red, "unit 28 (i%5==2) plan overdue"},
+		{1, 2, board.CatOnTime.Color(), "unit 2 plan received before feedback: on time"},
+		{3, 1, board.CatNotApplicable.Color(), "unit 4 not inspected: feedback n/a"},
+		{3, 2, board.CatNotApplicable.Color(), "unit 4 plan n/a"},
+		{4, 0, board.CatOnTime.Color(), "unit 5 report on the last day"},
+		{4, 2, board.CatNotDue.Color(), "unit 5 plan: no feedback, not open"},
+		{0, 2, board.CatOnTime.Color(), "unit 1 plan on time"},
+		{27, 2, board.CatOverdue.Color(), "unit 28 (i%5==2) plan overdue"},
 	}
 	for _, w := range want {
 		got := cellColour(img, board.CellRect(in, w.row, w.col))
@@ -166,7 +166,7 @@ func TestBoardPagesMoreThan28Units(t *testing.T) {
 	}
 	// Page 3, row 0 is unit 57 (i=56, i%5==1): report late.
 	img := decode(t, pages[2])
-	if got := cellColour(img, board.CellRect(in, 0, 0)); got != board.Yellow {
+	if got := cellColour(img, board.CellRect(in, 0, 0)); got != board.CatLate.Color() {
 		t.Errorf("page 3 first row report colour %v, want yellow", got)
 	}
 }
@@ -238,7 +238,7 @@ func absDiff(a, b uint8) int {
 func TestLedgerUsesBoardColours(t *testing.T) {
 	hex := func(c color.RGBA) string { return fmt.Sprintf("%02X%02X%02X", c.R, c.G, c.B) }
 	for _, k := range []rules.StatusKind{rules.StatusNotOpen, rules.StatusOpen, rules.StatusOnTime, rules.StatusLate, rules.StatusOverdue, rules.StatusNotApplicable} {
-		if got, want := export.StatusCategory(k).Fill(), hex(board.CategoryOf(k).Color()); got != want {
+		if got, want := export.StatusFill(k), hex(board.CategoryOf(k).Color()); got != want {
 			t.Errorf("%s: ledger fill %s, board %s", k.Label(), got, want)
 		}
 	}

@@ -174,7 +174,7 @@ func writeOverview(f *excelize.File, sty styles, cal rules.Calendar, uys []rules
 			if st.Deadline.Open {
 				due = st.Deadline.DueDate.String()
 			}
-			row = append(row, excelize.Cell{StyleID: sty.status[StatusCategory(st.Kind)], Value: st.Text()},
+			row = append(row, excelize.Cell{StyleID: sty.status[rules.ColorOf(st.Kind)], Value: st.Text()},
 				excelize.Cell{StyleID: sty.body, Value: due}, excelize.Cell{StyleID: sty.body, Value: fmtTime(st.SubmittedAt, loc)})
 		}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)

@@ -9,53 +9,20 @@ import (
 	"dudaobot/rules"
 )
 
-// Status fills of the ledger's status cells: the colours of the board
-// (board.Green, Yellow, Red, Grey, White; a test keeps them equal).
-const (
-	FillOnTime        = "8FD19E" // 按时
-	FillLate          = "FFE082" // 逾期提交
-	FillOverdue       = "F28B82" // 逾期未交
-	FillNotDue        = "D9D9D9" // 未到期 (open with time left, or not open)
-	FillNotApplicable = "FFFFFF" // 不适用
-)
+// StatusFill is the fill of a status cell as RRGGBB: rules.StatusColor's
+// colour, the board's too.
+func StatusFill(k rules.StatusKind) string { return fill(rules.ColorOf(k)) }
 
-// Category indexes the status fills.
-type Category int
-
-const (
-	CatNotDue Category = iota
-	CatOnTime
-	CatLate
-	CatOverdue
-	CatNotApplicable
-	numCategories
-)
-
-// StatusCategory is the fill category of a status, as on the board.
-func StatusCategory(k rules.StatusKind) Category {
-	switch k {
-	case rules.StatusOnTime:
-		return CatOnTime
-	case rules.StatusLate:
-		return CatLate
-	case rules.StatusOverdue:
-		return CatOverdue
-	case rules.StatusNotApplicable:
-		return CatNotApplicable
-	}
-	return CatNotDue
-}
-
-// Fill is the category's colour as RRGGBB.
-func (c Category) Fill() string {
-	return [...]string{FillNotDue, FillOnTime, FillLate, FillOverdue, FillNotApplicable}[c]
+func fill(c rules.StatusColor) string {
+	r, g, b := c.RGB()
+	return fmt.Sprintf("%02X%02X%02X", r, g, b)
 }
 
 // styles are made once per workbook; every cell refers to one of them (a
 // style per cell would grow styles.xml with the rows).
 type styles struct {
 	head, body int
-	status     [numCategories]int
+	status     [rules.NumStatusColors]int
 }
 
 var thin = []excelize.Border{
@@ -80,9 +47,9 @@ func newStyles(f *excelize.File) (styles, error) {
 	}); err != nil {
 		return s, fmt.Errorf("export: body style: %w", err)
 	}
-	for c := Category(0); c < numCategories; c++ {
+	for c := rules.StatusColor(0); c < rules.NumStatusColors; c++ {
 		if s.status[c], err = f.NewStyle(&excelize.Style{
-			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{c.Fill()}},
+			Fill:      excelize.Fill{Type: "pattern", Pattern: 1, Color: []string{fill(c)}},
 			Border:    thin,
 			Alignment: &excelize.Alignment{Horizontal: "center", Vertical: "center", WrapText: true},
 		}); err != nil {

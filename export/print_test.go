@@ -49,12 +49,12 @@ func TestLedgerPrintable(t *testing.T) {
 	for _, tc := range []struct {
 		unit, col, want, what string
 	}{
-		{"县财政局", "C", export.FillOnTime, "report on time"},
-		{"县公安局", "C", export.FillLate, "report late"},
-		{"县国家安全局", "C", export.FillOverdue, "report overdue"},
-		{"县财政局", "F", export.FillOverdue, "feedback overdue"},
-		{"县财政局", "I", export.FillNotDue, "plan not open"},
-		{"县公安局", "F", export.FillNotApplicable, "not inspected"},
+		{"县财政局", "C", "8FD19E", "report on time"},
+		{"县公安局", "C", "FFE082", "report late"},
+		{"县国家安全局", "C", "F28B82", "report overdue"},
+		{"县财政局", "F", "F28B82", "feedback overdue"},
+		{"县财政局", "I", "D9D9D9", "plan not open"},
+		{"县公安局", "F", "FFFFFF", "not inspected"},
 	} {
 		if got := fill(export.SheetOverview, tc.col+itoa(rowOf[tc.unit])); got != tc.want {
 			t.Errorf("%s %s: fill %q, want %q", tc.unit, tc.what, got, tc.want)

@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"errors"
 	"fmt"
 	"time"
 	"unicode/utf8"
@@ -384,21 +383,6 @@ func clipRunes(s string, n int) string {
 	}
 	return string(r[:n]) + "…"
 }
-
-// Errors of item events (CheckProblemEvent).
-var (
-	// ErrProblemClosed: the item was verified closed; nothing but a visit
-	// may follow.
-	ErrProblemClosed = errors.New("rules: item already closed")
-	// ErrNotReported: 退回 returns a report; the item has none pending.
-	ErrNotReported = errors.New("rules: item not reported done")
-	// ErrNoNewDate: 退回 and 延期 need the item's new date.
-	ErrNoNewDate = errors.New("rules: new date missing")
-	// ErrNoPlan: an item without a planned date cannot be extended.
-	ErrNoPlan = errors.New("rules: item has no planned date")
-	// ErrUnknownEvent: not a ProblemEventKind.
-	ErrUnknownEvent = errors.New("rules: unknown item event")
-)
 
 // CheckProblemEvent says whether event e may happen to item p now (all of
 // p's events are in the past): a closed item takes only visits, a return

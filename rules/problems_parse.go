@@ -11,27 +11,6 @@ import (
 	"time"
 )
 
-// Errors of problem lists and plans. Each comes wrapped in an *ItemError
-// naming the item and the field, whose Chinese() is what the sender reads.
-var (
-	// ErrNoProblems: a problem list (or plan) with no numbered item.
-	ErrNoProblems = errors.New("rules: no numbered items")
-	// ErrDuplicateItem: the same item number twice in one list or plan.
-	ErrDuplicateItem = errors.New("rules: duplicate item number")
-	// ErrUnknownItem: an item number the unit's list does not have.
-	ErrUnknownItem = errors.New("rules: unknown item number")
-	// ErrEmptyItem: a numbered line with nothing after the number.
-	ErrEmptyItem = errors.New("rules: empty item")
-	// ErrUnnumbered: text before the first numbered line.
-	ErrUnnumbered = errors.New("rules: text before the first numbered item")
-	// ErrMissingField: a plan item without a measure or a date.
-	ErrMissingField = errors.New("rules: missing field")
-	// ErrBadDate: a date that cannot be read.
-	ErrBadDate = errors.New("rules: bad date")
-	// ErrDateOutOfRange: a plan date outside the cycle's years (PlanRange).
-	ErrDateOutOfRange = errors.New("rules: date out of range")
-)
-
 // Field names as the templates and messages name them.
 const (
 	FieldProblem   = "问题描述"

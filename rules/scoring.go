@@ -1,7 +1,6 @@
 package rules
 
 import (
-	"errors"
 	"fmt"
 	"slices"
 	"strconv"
@@ -21,17 +20,6 @@ type Points int64
 
 // PointsOf converts whole points (used by tests and defaults).
 func PointsOf(whole int) Points { return Points(whole * 100) }
-
-// Errors of ParsePoints. The sheet parser turns them into cell-named
-// Chinese messages.
-var (
-	ErrScoreNotNumber   = errors.New("rules: score is not a number")
-	ErrScoreNegative    = errors.New("rules: score is negative")
-	ErrScoreTooPrecise  = errors.New("rules: score has more than two decimals")
-	ErrScoreOverMax     = errors.New("rules: score is over the indicator's max points")
-	ErrScoreNotApplied  = errors.New("rules: indicator does not apply to the unit")
-	ErrScoreUnknownCode = errors.New("rules: unknown indicator")
-)
 
 // ParsePoints reads a score as people write it: "3", "3.5", "3.33",
 // full-width digits allowed. Text, a negative number and more than two

@@ -52,11 +52,7 @@ func TestBrowser(t *testing.T) {
 
 	// The whole browser session: a hang guard ending before the test's own
 	// deadline, so that a hung step fails with its name and a screenshot.
-	guard := time.Now().Add(10 * time.Minute)
-	if td, ok := t.Deadline(); ok {
-		guard = td.Add(-30 * time.Second)
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), guard)
+	ctx, cancel := hangGuard(t)
 	defer cancel()
 	var chromeOut bytes.Buffer
 	var outMu sync.Mutex
@@ -119,10 +115,11 @@ func TestBrowser(t *testing.T) {
 			t.Fatalf("%s: %v (after %v)", name, err, time.Since(start).Round(time.Millisecond))
 		}
 	}
-	// waitJS polls a JavaScript predicate in the page (no fixed sleeps).
+	// waitJS polls a JavaScript predicate in the page (no fixed sleeps, and
+	// no polling timeout of its own: the tab's hang guard bounds it).
 	waitJS := func(what, expr string) {
 		t.Helper()
-		if _, err := chromedp.Run(tab, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(hangGuard), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
+		if _, err := chromedp.Run(tab, chromedp.Poll[bool](expr, chromedp.WithPollingTimeout(0), chromedp.WithPollingInterval(50*time.Millisecond))); err != nil {
 			shot(t, tab, "failed")
 			t.Fatalf("waiting for %s: %v (after %v)", what, err, time.Since(start).Round(time.Millisecond))
 		}
@@ -231,9 +228,8 @@ func shot(t *testing.T, tab context.Context, suffix string) string {
 		name += "-" + suffix
 	}
 	path := filepath.Join(os.TempDir(), name+".png")
-	ctx, cancel := context.WithTimeout(tab, hangGuard)
-	defer cancel()
-	buf, err := chromedp.Run(ctx, chromedp.FullScreenshot(100))
+	// The tab is bounded by the test's hang guard; no window of its own.
+	buf, err := chromedp.Run(tab, chromedp.FullScreenshot(100))
 	if err != nil {
 		t.Errorf("screenshot: %v", err)
 		return ""

@@ -17,16 +17,26 @@ import (
 	"dudaobot/sandbox"
 )
 
-// hangGuard bounds each wait of these tests. It only turns a hung test into
-// a failure: every wait ends as soon as what it waits for happens, so a slow
-// or loaded machine makes a test longer, never red.
-const hangGuard = 2 * time.Minute
+// hangGuard returns a context that ends shortly before the test binary's
+// own deadline (go test -timeout), and never without one. It only turns a
+// hung test into a failure that names what it waited for: every wait ends
+// as soon as what it waits for happens, and no wait has a window of its own,
+// so a slow or loaded machine makes a test longer, never red.
+func hangGuard(t *testing.T) (context.Context, context.CancelFunc) {
+	t.Helper()
+	td, ok := t.Deadline()
+	if !ok {
+		return context.WithCancel(context.Background())
+	}
+	// Leave time to log what was missing and to clean up.
+	return context.WithDeadline(context.Background(), td.Add(-max(5*time.Second, time.Until(td)/20)))
+}
 
 // startSandbox runs a sandbox on a free port over the shipped config with
 // its data in a temp folder, sending fast so reminder bursts take moments.
 func startSandbox(t *testing.T, dataDir string) *sandbox.Sandbox {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), hangGuard)
+	ctx, cancel := hangGuard(t)
 	defer cancel()
 	s, err := sandbox.Start(ctx, sandbox.Options{
 		Addr:         "127.0.0.1:0",
@@ -143,7 +153,8 @@ type messageEvent struct {
 // waitMessage reads events until a message event matches.
 func waitMessage(t *testing.T, ch <-chan sseEvent, what string, match func(message) bool) messageEvent {
 	t.Helper()
-	timeout := time.After(hangGuard)
+	ctx, cancel := hangGuard(t)
+	defer cancel()
 	for {
 		select {
 		case ev, ok := <-ch:
@@ -160,8 +171,8 @@ func waitMessage(t *testing.T, ch <-chan sseEvent, what string, match func(messa
 			if match(me.Message) {
 				return me
 			}
-		case <-timeout:
-			t.Fatalf("timed out waiting for %s", what)
+		case <-ctx.Done():
+			t.Fatalf("no %s before the test's deadline", what)
 		}
 	}
 }
@@ -169,7 +180,8 @@ func waitMessage(t *testing.T, ch <-chan sseEvent, what string, match func(messa
 // waitEvent reads events until one named name arrives.
 func waitEvent(t *testing.T, ch <-chan sseEvent, name string) json.RawMessage {
 	t.Helper()
-	timeout := time.After(hangGuard)
+	ctx, cancel := hangGuard(t)
+	defer cancel()
 	for {
 		select {
 		case ev, ok := <-ch:
@@ -179,8 +191,8 @@ func waitEvent(t *testing.T, ch <-chan sseEvent, name string) json.RawMessage {
 			if ev.Name == name {
 				return ev.Data
 			}
-		case <-timeout:
-			t.Fatalf("timed out waiting for event %q", name)
+		case <-ctx.Done():
+			t.Fatalf("no event %q before the test's deadline", name)
 		}
 	}
 }

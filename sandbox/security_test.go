@@ -2,7 +2,6 @@ package sandbox_test
 
 import (
 	"bytes"
-	"context"
 	"encoding/json"
 	"io"
 	"net/http"
@@ -10,7 +9,6 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
-	"time"
 
 	"dudaobot/sandbox"
 )
@@ -72,7 +70,7 @@ func TestRefusesProductionFolder(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			var out bytes.Buffer
-			ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+			ctx, cancel := hangGuard(t)
 			defer cancel()
 			s, err := sandbox.Start(ctx, sandbox.Options{Addr: "127.0.0.1:0", DataDir: c.dir, ConfigPath: c.cfg, Out: &out, Logger: testLogger(t)})
 			if err == nil {
@@ -120,7 +118,7 @@ func TestMarkerFolderReused(t *testing.T) {
 // TestNonLoopbackNeedsPublic (finding 4): -addr 0.0.0.0 is refused without
 // -public, and with it the sandbox warns.
 func TestNonLoopbackNeedsPublic(t *testing.T) {
-	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	ctx, cancel := hangGuard(t)
 	defer cancel()
 	_, err := sandbox.Start(ctx, sandbox.Options{Addr: "0.0.0.0:0", DataDir: t.TempDir(), ConfigPath: "../config.yaml", Logger: testLogger(t)})
 	if err == nil || !strings.Contains(err.Error(), "-public") {

@@ -1,0 +1,44 @@
+package rules
+
+// StatusColor is what a status cell's colour says. The 总览 board and the
+// printed ledger both colour a status by it, so they always agree.
+type StatusColor int
+
+const (
+	ColorNotDue        StatusColor = iota // 未到期 (owed, time left; or not open yet): grey
+	ColorOnTime                           // 按时: green
+	ColorLate                             // 逾期提交: yellow
+	ColorOverdue                          // 逾期未交: red
+	ColorNotApplicable                    // 不适用: white
+	NumStatusColors
+)
+
+// ColorOf is the colour of a stage status.
+func ColorOf(k StatusKind) StatusColor {
+	switch k {
+	case StatusOnTime:
+		return ColorOnTime
+	case StatusLate:
+		return ColorLate
+	case StatusOverdue:
+		return ColorOverdue
+	case StatusNotApplicable:
+		return ColorNotApplicable
+	}
+	return ColorNotDue
+}
+
+// statusRGB is the one definition of the colours, indexed by StatusColor.
+var statusRGB = [NumStatusColors][3]uint8{
+	ColorNotDue:        {0xd9, 0xd9, 0xd9},
+	ColorOnTime:        {0x8f, 0xd1, 0x9e},
+	ColorLate:          {0xff, 0xe0, 0x82},
+	ColorOverdue:       {0xf2, 0x8b, 0x82},
+	ColorNotApplicable: {0xff, 0xff, 0xff},
+}
+
+// RGB is the colour's red, green and blue.
+func (c StatusColor) RGB() (r, g, b uint8) {
+	v := statusRGB[c]
+	return v[0], v[1], v[2]
+}
