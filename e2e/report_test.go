@@ -48,11 +48,11 @@ func TestReportAndBoardThroughWeChat(t *testing.T) {
 	row := slices.IndexFunc(units, func(u rules.Unit) bool { return u.Key == "czj" })
 	in := board.Input{Columns: make([]board.Column, 4)}
 	cell := board.CellRect(in, row, 0)
-	if got := color.RGBAModel.Convert(img.At(cell.Min.X+4, cell.Min.Y+4)); got != board.Green {
+	if got := color.RGBAModel.Convert(img.At(cell.Min.X+4, cell.Min.Y+4)); got != board.CatOnTime.Color() {
 		t.Errorf("县财政局 自查自评 cell %v, want green (on time)", got)
 	}
 	other := board.CellRect(in, (row+1)%len(units), 0)
-	if got := color.RGBAModel.Convert(img.At(other.Min.X+4, other.Min.Y+4)); got != board.Red && got != board.White {
+	if got := color.RGBAModel.Convert(img.At(other.Min.X+4, other.Min.Y+4)); got != board.CatOverdue.Color() && got != board.CatNotApplicable.Color() {
 		t.Errorf("%s 自查自评 cell %v, want red (overdue) or white (not evaluated)", units[(row+1)%len(units)].Name, got)
 	}
 

@@ -157,9 +157,7 @@ func TestBrowser(t *testing.T) {
 	waitJS("the board picture in the chat", `(() => { const i = [...document.querySelectorAll('#messages .msg.bot[data-kind="image"] img.chat-image')].pop(); return !!i && i.complete && i.naturalWidth === 1080; })()`)
 	const boardImg = `#messages .msg.bot[data-kind="image"] img.chat-image`
 	step("scroll to the board", chromedp.ScrollIntoView(chromedp.CSS(boardImg), chromedp.NodeVisible))
-	bctx, bcancel := context.WithTimeout(tab, hangGuard)
-	board, err := chromedp.Run(bctx, chromedp.Screenshot(chromedp.CSS(boardImg), chromedp.NodeVisible))
-	bcancel()
+	board, err := chromedp.Run(tab, chromedp.Screenshot(chromedp.CSS(boardImg), chromedp.NodeVisible))
 	if err != nil {
 		t.Errorf("board screenshot: %v", err)
 	}
