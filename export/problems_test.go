@@ -200,12 +200,12 @@ func TestProblemLedgerSheet(t *testing.T) {
 	if err := st.EnsureYear(ctx, cfg.Calendar()); err != nil {
 		t.Fatal(err)
 	}
-	_, err = st.AddProblems(ctx, storage.ProblemList{Year: 2027, UnitKey: "czj", Short: "财政", By: "主任", Items: []rules.ProblemLine{
+	_, err = st.AddProblems(ctx, rules.ProblemList{Year: 2027, UnitKey: "czj", Short: "财政", By: "主任", Items: []rules.ProblemLine{
 		{Seq: 1, Text: "台账不全", Indicator: "3.2.1"}, {Seq: 2, Text: "隐患未改"}, {Seq: 3, Text: "机制不健全"}}}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	_, err = st.SaveProblemPlan(ctx, storage.PlanSave{Year: 2027, UnitKey: "czj", By: "张三", Plans: map[int]rules.ProblemPlan{
+	_, err = st.SaveProblemPlan(ctx, rules.PlanSave{Year: 2027, UnitKey: "czj", By: "张三", Plans: map[int]rules.ProblemPlan{
 		1: {Measure: "补齐台账", Due: d27(time.June, 30)}, 2: {Measure: "排查", Due: d27(time.June, 10)}, 3: {Measure: "建章立制", Due: d27(time.June, 30)}}}, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -412,3 +412,34 @@ func CheckProblemEvent(p Problem, e ProblemEvent) error {
 	}
 	return nil
 }
+
+// ProblemList is a problem list to store for one unit and year.
+type ProblemList struct {
+	Year    int
+	UnitKey string
+	Short   string // the unit's short name: the ids' prefix
+	Items   []ProblemLine
+	By      string
+	At      time.Time // zero: the store's clock
+}
+
+// PlanSave is a unit's plan lines merged over what it had (MergePlan).
+type PlanSave struct {
+	Year    int
+	UnitKey string
+	Plans   map[int]ProblemPlan // item number → plan
+	By      string
+	At      time.Time // zero: the store's clock
+	// Submission, if set, is stored as the unit's 整改方案 version in the
+	// same transaction when, and only when, every item of the unit's year
+	// has a complete plan after this save (Stage and Year are set).
+	Submission *Submission
+}
+
+// PlanSaved is what saving a plan did.
+type PlanSaved struct {
+	Problems   []Problem // the unit's items of the year, after the save
+	Complete   bool      // every item has a measure and a date
+	Submission Submission
+	Submitted  bool // Submission was stored (version assigned)
+}

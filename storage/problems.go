@@ -69,22 +69,12 @@ func (problemEventRow) TableName() string { return "problem_events" }
 // raised earlier and not closed before the year began (carry-over).
 const problemViewSQL = `(p.year = ? OR (p.year < ? AND (p.closed_at = 0 OR p.closed_at >= ?)))`
 
-// ProblemList is a problem list to store for one unit and year.
-type ProblemList struct {
-	Year    int
-	UnitKey string
-	Short   string // the unit's short name: the ids' prefix
-	Items   []rules.ProblemLine
-	By      string
-	At      time.Time // defaults to the clock
-}
-
 // AddProblems stores a unit's problem list, its audit row and the messages
 // outs returns, in one transaction. Items of the same year and unit not yet
 // delivered, planned or acted on are replaced (the director corrects the
 // list before 反馈); an item number that is already delivered is
 // ErrConflict. ErrNotFound if the unit is not on the roster.
-func (s *Store) AddProblems(ctx context.Context, l ProblemList, outs func([]rules.Problem) []rules.Outgoing) ([]rules.Problem, error) {
+func (s *Store) AddProblems(ctx context.Context, l rules.ProblemList, outs func([]rules.Problem) []rules.Outgoing) ([]rules.Problem, error) {
 	op := fmt.Sprintf("add problems %d unit=%s", l.Year, l.UnitKey)
 	if l.At.IsZero() {
 		l.At = s.now()
@@ -272,39 +262,18 @@ func (s *Store) problemFromRow(r problemRow, plan *problemPlanRow, evs []problem
 	return p, nil
 }
 
-// PlanSave is a unit's plan lines merged over what it had (rules.MergePlan).
-type PlanSave struct {
-	Year    int
-	UnitKey string
-	Plans   map[int]rules.ProblemPlan // item number → plan
-	By      string
-	At      time.Time // defaults to the clock
-	// Submission, if set, is stored as the unit's 整改方案 version in the
-	// same transaction when, and only when, every item of the unit's
-	// year has a complete plan after this save (Stage and Year are set).
-	Submission *rules.Submission
-}
-
-// PlanSaved is what SaveProblemPlan did.
-type PlanSaved struct {
-	Problems   []rules.Problem // the unit's items of the year, after the save
-	Complete   bool            // every item has a measure and a date
-	Submission rules.Submission
-	Submitted  bool // Submission was stored (version assigned)
-}
-
 // SaveProblemPlan writes a unit's item plans (drafts or complete) and,
 // when the whole plan is complete, its 整改方案 submission, with the audit
 // rows and the messages outs returns, in one transaction. An item number
 // the unit's year does not have is ErrNotFound and nothing is written.
-func (s *Store) SaveProblemPlan(ctx context.Context, ps PlanSave, outs func(PlanSaved) []rules.Outgoing) (PlanSaved, error) {
+func (s *Store) SaveProblemPlan(ctx context.Context, ps rules.PlanSave, outs func(rules.PlanSaved) []rules.Outgoing) (rules.PlanSaved, error) {
 	op := fmt.Sprintf("save problem plan %d unit=%s", ps.Year, ps.UnitKey)
 	if ps.At.IsZero() {
 		ps.At = s.now()
 	}
-	var res PlanSaved
+	var res rules.PlanSaved
 	err := s.tx(ctx, func(tx *gorm.DB) error {
-		res = PlanSaved{}
+		res = rules.PlanSaved{}
 		if err := lockUnit(tx, ps.UnitKey); err != nil {
 			return err
 		}
@@ -380,7 +349,7 @@ func (s *Store) SaveProblemPlan(ctx context.Context, ps PlanSave, outs func(Plan
 			fmt.Sprintf("items=%v complete=%t submitted=%t", seqs, res.Complete, res.Submitted))
 	})
 	if err != nil {
-		return PlanSaved{}, wrap(op, err)
+		return rules.PlanSaved{}, wrap(op, err)
 	}
 	return res, nil
 }

@@ -40,7 +40,7 @@ var threeProblems = []rules.ProblemLine{
 
 func addThree(t *testing.T, s *storage.Store) []rules.Problem {
 	t.Helper()
-	ps, err := s.AddProblems(context.Background(), storage.ProblemList{Year: 2027, UnitKey: "czj", Short: "财政", Items: threeProblems, By: "孙主任"},
+	ps, err := s.AddProblems(context.Background(), rules.ProblemList{Year: 2027, UnitKey: "czj", Short: "财政", Items: threeProblems, By: "孙主任"},
 		note[[]rules.Problem]("problems:1"))
 	mustNoErr(t, err)
 	return ps
@@ -64,7 +64,7 @@ func TestProblemListStoredWithAuditAndOutbox(t *testing.T) {
 	}
 
 	// Before delivery a new list replaces the old one.
-	ps, err = s.AddProblems(ctx, storage.ProblemList{Year: 2027, UnitKey: "czj", Short: "财政", Items: threeProblems[:2], By: "孙主任"}, nil)
+	ps, err = s.AddProblems(ctx, rules.ProblemList{Year: 2027, UnitKey: "czj", Short: "财政", Items: threeProblems[:2], By: "孙主任"}, nil)
 	mustNoErr(t, err)
 	if got, _ := s.Problems(ctx, 2027, "czj"); len(got) != 2 {
 		t.Fatalf("after the correction: %d items, want 2", len(got))
@@ -79,7 +79,7 @@ func TestProblemListStoredWithAuditAndOutbox(t *testing.T) {
 		t.Errorf("delivered at %v, %v; want %v", got[0].DeliveredAt, got[1].DeliveredAt, at)
 	}
 	n0, a0 := counts(t, s)
-	_, err = s.AddProblems(ctx, storage.ProblemList{Year: 2027, UnitKey: "czj", Short: "财政", Items: threeProblems, By: "孙主任"},
+	_, err = s.AddProblems(ctx, rules.ProblemList{Year: 2027, UnitKey: "czj", Short: "财政", Items: threeProblems, By: "孙主任"},
 		note[[]rules.Problem]("problems:2"))
 	wantErr(t, err, storage.ErrConflict)
 	if n, a := counts(t, s); n != n0 || a != a0 {
@@ -89,13 +89,13 @@ func TestProblemListStoredWithAuditAndOutbox(t *testing.T) {
 		t.Errorf("refused list changed the items: %d", len(got))
 	}
 	// New numbers are added to a delivered list.
-	_, err = s.AddProblems(ctx, storage.ProblemList{Year: 2027, UnitKey: "czj", Short: "财政", Items: threeProblems[2:], By: "孙主任"}, nil)
+	_, err = s.AddProblems(ctx, rules.ProblemList{Year: 2027, UnitKey: "czj", Short: "财政", Items: threeProblems[2:], By: "孙主任"}, nil)
 	mustNoErr(t, err)
 	if got, _ := s.Problems(ctx, 2027, "czj"); len(got) != 3 {
 		t.Errorf("after adding item 3: %d items", len(got))
 	}
 
-	_, err = s.AddProblems(ctx, storage.ProblemList{Year: 2027, UnitKey: "nope", Short: "无", Items: threeProblems}, nil)
+	_, err = s.AddProblems(ctx, rules.ProblemList{Year: 2027, UnitKey: "nope", Short: "无", Items: threeProblems}, nil)
 	wantErr(t, err, storage.ErrNotFound)
 }
 
@@ -109,8 +109,8 @@ func TestProblemPlanDraftThenComplete(t *testing.T) {
 		3: {Measure: "建立机制"},
 	}
 	plan := &rules.Submission{Official: "张三", IsText: true, OnTime: true}
-	res, err := s.SaveProblemPlan(ctx, storage.PlanSave{Year: 2027, UnitKey: "czj", Plans: plans, By: "张三", Submission: plan},
-		note[storage.PlanSaved]("plan:1"))
+	res, err := s.SaveProblemPlan(ctx, rules.PlanSave{Year: 2027, UnitKey: "czj", Plans: plans, By: "张三", Submission: plan},
+		note[rules.PlanSaved]("plan:1"))
 	mustNoErr(t, err)
 	if res.Complete || res.Submitted || len(res.Problems) != 3 || res.Problems[2].Plan.Measure != "建立机制" || res.Problems[0].Plan.Owner != "张三" {
 		t.Fatalf("draft = %+v", res)
@@ -123,8 +123,8 @@ func TestProblemPlanDraftThenComplete(t *testing.T) {
 
 	// An unknown item: nothing written.
 	n0, a0 := counts(t, s)
-	_, err = s.SaveProblemPlan(ctx, storage.PlanSave{Year: 2027, UnitKey: "czj", Plans: map[int]rules.ProblemPlan{3: {Measure: "x", Due: d27(time.August, 1)}, 9: {Measure: "x"}}, By: "张三", Submission: plan},
-		note[storage.PlanSaved]("plan:x"))
+	_, err = s.SaveProblemPlan(ctx, rules.PlanSave{Year: 2027, UnitKey: "czj", Plans: map[int]rules.ProblemPlan{3: {Measure: "x", Due: d27(time.August, 1)}, 9: {Measure: "x"}}, By: "张三", Submission: plan},
+		note[rules.PlanSaved]("plan:x"))
 	wantErr(t, err, storage.ErrNotFound)
 	if n, a := counts(t, s); n != n0 || a != a0 {
 		t.Errorf("refused plan left rows: outbox %d→%d, audit %d→%d", n0, n, a0, a)
@@ -134,8 +134,8 @@ func TestProblemPlanDraftThenComplete(t *testing.T) {
 	}
 
 	plans[3] = rules.ProblemPlan{Measure: "建立机制", Due: d27(time.August, 31)}
-	res, err = s.SaveProblemPlan(ctx, storage.PlanSave{Year: 2027, UnitKey: "czj", Plans: map[int]rules.ProblemPlan{3: plans[3]}, By: "张三", Submission: plan},
-		note[storage.PlanSaved]("plan:2"))
+	res, err = s.SaveProblemPlan(ctx, rules.PlanSave{Year: 2027, UnitKey: "czj", Plans: map[int]rules.ProblemPlan{3: plans[3]}, By: "张三", Submission: plan},
+		note[rules.PlanSaved]("plan:2"))
 	mustNoErr(t, err)
 	if !res.Complete || !res.Submitted || res.Submission.Version != 1 || res.Submission.Stage != rules.StageRectificationPlan {
 		t.Fatalf("complete = %+v", res)
@@ -158,7 +158,7 @@ func TestProblemEvents(t *testing.T) {
 	s, clk := MustOpenClock(t)
 	ctx := context.Background()
 	addThree(t, s)
-	_, err := s.SaveProblemPlan(ctx, storage.PlanSave{Year: 2027, UnitKey: "czj", By: "张三", Plans: map[int]rules.ProblemPlan{
+	_, err := s.SaveProblemPlan(ctx, rules.PlanSave{Year: 2027, UnitKey: "czj", By: "张三", Plans: map[int]rules.ProblemPlan{
 		1: {Measure: "a", Due: d27(time.June, 30)}, 2: {Measure: "b", Due: d27(time.June, 30)}, 3: {Measure: "c", Due: d27(time.June, 30)}}}, nil)
 	mustNoErr(t, err)
 
@@ -300,7 +300,7 @@ func TestProblemsCarryOver(t *testing.T) {
 	clk.Set(jan)
 	_, err = s.AddProblemEvent(ctx, "财政-2027-02", rules.ProblemEvent{Kind: rules.EventVerified, Actor: "孙主任"}, nil)
 	mustNoErr(t, err)
-	_, err = s.AddProblems(ctx, storage.ProblemList{Year: 2028, UnitKey: "czj", Short: "财政", Items: threeProblems[:1], By: "孙主任"}, nil)
+	_, err = s.AddProblems(ctx, rules.ProblemList{Year: 2028, UnitKey: "czj", Short: "财政", Items: threeProblems[:1], By: "孙主任"}, nil)
 	mustNoErr(t, err)
 	got, err := s.Problems(ctx, 2028, "")
 	mustNoErr(t, err)
