@@ -129,6 +129,8 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Ledger:         core.Ledger(),
 		AnnualReport:   core,
 		Board:          overviewBoard{core},
+		Problems:       core.Store,
+		PlanNextYear:   cfg.Cycle.PlanNextYear,
 		Clock:          o.Clock,
 		Logger:         o.Logger.With("component", "handlers"),
 		Calendar:       cfg.Calendar(),

@@ -154,6 +154,9 @@ type Cycle struct {
 	InspectionEnd         Date `yaml:"inspection_end"`
 	FeedbackDays          int  `yaml:"feedback_days"`
 	RectificationPlanDays int  `yaml:"rectification_plan_days"`
+	// PlanNextYear lets the completion dates of a unit's rectification
+	// items fall in the year after the cycle's year too.
+	PlanNextYear bool `yaml:"plan_next_year"`
 }
 
 // Reminders is the `reminders` section, already parsed: durations are

@@ -28,13 +28,14 @@ const (
 	confirmInspected        = "inspected"      // 受检单位 (handlers/inspected.go)
 	confirmUnbind           = "unbind"         // 解绑 (handlers/unbind.go)
 	confirmPublishScores    = "publish_scores" // 发布成绩 (handlers/scores.go)
+	confirmProblems         = "problems"       // 问题清单 (handlers/problems.go)
 )
 
 // actionNames name a pending action in the answers to 确认 and 取消.
 var actionNames = map[string]string{
 	confirmBroadcast: "下发通知", confirmFeedback: "送达书面反馈意见", confirmInspectionEnd: "登记督导结束日期",
 	confirmRectificationDue: "设定整改期限", confirmPlan: "报送整改方案", confirmInspected: "登记受检单位",
-	confirmUnbind: "解除绑定", confirmPublishScores: "发布成绩",
+	confirmUnbind: "解除绑定", confirmPublishScores: "发布成绩", confirmProblems: "登记问题清单",
 }
 
 // pendingConfirm is an irreversible or wide action shown as a preview and
@@ -60,6 +61,7 @@ type confirmations struct {
 	off     *official
 	binds   *bindings
 	sc      *scores
+	probs   *problems
 }
 
 func confirmKey(remark string) string { return "handlers:confirm:" + remark }
@@ -158,6 +160,8 @@ func (d *confirmations) runConfirmed(ctx context.Context, r *Request, p pendingC
 		return d.binds.unbind(ctx, r, p.Text)
 	case confirmPublishScores:
 		return d.sc.publish(ctx, r)
+	case confirmProblems:
+		return d.probs.storeList(ctx, r, unit, p.Text)
 	}
 	return fmt.Errorf("handlers: unknown pending action %q", p.Kind)
 }

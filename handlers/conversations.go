@@ -14,7 +14,8 @@ package handlers
 //   - reportChecks: the content check of self-assessment reports
 //     (reportcheck.go);
 //   - bindings: 绑定, 绑定列表, 解绑 (bind.go, unbind.go), shared with Intake;
-//   - scores: 成绩, 结果清单 and 发布成绩 (scores.go).
+//   - scores: 成绩, 结果清单 and 发布成绩 (scores.go);
+//   - problems: problem lists and rectification items (problems.go).
 //
 // Conversations itself keeps what pairs a message with the right group: a
 // file, the answer to a question, text that is no command.
@@ -28,6 +29,7 @@ type Conversations struct {
 	checks   *reportChecks
 	binds    *bindings
 	sc       *scores
+	probs    *problems
 }
 
 // director is the office's commands.
@@ -51,10 +53,11 @@ func newConversations(e *env, binds *bindings) *Conversations {
 	dir := &director{env: e, confirms: confirms, off: off}
 	sc := &scores{env: e, confirms: confirms}
 	notes := &notices{env: e, confirms: confirms}
-	confirms.dir, confirms.notices, confirms.off, confirms.binds, confirms.sc = dir, notes, off, binds, sc
+	probs := &problems{env: e, confirms: confirms}
+	confirms.dir, confirms.notices, confirms.off, confirms.binds, confirms.sc, confirms.probs = dir, notes, off, binds, sc, probs
 	binds.confirms = confirms
 	return &Conversations{
 		env: e, dir: dir, notices: notes, off: off, confirms: confirms, checks: checks, binds: binds,
-		recv: newReceiver(e), sc: sc,
+		recv: newReceiver(e), sc: sc, probs: probs,
 	}
 }

@@ -65,6 +65,13 @@ func (d *director) overview(ctx context.Context, r *Request) error {
 			b.WriteString("\n  未交：" + strings.Join(names, "、"))
 		}
 	}
+	items, err := d.itemsCount(ctx, v.cal)
+	if err != nil {
+		return err
+	}
+	if items != "" {
+		b.WriteString("\n" + items)
+	}
 	if err := d.reply(ctx, r, b.String()); err != nil {
 		return err
 	}

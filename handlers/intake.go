@@ -30,6 +30,11 @@ type Options struct {
 	// Board draws 总览 as pictures (nil: 总览 is text only).
 	AnnualReport AnnualReport
 	Board        OverviewBoard
+	// Problems keeps the problem lists and rectification items (nil: the
+	// problem commands answer that the feature is off). PlanNextYear lets
+	// a plan's dates fall in the next year too (calendar.plan_next_year).
+	Problems     ProblemStore
+	PlanNextYear bool
 	Clock        clock.Clock
 	Logger       *slog.Logger
 

@@ -84,6 +84,14 @@ func (d *notices) deliverFeedback(ctx context.Context, r *Request, unit rules.Un
 	prefix := msgKey("feedback", r)
 	notice := fmt.Sprintf("【书面反馈意见】%s：督导办已向贵单位送达书面反馈意见（文件《%s》）。请根据反馈意见制定整改方案，于%s前报送：直接发送文件，或发送“整改方案 方案全文”。收到请回复“收到”。",
 		unit.Name, doc.Name, due.Chinese())
+	// The unit's problem list goes with it (RecordFeedback marks it delivered).
+	list, err := d.undeliveredList(ctx, unit, due)
+	if err != nil {
+		return err
+	}
+	if list != "" {
+		notice = list
+	}
 	var outs []rules.Outgoing
 	var who []string
 	for _, p := range d.officials[unit.Key] {

@@ -342,6 +342,13 @@ func (d *official) unitReport(ctx context.Context, unit rules.Unit, full bool) (
 			fmt.Fprintf(&b, "自查报告（第%d版）%s\n", sc.Version, sc.Check.Line())
 		}
 	}
+	items, err := d.unitItems(ctx, unit.Key, cal)
+	if err != nil {
+		return "", err
+	}
+	if items != "" {
+		b.WriteString(items + "\n")
+	}
 	switch {
 	case applies == 0:
 		b.WriteString("本单位不参加本年度督导评价，无需报送材料。")

@@ -3,6 +3,8 @@ package handlers
 import (
 	"context"
 	"strings"
+
+	"dudaobot/rules"
 )
 
 // routes is the bot's menu: every command word and who may use it. Words
@@ -52,6 +54,16 @@ func (d *Conversations) routes() *Router {
 	m.Handle("解绑", Directors, d.binds.askUnbind)             // <备注名|姓名>: end a code binding (preview, 确认)
 	m.Handle("结果清单", Directors, ro(d.sc.resultList))         // 表彰建议, 不合格, 约谈/通报建议 with reasons
 	m.Handle("发布成绩", Directors, d.sc.askPublish)             // preview; on 确认 each unit's officials are told
+
+	// Problem lists and rectification items (problems.go).
+	m.Handle("问题清单", Directors, d.probs.askList)                   // <单位> + numbered lines (preview, 确认)
+	m.Handle("整改措施", Officials, d.probs.plan)                      // numbered plan lines per item
+	m.Handle("整改完成", Officials, d.probs.done)                      // <序号> <整改情况>
+	m.Handle("销号", Directors, d.probs.decide(rules.EventVerified)) // <单位> <序号>
+	m.Handle("退回", Directors, d.probs.decide(rules.EventReturned)) // <单位> <序号> <新时限> <原因>
+	m.Handle("延期", Directors, d.probs.decide(rules.EventExtended)) // <单位> <序号> <新时限> <原因> [不计逾期]
+	m.Handle("整改逾期", Directors, ro(d.probs.overdue))
+	m.Handle("整改台账", Directors, d.probs.ledger)
 
 	// Answers to a preview (下发, 反馈, 督导结束, 整改期限, 整改方案 text).
 	m.Handle("确认", Members, d.confirms.confirm)

@@ -421,6 +421,9 @@ type ProblemList struct {
 	Items   []ProblemLine
 	By      string
 	At      time.Time // zero: the store's clock
+	// DeliveredAt is set when the unit already has its feedback: the list
+	// goes to it now.
+	DeliveredAt time.Time
 }
 
 // PlanSave is a unit's plan lines merged over what it had (MergePlan).

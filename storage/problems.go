@@ -103,7 +103,7 @@ func (s *Store) AddProblems(ctx context.Context, l rules.ProblemList, outs func(
 			row := problemRow{
 				Code: rules.ProblemID(l.Short, l.Year, it.Seq), Year: l.Year, UnitKey: l.UnitKey, Seq: it.Seq,
 				Text: it.Text, Indicator: it.Indicator, SuggestedDue: dateText(it.SuggestedDue),
-				RaisedAt: ns(l.At), RaisedBy: l.By,
+				RaisedAt: ns(l.At), RaisedBy: l.By, DeliveredAt: ns(l.DeliveredAt),
 			}
 			if err := tx.Create(&row).Error; err != nil {
 				if errors.Is(err, gorm.ErrDuplicatedKey) {

@@ -117,7 +117,7 @@ func New(tb testing.TB, opts ...Option) *Harness {
 		tb.Fatalf("handlerstest: scoring model: %v", err)
 	}
 	o := handlers.Options{
-		Inbox: st, Submissions: st, Broadcasts: st, State: st,
+		Inbox: st, Submissions: st, Broadcasts: st, State: st, Problems: st,
 		Scores: st, Scoring: &scoring,
 		Files: app.HandlerFiles{Store: files}, Clock: fc,
 		Calendar: cfg.Calendar(), Units: units, Directors: cfg.Directors(),
