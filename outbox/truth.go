@@ -16,6 +16,8 @@ type TruthStore interface {
 	UnitYear(ctx context.Context, year int, unitKey string) (rules.UnitYear, error)
 	Broadcasts(ctx context.Context, year int) ([]rules.Broadcast, error)
 	Acks(ctx context.Context, year int) (map[int64]map[string]time.Time, error)
+	// Problems is the year's rectification items of one unit ("" = all).
+	Problems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error)
 }
 
 // StoreTruth is the relay's Truth over the database: it reads the year as
@@ -44,11 +46,21 @@ func (t StoreTruth) Recheck(ctx context.Context, m rules.Outgoing, now time.Time
 		return m, false, fmt.Errorf("outbox: truth: calendar %d: %w", year, err)
 	}
 	units := map[string]bool{}
-	ack, feedback := false, false
+	ack, feedback, items := false, false, false
 	for _, o := range m.Asserts {
 		units[o.UnitKey] = true
 		ack = ack || o.Stage == rules.StageAck
 		feedback = feedback || o.Stage == rules.StageFeedback
+		items = items || o.Stage.IsItemStage()
+	}
+	if items {
+		unit := ""
+		if len(units) == 1 {
+			unit = m.Asserts[0].UnitKey
+		}
+		if in.Problems, err = t.Store.Problems(ctx, year, unit); err != nil {
+			return m, false, fmt.Errorf("outbox: truth: problems: %w", err)
+		}
 	}
 	if len(units) == 1 {
 		// One unit (every unit reminder): the one-unit read, not the overview.

@@ -110,6 +110,9 @@ func (s Stage) Label() string {
 	case StageSupporting:
 		return "补充材料"
 	}
+	if s.IsItemStage() {
+		return s.itemLabel()
+	}
 	return string(s)
 }
 

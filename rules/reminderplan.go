@@ -26,6 +26,7 @@ type reminderStep struct {
 // acknowledgements. The office's feedback deadline goes to the directors,
 // whose messages hold nothing else.
 var reminderSteps = append(stageSteps(UnitStages),
+	reminderStep{name: "problem_items", plan: planItems},
 	reminderStep{name: "office_feedback", plan: planOfficeFeedback},
 	reminderStep{name: "ack", plan: planAcks},
 )
@@ -326,6 +327,7 @@ func (s *sweep) planMessages(groups []group) ReminderPlan {
 		}
 		last := send[len(send)-1]
 		item := ReminderItem{
+			Problem:   last.item,
 			UnitKey:   g.unitKey,
 			Stage:     g.stage,
 			Kind:      last.rec.Kind,

@@ -124,6 +124,9 @@ type ReminderInput struct {
 	// acknowledgement reminders.
 	Broadcasts []Broadcast
 	Acks       map[int64]map[string]time.Time
+	// Problems are the year's rectification items (carry-overs included);
+	// each owed item with a date is reminded like a stage deadline.
+	Problems []Problem
 	// Recorded are the reminder records already written (sent or missed).
 	Recorded []ReminderRecord
 	// LastSweep is when a sweep last completed (zero: never). A slot that
@@ -155,6 +158,8 @@ type ReminderItem struct {
 	Pending []string // office item: units still without feedback
 	// Broadcast for ack items.
 	Broadcast *Broadcast
+	// Problem for rectification items (Stage is its ItemStage).
+	Problem *Problem
 }
 
 // ReminderPlan is what a sweep must do now.
@@ -179,6 +184,7 @@ type slot struct {
 	effective time.Time
 	dueDate   Date
 	bc        *Broadcast
+	item      *Problem
 }
 
 // Effective moves a nominal slot instant out of quiet hours and weekends
@@ -329,6 +335,9 @@ func reminderOut(c Calendar, remark, text string, now time.Time) Outgoing {
 }
 
 func stageLine(it ReminderItem, c Calendar) string {
+	if it.Problem != nil {
+		return itemReminderLine(it)
+	}
 	var b strings.Builder
 	b.WriteString(it.Stage.Label())
 	b.WriteString("：截止日期为")
@@ -378,7 +387,7 @@ func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Out
 			lines = append(lines, ackLine(it, c.Location))
 			continue
 		}
-		needFile = true
+		needFile = needFile || it.Problem == nil
 		escalate = escalate || it.Kind == ReminderEscalate
 		lines = append(lines, stageLine(it, c))
 	}
@@ -422,15 +431,20 @@ func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Out
 	if escalate && u.Backup != nil && u.Backup.WeChatRemark != "" {
 		var esc []string
 		var escAsserts []Obligation
+		onlyItems := true
 		for _, it := range items {
 			if it.Kind == ReminderEscalate {
 				esc = append(esc, stageLine(it, c))
 				escAsserts = append(escAsserts, it.obligation(c.Year, u.Key))
+				onlyItems = onlyItems && it.Problem != nil
 			}
 		}
 		lines = esc
-		text := body(fmt.Sprintf("【督导提醒】您是%s的备用联系人。贵单位以下材料已逾期，尚未报送：", u.Name),
-			"请协助督促尽快报送，直接把文件发给我即可。", ReminderNumber(day, u.Key, "B"))
+		header, footer := "贵单位以下材料已逾期，尚未报送：", "请协助督促尽快报送，直接把文件发给我即可。"
+		if onlyItems {
+			header, footer = "贵单位以下整改事项已逾期，尚未完成：", "请协助督促尽快完成整改。"
+		}
+		text := body(fmt.Sprintf("【督导提醒】您是%s的备用联系人。", u.Name)+header, footer, ReminderNumber(day, u.Key, "B"))
 		out := reminderOut(c, u.Backup.WeChatRemark, text, now)
 		out.Asserts = escAsserts
 		outs = append(outs, out)

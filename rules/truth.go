@@ -17,7 +17,9 @@ type TruthInput struct {
 	Years      map[string]UnitYear
 	Broadcasts map[int64]Broadcast
 	Acks       map[int64]map[string]time.Time // broadcast ID → unit key → ack time
-	Now        time.Time
+	// Problems are the year's rectification items (ItemOwed decides).
+	Problems []Problem
+	Now      time.Time
 }
 
 // Holds reports whether an obligation is still owed at in.Now. Stages go
@@ -31,6 +33,14 @@ func (in TruthInput) Holds(o Obligation) bool {
 		}
 		_, acked := in.Acks[o.Broadcast][o.UnitKey]
 		return !acked
+	}
+	if o.Stage.IsItemStage() {
+		p := findItem(in.Problems, o.UnitKey, o.Stage)
+		if p == nil {
+			return false
+		}
+		_, owed := ItemOwed(*p, in.Calendar, in.Now)
+		return owed
 	}
 	uy := in.Years[o.UnitKey]
 	if uy.UnitKey == "" {
@@ -84,7 +94,7 @@ func RecheckReminder(in TruthInput, m Outgoing) (Outgoing, bool) {
 	out = append(out, block...)
 	fileOwed := false
 	for _, o := range hold {
-		fileOwed = fileOwed || (o.Stage != StageAck && o.Stage != StageFeedback)
+		fileOwed = fileOwed || (o.Stage != StageAck && o.Stage != StageFeedback && !o.Stage.IsItemStage())
 	}
 	for _, l := range lines[last+1:] {
 		if l == unitFileFooter && !fileOwed {
@@ -129,6 +139,14 @@ func (in TruthInput) itemLines(hold []Obligation) []string {
 			b := in.Broadcasts[o.Broadcast]
 			out = append(out, strconv.Itoa(len(out)+1)+". "+ackLine(ReminderItem{Stage: StageAck, Broadcast: &b}, c.Location))
 		default:
+			if o.Stage.IsItemStage() {
+				p := findItem(in.Problems, o.UnitKey, o.Stage)
+				st := ProblemStatusOf(*p, c, in.Now) // Holds found it
+				it := item(o.Stage, st.Due)
+				it.Problem = p
+				out = append(out, strconv.Itoa(len(out)+1)+". "+stageLine(it, c))
+				continue
+			}
 			it := item(o.Stage, DeadlineFor(c, in.Years[o.UnitKey], o.Stage).DueDate)
 			out = append(out, strconv.Itoa(len(out)+1)+". "+stageLine(it, c))
 		}

@@ -37,6 +37,7 @@ type Store interface {
 	Broadcasts(ctx context.Context, year int) ([]rules.Broadcast, error)
 	Acks(ctx context.Context, year int) (map[int64]map[string]time.Time, error)
 	Reminders(ctx context.Context, year int) ([]rules.ReminderRecord, error)
+	Problems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error)
 	RecordReminder(ctx context.Context, r rules.ReminderRecord, outs []rules.Outgoing) (bool, error)
 	Enqueue(ctx context.Context, msgs ...rules.Outgoing) error
 	GetState(ctx context.Context, key string) (string, bool, error)
@@ -260,6 +261,9 @@ func (s *Scheduler) input(ctx context.Context, now time.Time) (rules.ReminderInp
 	}
 	if in.Recorded, err = st.Reminders(ctx, y); err != nil {
 		return in, wrap("reminders", err)
+	}
+	if in.Problems, err = st.Problems(ctx, y, ""); err != nil {
+		return in, wrap("problems", err)
 	}
 	v, ok, err := st.GetState(ctx, lastSweepKey)
 	if err != nil {

@@ -82,6 +82,36 @@ func script(w *world) []event {
 		case 1:
 			add(fb.AddDate(0, 0, 9).Add(-4*time.Hour), "plan-late", func(w *world) { w.submit(key, rules.StageRectificationPlan, w.clk.Now()) })
 		}
+		// Two units get problem lists with their feedback: items due 20 June
+		// and 10 July. 0: item 1 reported before its date, item 2 extended to
+		// 25 July; 6: item 1 never reported (overdue, escalated), item 2
+		// reported the day before its date.
+		if i == 0 || i == 6 {
+			add(fb.Add(-time.Hour), "problems", func(w *world) {
+				_, err := w.st.AddProblems(ctx, rules.ProblemList{Year: 2027, UnitKey: key, Short: u.ShortName(), By: "督导办主任",
+					Items: []rules.ProblemLine{{Seq: 1, Text: "教育经费台账不全"}, {Seq: 2, Text: "学校安全隐患未整改"}}}, nil)
+				w.must(err)
+			})
+			add(fb.AddDate(0, 0, 1), "problem-plan", func(w *world) {
+				_, err := w.st.SaveProblemPlan(ctx, rules.PlanSave{Year: 2027, UnitKey: key, By: "督导-" + key, Plans: map[int]rules.ProblemPlan{
+					1: {Measure: "补齐台账", Due: rules.Date{Year: 2027, Month: 6, Day: 20}},
+					2: {Measure: "排查隐患", Due: rules.Date{Year: 2027, Month: 7, Day: 10}}}}, nil)
+				w.must(err)
+			})
+			event := func(at time.Time, name string, seq int, e rules.ProblemEvent) {
+				add(at, name, func(w *world) {
+					e.At = w.clk.Now()
+					_, err := w.st.AddProblemEvent(ctx, rules.ProblemID(u.ShortName(), 2027, seq), e, nil)
+					w.must(err)
+				})
+			}
+			if i == 0 {
+				event(day(6, 18, 11, 0), "item-done", 1, rules.ProblemEvent{Kind: rules.EventReported, Actor: "督导-" + key, Evidence: []rules.Evidence{{Text: "已补齐"}}})
+				event(day(7, 5, 11, 0), "item-extended", 2, rules.ProblemEvent{Kind: rules.EventExtended, Actor: "督导办主任", NewDue: rules.Date{Year: 2027, Month: 7, Day: 25}, Reason: "资金未到位"})
+			} else {
+				event(day(7, 9, 11, 0), "item-done", 2, rules.ProblemEvent{Kind: rules.EventReported, Actor: "督导-" + key, Evidence: []rules.Evidence{{Text: "已排查"}}})
+			}
+		}
 		// One unit gets a completion date equal to its plan's due date the
 		// day after its feedback: both stages then share slots, and each day
 		// brings ONE message listing both.
