@@ -13,7 +13,9 @@ import (
 const itemStagePrefix = "item:"
 
 // ItemStage is the pseudo-stage of item p's reminders.
-func ItemStage(p Problem) Stage { return Stage(fmt.Sprintf("%s%d-%02d", itemStagePrefix, p.Year, p.Seq)) }
+func ItemStage(p Problem) Stage {
+	return Stage(fmt.Sprintf("%s%d-%02d", itemStagePrefix, p.Year, p.Seq))
+}
 
 // IsItemStage reports whether s is an item's pseudo-stage.
 func (s Stage) IsItemStage() bool { return strings.HasPrefix(string(s), itemStagePrefix) }
