@@ -434,6 +434,20 @@ type complianceRow struct {
 	Cells []complianceCell `json:"cells"`
 }
 
+// complianceItem is one rectification item of the panel.
+type complianceItem struct {
+	Unit   string `json:"unit"`
+	ID     string `json:"id"`
+	Text   string `json:"text"`
+	Kind   string `json:"kind"`   // open | planned | due | overdue | reported | returned | closed | extended
+	Status string `json:"status"` // 整改中（剩12天）, 上年度遗留·已逾期3天, …
+}
+
+var problemKinds = map[rules.ProblemStatusKind]string{
+	rules.ProblemOpen: "open", rules.ProblemPlanned: "planned", rules.ProblemDue: "due", rules.ProblemOverdue: "overdue",
+	rules.ProblemReported: "reported", rules.ProblemReturned: "returned", rules.ProblemClosed: "closed", rules.ProblemExtended: "extended",
+}
+
 type complianceCount struct {
 	Stage   string `json:"stage"`
 	OnTime  int    `json:"onTime"`
@@ -491,6 +505,10 @@ func (s *Sandbox) handleCompliance(w http.ResponseWriter, r *http.Request) {
 		Stages  []stageJSON       `json:"stages"`
 		Units   []complianceRow   `json:"units"`
 		Counts  []complianceCount `json:"counts"`
+		// Items are the year's rectification items (carry-overs included),
+		// ItemCounts the 总览 line about them ("" with none).
+		Items      []complianceItem `json:"items"`
+		ItemCounts string           `json:"itemCounts"`
 	}{Year: year, Now: now.In(s.loc).Format(time.RFC3339), Display: fmtTime(now, s.loc)}
 	for _, st := range rules.AllStages {
 		label := st.Label()
@@ -518,6 +536,19 @@ func (s *Sandbox) handleCompliance(w http.ResponseWriter, r *http.Request) {
 			Stage: string(sc.Stage), OnTime: sc.OnTime, Late: sc.Late, Open: sc.Open, Overdue: sc.Overdue, NotOpen: sc.NotOpen,
 			NotApplicable: sc.NotApplicable,
 		})
+	}
+	ps, err := s.app.Store.Problems(ctx, year, "")
+	if err != nil {
+		writeErr(w, http.StatusInternalServerError, "读取整改事项失败 / problems: "+err.Error())
+		return
+	}
+	out.Items = []complianceItem{}
+	for _, p := range ps {
+		st := rules.ProblemStatusOf(p, cal, now)
+		out.Items = append(out.Items, complianceItem{Unit: names[p.UnitKey], ID: p.ID, Text: p.Text, Kind: problemKinds[st.Kind], Status: st.Text()})
+	}
+	if len(ps) > 0 {
+		out.ItemCounts = rules.CountProblems(ps, cal, now).Text()
 	}
 	writeJSON(w, http.StatusOK, out)
 }

@@ -35,7 +35,14 @@ type clockState struct {
 
 type compliance struct {
 	Year  int `json:"year"`
-	Units []struct {
+	Items []struct {
+		Unit   string `json:"unit"`
+		ID     string `json:"id"`
+		Kind   string `json:"kind"`
+		Status string `json:"status"`
+	} `json:"items"`
+	ItemCounts string `json:"itemCounts"`
+	Units      []struct {
 		Key   string `json:"key"`
 		Name  string `json:"name"`
 		Cells []struct {
@@ -247,6 +254,22 @@ func TestAPI(t *testing.T) {
 	if !strings.Contains(ov.Message.Text, "自查自评报告：按时1") {
 		t.Errorf("overview:\n%s", ov.Message.Text)
 	}
+	// A problem list: the compliance panel shows its items.
+	c.postJSON("api/contacts/"+dir.ID+"/text", map[string]string{"text": "问题清单 财政\n1. 教育经费台账不全\n2. 学校安全隐患未整改"}, http.StatusOK, nil)
+	waitMessage(t, events, "the list preview", func(m message) bool {
+		return m.Contact == dir.ID && m.From == "bot" && strings.HasPrefix(m.Text, "即将登记县财政局")
+	})
+	c.postJSON("api/contacts/"+dir.ID+"/text", map[string]string{"text": "确认"}, http.StatusOK, nil)
+	waitMessage(t, events, "the list stored", func(m message) bool {
+		return m.Contact == dir.ID && m.From == "bot" && strings.HasPrefix(m.Text, "已登记县财政局问题清单2项")
+	})
+	var withItems compliance
+	c.get("api/compliance", &withItems)
+	if len(withItems.Items) != 2 || withItems.Items[1].ID != "财政-2027-02" || withItems.Items[1].Unit != "县财政局" ||
+		withItems.Items[1].Kind != "open" || withItems.Items[1].Status != "待制定措施" || withItems.ItemCounts != "整改事项：共2项，已销号0项，逾期0项" {
+		t.Errorf("compliance items = %+v, counts %q", withItems.Items, withItems.ItemCounts)
+	}
+
 	c.postJSON("api/contacts/"+dir.ID+"/text", map[string]string{"text": "导出"}, http.StatusOK, nil)
 	ledger := waitMessage(t, events, "the ledger", func(m message) bool {
 		return m.Contact == dir.ID && m.From == "bot" && m.Kind == "file"

@@ -370,6 +370,11 @@ async function refreshComplianceNow() {
     (STAGE_SHORT[c.stage] || c.stage) + "：按时 " + c.onTime + " · 逾期提交 " + c.late + " · 未交 " + (c.open + c.overdue) +
     (c.overdue ? "（已逾期 " + c.overdue + "）" : "") + " · 未开始 " + c.notOpen +
     (c.notApplicable ? " · 不适用 " + c.notApplicable : ""))));
+  $("#items-counts").textContent = d.itemCounts || "暂无";
+  $("#items-table tbody").replaceChildren(...(d.items || []).map((it) =>
+    el("tr", { "data-item": it.id, "data-kind": it.kind },
+      el("th", { text: it.unit }), el("td", { text: it.id }), el("td", { text: it.text }),
+      el("td", { class: "k-" + it.kind, text: it.status }))));
 }
 const refreshCompliance = debounce(refreshComplianceNow, 300);
 
