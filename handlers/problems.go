@@ -19,6 +19,9 @@ type ProblemStore interface {
 	AddProblems(ctx context.Context, l rules.ProblemList, outs func([]rules.Problem) []rules.Outgoing) ([]rules.Problem, error)
 	Problems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error)
 	Problem(ctx context.Context, code string) (rules.Problem, error)
+	// ProblemCounts is rules.CountProblems of the year's view at today,
+	// without loading the items (总览).
+	ProblemCounts(ctx context.Context, year int, today rules.Date) (rules.ProblemCounts, error)
 	SaveProblemPlan(ctx context.Context, ps rules.PlanSave, outs func(rules.PlanSaved) []rules.Outgoing) (rules.PlanSaved, error)
 	AddProblemEvent(ctx context.Context, code string, e rules.ProblemEvent, outs func(rules.Problem) []rules.Outgoing) (rules.Problem, error)
 }
@@ -436,14 +439,14 @@ func (d *env) itemsCount(ctx context.Context, cal rules.Calendar) (string, error
 	if d.o.Problems == nil {
 		return "", nil
 	}
-	ps, err := d.o.Problems.Problems(ctx, d.year, "")
+	n, err := d.o.Problems.ProblemCounts(ctx, d.year, rules.DateOf(d.clock.Now(), cal.Location))
 	if err != nil {
-		return "", fmt.Errorf("handlers: problems: %w", err)
+		return "", fmt.Errorf("handlers: problem counts: %w", err)
 	}
-	if len(ps) == 0 {
+	if n.Total == 0 {
 		return "", nil
 	}
-	return rules.CountProblems(ps, cal, d.clock.Now()).Text(), nil
+	return n.Text(), nil
 }
 
 // overdue is 整改逾期: every overdue item, by unit.

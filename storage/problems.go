@@ -17,7 +17,7 @@ import (
 // problemRow is one item of a unit's problem list (rules.Problem). Code is
 // the stable id (财政-2027-03). ClosedAt repeats the verification event's
 // time so the carry-over filter of a year is one indexed condition; the
-// event row stays the record.
+// event rows stay the record.
 type problemRow struct {
 	ID           int64  `gorm:"primaryKey"`
 	Code         string `gorm:"size:128;not null;uniqueIndex:ux_problem_code"`
@@ -31,6 +31,11 @@ type problemRow struct {
 	RaisedBy     string
 	DeliveredAt  int64 `gorm:"not null;default:0"`
 	ClosedAt     int64 `gorm:"not null;default:0;index:ix_problem_view,priority:2"`
+	// Due (the item's current date: the plan's, or the latest return's or
+	// extension's) and Reported (a report awaits verification) repeat what
+	// the plan and the events say, so ProblemCounts is one aggregate.
+	Due      string `gorm:"not null;default:''"`
+	Reported bool   `gorm:"not null;default:false"`
 }
 
 func (problemRow) TableName() string { return "problems" }
@@ -301,6 +306,9 @@ func (s *Store) SaveProblemPlan(ctx context.Context, ps rules.PlanSave, outs fun
 			if err := tx.Clauses(clause.OnConflict{UpdateAll: true}).Create(&row).Error; err != nil {
 				return err
 			}
+			if err := refreshDue(tx, id, row.Due); err != nil {
+				return err
+			}
 		}
 		var incomplete int64
 		if err := tx.Model(&problemRow{}).
@@ -399,8 +407,19 @@ func (s *Store) AddProblemEvent(ctx context.Context, code string, e rules.Proble
 		if err := tx.Create(&ev).Error; err != nil {
 			return err
 		}
-		if e.Kind == rules.EventVerified {
-			if err := tx.Model(&problemRow{}).Where("id = ?", ev.ProblemID).Update("closed_at", ev.At).Error; err != nil {
+		var set map[string]any
+		switch e.Kind {
+		case rules.EventVerified:
+			set = map[string]any{"closed_at": ev.At}
+		case rules.EventReported:
+			set = map[string]any{"reported": true}
+		case rules.EventReturned:
+			set = map[string]any{"reported": false, "due": ev.NewDue}
+		case rules.EventExtended:
+			set = map[string]any{"due": ev.NewDue}
+		}
+		if set != nil {
+			if err := tx.Model(&problemRow{}).Where("id = ?", ev.ProblemID).Updates(set).Error; err != nil {
 				return err
 			}
 		}
@@ -500,4 +519,42 @@ func (s *Store) RecordVisit(ctx context.Context, year int, unitKey string, e rul
 		return nil, wrap(op, err)
 	}
 	return visited, nil
+}
+
+// refreshDue sets an item's current date after its plan changed: the
+// latest return's or extension's date if any, else the plan's.
+func refreshDue(tx *gorm.DB, id int64, planDue string) error {
+	var moved []string
+	if err := tx.Model(&problemEventRow{}).Where("problem_id = ? AND kind IN ?", id, []string{string(rules.EventReturned), string(rules.EventExtended)}).
+		Order("at DESC, id DESC").Limit(1).Pluck("new_due", &moved).Error; err != nil {
+		return err
+	}
+	due := planDue
+	if len(moved) > 0 && moved[0] != "" {
+		due = moved[0]
+	}
+	return tx.Model(&problemRow{}).Where("id = ?", id).Update("due", due).Error
+}
+
+// problemCountsSQL is the 总览 line in one aggregate over the year's view
+// (ix_problem_view): items, closed, overdue (neither closed nor reported,
+// its current date before today), carried over from earlier years.
+const problemCountsSQL = `SELECT COUNT(*),
+	COALESCE(SUM(CASE WHEN p.closed_at <> 0 THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN p.closed_at = 0 AND NOT p.reported AND p.due <> '' AND p.due < ? THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN p.closed_at = 0 AND p.reported THEN 1 ELSE 0 END), 0),
+	COALESCE(SUM(CASE WHEN p.year < ? THEN 1 ELSE 0 END), 0)
+FROM problems p WHERE ` + problemViewSQL
+
+// ProblemCounts is rules.CountProblems of the year's view at today, in one
+// aggregate query (总览 reads it; the items themselves are not loaded).
+func (s *Store) ProblemCounts(ctx context.Context, year int, today rules.Date) (rules.ProblemCounts, error) {
+	var n rules.ProblemCounts
+	start := ns(rules.Date{Year: year, Month: time.January, Day: 1}.Start(s.loc))
+	err := s.hotScanRow(ctx, problemCountsSQL, []any{today.String(), year, year, year, start},
+		&n.Total, &n.Closed, &n.Overdue, &n.Reported, &n.CarriedOver)
+	if err != nil {
+		return n, wrap(fmt.Sprintf("problem counts %d", year), err)
+	}
+	return n, nil
 }

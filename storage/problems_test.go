@@ -251,6 +251,9 @@ func TestProblemEvents(t *testing.T) {
 	if e := three.Events[1]; e.Kind != rules.EventVisit || e.Date != d27(time.May, 20) {
 		t.Errorf("visit read back: %+v", e)
 	}
+	sameCounts(t, s, 2027, cal2027, clk.Now())
+	clk.Set(time.Date(2027, time.July, 2, 9, 0, 0, 0, shanghai)) // item 2 overdue, item 3 extended to 31 July
+	sameCounts(t, s, 2027, cal2027, clk.Now())
 	trail, _ := s.AuditTrail(ctx, 2027, "czj")
 	actions := map[string]int{}
 	for _, a := range trail {
@@ -311,6 +314,9 @@ func TestProblemsCarryOver(t *testing.T) {
 	if fmt.Sprint(ids) != "[财政-2027-02 财政-2027-03 财政-2028-01]" {
 		t.Errorf("2028 view = %v", ids)
 	}
+	cal28 := cal2027
+	cal28.Year = 2028
+	sameCounts(t, s, 2028, cal28, clk.Now())
 	if all, _ := s.Problems(ctx, 2027, ""); len(all) != 3 {
 		t.Errorf("2027 view = %d items, want 3", len(all))
 	}
@@ -324,5 +330,18 @@ func TestProblemNotFound(t *testing.T) {
 	_, err := s.Problem(context.Background(), "财政-2027-01")
 	if !errors.Is(err, storage.ErrNotFound) {
 		t.Errorf("err = %v", err)
+	}
+}
+
+// sameCounts: the one-query counts agree with the rules over the items.
+func sameCounts(t *testing.T, s *storage.Store, year int, c rules.Calendar, now time.Time) {
+	t.Helper()
+	ps, err := s.Problems(context.Background(), year, "")
+	mustNoErr(t, err)
+	want := rules.CountProblems(ps, c, now)
+	got, err := s.ProblemCounts(context.Background(), year, rules.DateOf(now, c.Location))
+	mustNoErr(t, err)
+	if got != want {
+		t.Errorf("ProblemCounts %d = %+v, rules say %+v", year, got, want)
 	}
 }
