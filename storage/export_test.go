@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"fmt"
 	"strings"
+	"time"
 
 	"dudaobot/rules"
 
@@ -91,4 +92,48 @@ func explain(ctx context.Context, s *Store, q string, args ...any) (string, erro
 		fmt.Fprintf(&b, "%d %d %s\n", id, parent, detail)
 	}
 	return b.String(), rows.Err()
+}
+
+// SeedProblems fills the problem tables for benchmarks: perUnit items per
+// unit and year, dated 30 June of their year. Items of earlier years are
+// closed on 1 July except every 50th (carried over, overdue); this year's
+// are a mix: every 5th closed, every 3rd reported, the rest planned. Each
+// closed item has its report (with evidence) and verification events,
+// each reported one its report. Bulk SQL, not one transaction per change.
+func SeedProblems(ctx context.Context, s *Store, unitKeys []string, fromYear, toYear, perUnit int) error {
+	var rows []problemRow
+	for y := fromYear; y <= toYear; y++ {
+		closed := time.Date(y, 7, 1, 10, 0, 0, 0, s.loc).UnixNano()
+		for _, k := range unitKeys {
+			for n := 1; n <= perUnit; n++ {
+				r := problemRow{Code: fmt.Sprintf("%s-%d-%02d", k, y, n), Year: y, UnitKey: k, Seq: n, Text: "教育经费台账不全，问题描述",
+					Indicator: "3.2.1", RaisedAt: closed, RaisedBy: "主任", DeliveredAt: closed, Due: fmt.Sprintf("%d-06-30", y)}
+				i := len(rows)
+				switch {
+				case y < toYear && i%50 != 0, y == toYear && i%5 == 0:
+					r.ClosedAt = closed
+				case y == toYear && i%3 == 0:
+					r.Reported = true
+				}
+				rows = append(rows, r)
+			}
+		}
+	}
+	db := s.db.WithContext(ctx)
+	if err := db.CreateInBatches(rows, 1000).Error; err != nil {
+		return err
+	}
+	for _, q := range []string{
+		`INSERT INTO problem_plans (problem_id, measure, due, owner, complete, planned_at, planned_by)
+		 SELECT id, '补齐台账，建立制度', due, '预算科', true, raised_at, '联系人' FROM problems`,
+		`INSERT INTO problem_events (problem_id, kind, at, actor, reason, new_due, judge_on_new, visit_date, evidence)
+		 SELECT id, 'reported', raised_at, '联系人', '', '', false, '', '[{"Name":"台账.pdf","SHA256":"0a0b0c0d0e0f","Text":""}]' FROM problems WHERE closed_at <> 0 OR reported`,
+		`INSERT INTO problem_events (problem_id, kind, at, actor, reason, new_due, judge_on_new, visit_date, evidence)
+		 SELECT id, 'verified', closed_at, '主任', '', '', false, '', '' FROM problems WHERE closed_at <> 0`,
+	} {
+		if err := db.Exec(q).Error; err != nil {
+			return err
+		}
+	}
+	return nil
 }
