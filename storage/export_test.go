@@ -137,3 +137,8 @@ func SeedProblems(ctx context.Context, s *Store, unitKeys []string, fromYear, to
 	}
 	return nil
 }
+
+// ExplainProblemCounts returns SQLite's query plan for ProblemCounts.
+func ExplainProblemCounts(ctx context.Context, s *Store, year int) (string, error) {
+	return explain(ctx, s, problemCountsSQL, "2027-07-01", year, year, year, int64(1), int64(1<<62), year)
+}

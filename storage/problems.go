@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"math"
 	"sort"
 	"time"
 
@@ -555,7 +556,7 @@ FROM (
 	UNION ALL
 	SELECT year, closed_at, reported, due FROM problems WHERE closed_at = 0 AND year < ?
 	UNION ALL
-	SELECT year, closed_at, reported, due FROM problems WHERE closed_at >= ? AND year < ?
+	SELECT year, closed_at, reported, due FROM problems WHERE closed_at >= ? AND closed_at < ? AND year < ?
 ) p`
 
 // ProblemCounts is rules.CountProblems of the year's view at today, in one
@@ -563,7 +564,9 @@ FROM (
 func (s *Store) ProblemCounts(ctx context.Context, year int, today rules.Date) (rules.ProblemCounts, error) {
 	var n rules.ProblemCounts
 	start := ns(rules.Date{Year: year, Month: time.January, Day: 1}.Start(s.loc))
-	err := s.hotScanRow(ctx, problemCountsSQL, []any{today.String(), year, year, year, start, year},
+	// closed_at's upper bound makes it the two-sided range SQLite's planner
+	// prefers to year < ? (which would read all earlier years' items).
+	err := s.hotScanRow(ctx, problemCountsSQL, []any{today.String(), year, year, year, start, int64(math.MaxInt64), year},
 		&n.Total, &n.Closed, &n.Overdue, &n.Reported, &n.CarriedOver)
 	if err != nil {
 		return n, wrap(fmt.Sprintf("problem counts %d", year), err)

@@ -66,11 +66,11 @@ func itemsDB(b *testing.B) (*storage.Store, *sql.DB) {
 // countsSQL is the hand-written items line: the same counts, as a sum of
 // three index-range counts.
 const countsSQL = `SELECT
- (SELECT COUNT(*) FROM problems WHERE year = ?) + (SELECT COUNT(*) FROM problems WHERE closed_at = 0 AND year < ?) + (SELECT COUNT(*) FROM problems WHERE closed_at >= ? AND year < ?),
- (SELECT COUNT(*) FROM problems WHERE year = ? AND closed_at <> 0) + (SELECT COUNT(*) FROM problems WHERE closed_at >= ? AND year < ?),
+ (SELECT COUNT(*) FROM problems WHERE year = ?) + (SELECT COUNT(*) FROM problems WHERE closed_at = 0 AND year < ?) + (SELECT COUNT(*) FROM problems WHERE closed_at >= ? AND closed_at < 9223372036854775807 AND year < ?),
+ (SELECT COUNT(*) FROM problems WHERE year = ? AND closed_at <> 0) + (SELECT COUNT(*) FROM problems WHERE closed_at >= ? AND closed_at < 9223372036854775807 AND year < ?),
  (SELECT COUNT(*) FROM problems WHERE year = ? AND closed_at = 0 AND NOT reported AND due <> '' AND due < ?) + (SELECT COUNT(*) FROM problems WHERE closed_at = 0 AND year < ? AND NOT reported AND due <> '' AND due < ?),
  (SELECT COUNT(*) FROM problems WHERE year = ? AND closed_at = 0 AND reported) + (SELECT COUNT(*) FROM problems WHERE closed_at = 0 AND year < ? AND reported),
- (SELECT COUNT(*) FROM problems WHERE closed_at = 0 AND year < ?) + (SELECT COUNT(*) FROM problems WHERE closed_at >= ? AND year < ?)`
+ (SELECT COUNT(*) FROM problems WHERE closed_at = 0 AND year < ?) + (SELECT COUNT(*) FROM problems WHERE closed_at >= ? AND closed_at < 9223372036854775807 AND year < ?)`
 
 // ledgerSQL reads what the 整改台账 shows: the year's items with their plans,
 // and their events.
