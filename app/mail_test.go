@@ -10,6 +10,7 @@ import (
 
 	"dudaobot/app"
 	"dudaobot/config"
+	"dudaobot/internal/testutil"
 )
 
 // TestSMTPTimeout (issue 12, finding 6): a server that accepts the
@@ -44,7 +45,7 @@ func TestSMTPTimeout(t *testing.T) {
 		go func() { done <- m.Mail(context.Background(), "主题", "正文") }()
 		select {
 		case err = <-done:
-		case <-time.After(time.Minute): // hang guard
+		case <-testutil.HangGuard(t).Done(): // hang guard
 			t.Fatalf("greeting=%v: Mail hung on a silent server", greet)
 		}
 		if !errors.Is(err, os.ErrDeadlineExceeded) {

@@ -11,14 +11,16 @@ import (
 	"dudaobot/app/apptest"
 	"dudaobot/bot"
 	"dudaobot/config"
+	"dudaobot/internal/testutil"
 	"dudaobot/wxsim"
 )
 
 // smtpServer is a loopback SMTP server that speaks just enough of RFC 5321
 // for net/smtp.SendMail and hands every message to a channel.
 type smtpServer struct {
-	ln   net.Listener
-	mail chan string
+	ln    net.Listener
+	mail  chan string
+	guard time.Time // the test's hang guard
 }
 
 func startSMTP(t *testing.T) *smtpServer {
@@ -27,7 +29,7 @@ func startSMTP(t *testing.T) *smtpServer {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &smtpServer{ln: ln, mail: make(chan string, 4)}
+	s := &smtpServer{ln: ln, mail: make(chan string, 4), guard: testutil.GuardDeadline(t)}
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
@@ -43,7 +45,7 @@ func startSMTP(t *testing.T) *smtpServer {
 
 func (s *smtpServer) serve(c net.Conn) {
 	defer c.Close()
-	c.SetDeadline(time.Now().Add(apptest.Timeout)) // hang guard
+	c.SetDeadline(s.guard) // hang guard
 	r := bufio.NewReader(c)
 	say := func(line string) { c.Write([]byte(line + "\r\n")) }
 	say("220 test ESMTP")
@@ -106,7 +108,7 @@ func TestOutageEmail(t *testing.T) {
 	var msg string
 	select {
 	case msg = <-srv.mail:
-	case <-time.After(apptest.Timeout): // hang guard
+	case <-testutil.HangGuard(t).Done(): // hang guard
 		t.Fatal("no outage e-mail (hung)")
 	}
 	subject := "督导机器人微信离线提醒"

@@ -13,6 +13,7 @@ import (
 	"dudaobot/app/apptest"
 	"dudaobot/clock"
 	"dudaobot/config"
+	"dudaobot/internal/testutil"
 	"dudaobot/rules"
 	"dudaobot/wxsim"
 )
@@ -69,7 +70,7 @@ func (p *pacer) waitGate(t *testing.T, n int) {
 	t.Helper()
 	select {
 	case <-p.gates[n].reached:
-	case <-time.After(apptest.Timeout):
+	case <-testutil.HangGuard(t).Done(): // hang guard
 		t.Fatalf("the relay never reached its pause %d", n)
 	}
 }

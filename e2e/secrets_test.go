@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"dudaobot/app/apptest"
+	"dudaobot/internal/testutil"
 	"dudaobot/rules"
 	"dudaobot/wxsim"
 )
@@ -111,8 +112,7 @@ func botLogs(all string) string {
 // waitLog waits until the bot's logs contain s (progress, not time).
 func waitLog(t *testing.T, h *apptest.Harness, s string) {
 	t.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), apptest.Timeout)
-	defer cancel()
+	ctx := testutil.HangGuard(t)
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
 	for !strings.Contains(h.Logs(), s) {

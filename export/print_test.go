@@ -1,16 +1,15 @@
 package export_test
 
 import (
-	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
-	"time"
 
 	"dudaobot/export"
+	"dudaobot/internal/testutil"
 )
 
 // TestLedgerPrintable reads the ledger back: status cells filled with the
@@ -143,9 +142,9 @@ func TestLedgerPDF(t *testing.T) {
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // hang guard only
-	defer cancel()
-	cmd := exec.CommandContext(ctx, soffice, "--headless", "--norestore", "--nologo", "--nolockcheck",
+	// The context is a hang guard (the test binary's deadline), not a window:
+	// LibreOffice on a loaded machine is slow, not wrong.
+	cmd := exec.CommandContext(testutil.HangGuard(t), soffice, "--headless", "--norestore", "--nologo", "--nolockcheck",
 		"-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
 		"--convert-to", "pdf", "--outdir", dir, src)
 	cmd.Env = []string{"HOME=" + home, "TMPDIR=" + dir, "PATH=/usr/bin:/bin", "LANG=C.UTF-8"}

@@ -3,7 +3,6 @@ package report_test
 import (
 	"archive/zip"
 	"bytes"
-	"context"
 	"encoding/xml"
 	"errors"
 	"flag"
@@ -18,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"dudaobot/internal/testutil"
 	"dudaobot/report"
 	"dudaobot/rules"
 )
@@ -336,9 +336,9 @@ func ConvertPDF(t *testing.T, soffice, dir, src string) string {
 	if err := os.MkdirAll(home, 0o700); err != nil {
 		t.Fatal(err)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute) // hang guard only
-	defer cancel()
-	cmd := exec.CommandContext(ctx, soffice, "--headless", "--norestore", "--nologo", "--nolockcheck",
+	// The context is a hang guard (the test binary's deadline), not a window:
+	// LibreOffice on a loaded machine is slow, not wrong.
+	cmd := exec.CommandContext(testutil.HangGuard(t), soffice, "--headless", "--norestore", "--nologo", "--nolockcheck",
 		"-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
 		"--convert-to", "pdf", "--outdir", dir, src)
 	cmd.Env = []string{"HOME=" + home, "TMPDIR=" + dir, "PATH=/usr/bin:/bin", "LANG=C.UTF-8"}

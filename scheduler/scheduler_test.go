@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"dudaobot/internal/testutil"
 	"dudaobot/rules"
 	"dudaobot/scheduler"
 	"dudaobot/storage"
@@ -283,9 +284,7 @@ func TestBackupPostgresSkipped(t *testing.T) {
 func TestStartStop(t *testing.T) {
 	w := newWorld(t, time.Date(2027, 2, 22, 2, 30, 0, 0, time.UTC), nil)
 	w.sched.Start()
-	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Minute) // hang guard
-	defer cancel()
-	if err := w.sched.Stop(ctx); err != nil {
+	if err := w.sched.Stop(testutil.HangGuard(t)); err != nil { // a hang guard, not a window
 		t.Fatal(err)
 	}
 	if n := len(reminderRecords(t, w)); n != evaluatedUnits {

@@ -15,13 +15,9 @@ import (
 
 	"github.com/eatmoreapple/openwechat"
 
+	"dudaobot/internal/testutil"
 	"dudaobot/wxsim"
 )
-
-// waitFor is the hang guard of every wait in these tests: each wait ends as
-// soon as what it waits for happens, so a slow or loaded machine only makes
-// a test longer; waitFor turns a hung test into a failure.
-const waitFor = 2 * time.Minute
 
 func newSim(t *testing.T, opts wxsim.Options) *wxsim.Server {
 	t.Helper()
@@ -95,7 +91,7 @@ func newClientBot(t *testing.T, sim *wxsim.Server) *clientBot {
 	}
 	hc := bot.Caller.Client.HTTPClient()
 	hc.Transport = sim.Transport()
-	hc.Timeout = 60 * time.Second // big files; long-polls are short in tests anyway
+	hc.Timeout = testutil.GuardBudget(t) // big files on a loaded machine; long-polls are short in tests anyway
 	cb.bot = bot
 	t.Cleanup(cancel)
 	return cb
@@ -106,7 +102,7 @@ func (cb *clientBot) next(t *testing.T) received {
 	select {
 	case r := <-cb.msgs:
 		return r
-	case <-time.After(waitFor):
+	case <-ctxT(t).Done():
 		t.Fatal("timed out waiting for a message")
 		return received{}
 	}
@@ -118,7 +114,7 @@ func (cb *clientBot) stop(t *testing.T) {
 	t.Helper()
 	select {
 	case <-cb.synced:
-	case <-time.After(waitFor):
+	case <-ctxT(t).Done():
 		t.Fatal("timed out waiting for the first sync")
 	}
 	cb.cancel()
@@ -128,7 +124,7 @@ func (cb *clientBot) waitLogout(t *testing.T) {
 	t.Helper()
 	select {
 	case <-cb.loggedOut:
-	case <-time.After(waitFor):
+	case <-ctxT(t).Done():
 		t.Fatal("timed out waiting for LogoutCallBack")
 	}
 }
@@ -151,16 +147,16 @@ func loginScan(t *testing.T, sim *wxsim.Server, cb *clientBot, storage openwecha
 		if err != nil {
 			t.Fatalf("login: %v", err)
 		}
-	case <-time.After(waitFor):
+	case <-ctxT(t).Done():
 		t.Fatal("login timed out")
 	}
 }
 
-func ctxT(t *testing.T) context.Context {
-	ctx, cancel := context.WithTimeout(context.Background(), waitFor)
-	t.Cleanup(cancel)
-	return ctx
-}
+// ctxT is the hang guard of every wait in these tests: each wait ends as
+// soon as what it waits for happens, so a slow or loaded machine only makes
+// a test longer; the guard ends just before the test binary's own deadline
+// and turns a hung test into a failure.
+func ctxT(t *testing.T) context.Context { return testutil.HangGuard(t) }
 
 func randomBytes(t *testing.T, n int) []byte {
 	t.Helper()
@@ -254,13 +250,13 @@ func fixJar(t *testing.T, raw []byte) []byte {
 	return out
 }
 
-// recv receives from ch or fails the test after waitFor.
+// recv receives from ch or fails the test at its hang guard.
 func recv[T any](t *testing.T, ch <-chan T) T {
 	t.Helper()
 	select {
 	case v := <-ch:
 		return v
-	case <-time.After(waitFor):
+	case <-ctxT(t).Done():
 		t.Fatal("timed out waiting on a channel")
 		var zero T
 		return zero

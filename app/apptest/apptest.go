@@ -43,12 +43,6 @@ import (
 	"dudaobot/wxsim"
 )
 
-// Timeout bounds every wait of the harness. It is a hang guard only: every
-// wait ends as soon as what it waits for happens, so a slow or loaded
-// machine makes a test longer, never red; Timeout only turns a hung test
-// into a failure that says what was missing.
-const Timeout = 2 * time.Minute
-
 // Harness is one running bot and its simulated WeChat.
 type Harness struct {
 	TB    testing.TB
@@ -58,6 +52,13 @@ type Harness struct {
 	Cfg   *config.Config
 	Loc   *time.Location
 	Dir   string // temp dir holding the database, files, backups, hot-login file
+
+	// guard bounds every wait of the harness. It is a hang guard only: every
+	// wait ends as soon as what it waits for happens, so a slow or loaded
+	// machine makes a test longer, never red; guard (shortly before the test
+	// binary's own deadline) only turns a hung test into a failure that says
+	// what was missing.
+	guard time.Time
 
 	opts     options
 	log      *slog.Logger
@@ -197,6 +198,7 @@ func Start(tb testing.TB, opts ...Option) *Harness {
 
 	h := &Harness{
 		TB: tb, Cfg: cfg, Loc: loc, Dir: dir, opts: o,
+		guard:    testutil.GuardDeadline(tb),
 		Clock:    clock.NewFake(o.start),
 		logBuf:   &testutil.LockedBuffer{},
 		qr:       &countingWriter{},
@@ -308,7 +310,7 @@ func (h *Harness) launch() {
 		// The drain is never cut short: cancelling a send the server has
 		// already taken would make the relay send it again.
 		ClockJobs:     &app.ClockJobs{DrainEvery: 20 * time.Millisecond, Paused: h.outboxPaused()},
-		ShutdownGrace: Timeout,
+		ShutdownGrace: time.Until(h.guard),
 		SendInterval:  h.opts.interval,
 		SendJitter:    h.opts.jitter,
 		RelaySleep:    h.opts.relaySleep,
@@ -316,7 +318,7 @@ func (h *Harness) launch() {
 			// A receipt waits for its report check however slow this
 			// machine is (tests never depend on speed); a test that wants
 			// the follow-up message sets a negative budget.
-			ho.ReportCheckBudget = 10 * time.Minute
+			ho.ReportCheckBudget = max(time.Until(h.guard), time.Minute)
 			for _, f := range h.opts.hOpts {
 				f(ho)
 			}
@@ -335,8 +337,9 @@ func (h *Harness) launch() {
 			fast := bot.BackoffPolicy{Min: 50 * time.Millisecond, Max: 500 * time.Millisecond}
 			bo.Backoff, bo.SyncBackoff = fast, fast
 			bo.LongPollTimeout = 5 * time.Second
-			bo.RequestTimeout = 10 * time.Second
-			bo.DownloadTimeout = 30 * time.Second
+			// A call or a download on a loaded machine is slow, not failed.
+			bo.RequestTimeout = max(time.Until(h.guard), time.Minute)
+			bo.DownloadTimeout = bo.RequestTimeout
 			bo.TempDir = tmp
 			for _, f := range h.opts.botOpts {
 				f(bo)
@@ -352,6 +355,11 @@ func (h *Harness) launch() {
 	h.mu.Lock()
 	h.run, h.App = in, a
 	h.mu.Unlock()
+}
+
+// guardAfter fires extra after the hang guard.
+func (h *Harness) guardAfter(extra time.Duration) <-chan time.Time {
+	return time.After(time.Until(h.guard) + extra)
 }
 
 // stop ends the running instance: Run stops the jobs (a drain in progress
@@ -371,8 +379,8 @@ func (h *Harness) stop() {
 		if err != nil {
 			h.TB.Errorf("apptest: App.Run: %v", err)
 		}
-	case <-time.After(Timeout + 45*time.Second):
-		h.TB.Errorf("apptest: App.Run did not return %v after cancel", Timeout+45*time.Second)
+	case <-h.guardAfter(15 * time.Second): // the shutdown grace ends at the guard
+		h.TB.Errorf("apptest: App.Run did not return after cancel (hung)")
 	}
 }
 
@@ -460,12 +468,12 @@ func (h *Harness) Messages(who string) []wxsim.Sent {
 
 // WaitFor waits for the first message to the contact that matches and was
 // not returned by an earlier WaitFor, and marks it returned. It fails the
-// test after Timeout with what the contact received and what the outbox
+// test at the hang guard with what the contact received and what the outbox
 // still holds.
 func (h *Harness) WaitFor(who string, match func(wxsim.Sent) bool) wxsim.Sent {
 	h.TB.Helper()
 	id := h.Contact(who).ID
-	deadline := time.NewTimer(Timeout)
+	deadline := time.NewTimer(time.Until(h.guard))
 	defer deadline.Stop()
 	for {
 		ch := h.changedCh()
@@ -482,8 +490,8 @@ func (h *Harness) WaitFor(who string, match func(wxsim.Sent) bool) wxsim.Sent {
 		select {
 		case <-ch:
 		case <-deadline.C:
-			h.TB.Fatalf("apptest: timed out after %v waiting for a message to %s\nreceived:\n%s\noutbox:\n%s",
-				Timeout, who, h.describe(sent), h.outboxReport())
+			h.TB.Fatalf("apptest: hung waiting for a message to %s\nreceived:\n%s\noutbox:\n%s",
+				who, h.describe(sent), h.outboxReport())
 		}
 	}
 }
@@ -613,11 +621,11 @@ func (h *Harness) WaitQueued(match func(rules.Outgoing) bool) rules.Outgoing {
 
 // pollOutbox reads the outbox rows with this status ("" for all) every
 // 10 ms until done holds for them and the fake clock's time read before
-// the query. After Timeout (a hang guard) it fails the test with what it
+// the query. At the hang guard it fails the test with what it
 // waited for and what the outbox holds.
 func (h *Harness) pollOutbox(status rules.OutboxStatus, failure string, done func(rows []rules.Outgoing, now time.Time) bool) {
 	h.TB.Helper()
-	ctx, cancel := context.WithTimeout(context.Background(), Timeout)
+	ctx, cancel := context.WithDeadline(context.Background(), h.guard)
 	defer cancel()
 	tick := time.NewTicker(10 * time.Millisecond)
 	defer tick.Stop()
@@ -633,7 +641,7 @@ func (h *Harness) pollOutbox(status rules.OutboxStatus, failure string, done fun
 		select {
 		case <-tick.C:
 		case <-ctx.Done():
-			h.TB.Fatalf("apptest: %s after %v:\n%s", failure, Timeout, h.outboxReport())
+			h.TB.Fatalf("apptest: %s (hung):\n%s", failure, h.outboxReport())
 		}
 	}
 }
@@ -695,7 +703,7 @@ func (h *Harness) StatusCount() int {
 // WaitStatus waits for a transition at index ≥ from that matches.
 func (h *Harness) WaitStatus(what string, from int, match func(bot.Status) bool) bot.Status {
 	h.TB.Helper()
-	deadline := time.NewTimer(Timeout)
+	deadline := time.NewTimer(time.Until(h.guard))
 	defer deadline.Stop()
 	for {
 		ch := h.changedCh()
@@ -711,7 +719,7 @@ func (h *Harness) WaitStatus(what string, from int, match func(bot.Status) bool)
 		select {
 		case <-ch:
 		case <-deadline.C:
-			h.TB.Fatalf("apptest: timed out waiting for %s; statuses: %+v", what, seen)
+			h.TB.Fatalf("apptest: hung waiting for %s; statuses: %+v", what, seen)
 		}
 	}
 }

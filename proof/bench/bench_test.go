@@ -28,6 +28,7 @@ import (
 
 	"dudaobot/app"
 	"dudaobot/bot"
+	"dudaobot/internal/testutil"
 	"dudaobot/proof/harness"
 	"dudaobot/wxsim"
 )
@@ -273,7 +274,7 @@ func BenchmarkStartup(b *testing.B) {
 		}
 		start := time.Now()
 		p := harness.Start(b, bin, env, sim.URL(), 0)
-		ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+		ctx, cancel := context.WithDeadline(context.Background(), testutil.GuardDeadline(b)) // hang guard
 		if _, err := sim.WaitPending(ctx); err != nil {
 			b.Fatalf("no QR login pending: %v\n%s", err, p.Tail(2000))
 		}
