@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"dudaobot/clock"
+	"dudaobot/internal/testutil"
 	"dudaobot/rules"
 	"dudaobot/storage"
 	"dudaobot/storage/storagetest"
@@ -166,15 +167,6 @@ func wantErr(tb testing.TB, err, target error) {
 }
 
 // hangGuard returns a context that ends shortly before the test's own
-// deadline (go test -timeout), or after 30 minutes without one. A wait on
-// progress uses it only to fail a hung test with a clear message: it never
-// asserts speed.
-func hangGuard(t *testing.T) context.Context {
-	deadline := time.Now().Add(30 * time.Minute)
-	if td, ok := t.Deadline(); ok {
-		deadline = td.Add(-max(10*time.Second, time.Until(td)/20))
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	t.Cleanup(cancel)
-	return ctx
-}
+// deadline (go test -timeout). A wait on progress uses it only to fail a hung
+// test with a clear message: it never asserts speed.
+func hangGuard(t *testing.T) context.Context { return testutil.HangGuard(t) }

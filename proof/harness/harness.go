@@ -26,6 +26,7 @@ import (
 	"time"
 
 	"dudaobot/config"
+	"dudaobot/internal/testutil"
 	"dudaobot/wxsim"
 
 	_ "github.com/mattn/go-sqlite3" // "sqlite3" for integrity_check and raw reads
@@ -305,34 +306,11 @@ func ProcStatus(pid int) (rssKB, hwmKB int64, err error) {
 // proofs use it only to fail a hung test with a clear message instead of the
 // runtime's panic: it never asserts speed, so a slow or loaded machine only
 // makes a test take longer.
-func HangGuard(tb testing.TB) context.Context {
-	tb.Helper()
-	deadline := time.Now().Add(30 * time.Minute)
-	if d, ok := tb.(interface{ Deadline() (time.Time, bool) }); ok {
-		if td, ok := d.Deadline(); ok {
-			// Leave time to log what was missing and to clean up.
-			deadline = td.Add(-max(30*time.Second, time.Until(td)/20))
-		}
-	}
-	ctx, cancel := context.WithDeadline(context.Background(), deadline)
-	tb.Cleanup(cancel)
-	return ctx
-}
+func HangGuard(tb testing.TB) context.Context { return testutil.HangGuard(tb) }
 
 // WaitFor polls cond until it is true, or until ctx ends (false). ctx is a
 // hang guard (see HangGuard), never a time limit the test relies on.
-func WaitFor(ctx context.Context, cond func() bool) bool {
-	for {
-		if cond() {
-			return true
-		}
-		select {
-		case <-ctx.Done():
-			return cond()
-		case <-time.After(5 * time.Millisecond):
-		}
-	}
-}
+func WaitFor(ctx context.Context, cond func() bool) bool { return testutil.WaitFor(ctx, cond) }
 
 // UntilExit returns a context that ends with parent or when p ends, so that
 // a wait on the bot's progress stops as soon as the bot has died.
