@@ -14,38 +14,21 @@ import (
 
 // ReportInput reads the year's records the annual report is drawn from.
 func (c *Core) ReportInput(ctx context.Context, year int) (report.Input, error) {
-	loc := c.Config.Location()
-	cal, err := c.Store.Calendar(ctx, year, loc)
+	yr, err := c.yearRecords(ctx, year)
 	if err != nil {
-		return report.Input{}, fmt.Errorf("app: report calendar %d: %w", year, err)
-	}
-	units, err := c.Store.Units(ctx)
-	if err != nil {
-		return report.Input{}, fmt.Errorf("app: report units: %w", err)
-	}
-	uys, err := c.Store.UnitYears(ctx, year)
-	if err != nil {
-		return report.Input{}, fmt.Errorf("app: report unit years %d: %w", year, err)
-	}
-	insp, err := c.Store.Inspected(ctx, year)
-	if err != nil {
-		return report.Input{}, fmt.Errorf("app: report inspected %d: %w", year, err)
-	}
-	ps, err := c.Store.Problems(ctx, year, "")
-	if err != nil {
-		return report.Input{}, fmt.Errorf("app: report problems %d: %w", year, err)
+		return report.Input{}, fmt.Errorf("app: report: %w", err)
 	}
 	inds, err := c.Store.Indicators(ctx)
 	if err != nil {
 		return report.Input{}, fmt.Errorf("app: report indicators: %w", err)
 	}
-	scores, err := c.ScoresData(ctx, year)
+	scores, err := c.scoresData(ctx, year, yr)
 	if err != nil {
 		return report.Input{}, fmt.Errorf("app: report scores %d: %w", year, err)
 	}
 	return report.Input{
-		Office: c.Config.Office.Name, Calendar: cal, Now: c.Clock.Now(),
-		Units: units, UnitYears: uys, Inspected: insp, Problems: ps, Indicators: inds,
+		Office: c.Config.Office.Name, Calendar: yr.Calendar, Now: c.Clock.Now(),
+		Units: yr.Units, UnitYears: yr.UnitYears, Inspected: yr.Inspected, Problems: yr.Problems, Indicators: inds,
 		Scores: &scores.Report,
 	}, nil
 }

@@ -14,15 +14,16 @@ import (
 // clock's now: statuses and overdue rectification items). The ledger's
 // 评分汇总 and 结果运用 are drawn from it (export.ScoresSource).
 func (c *Core) ScoresData(ctx context.Context, year int) (export.ScoresData, error) {
+	yr, err := c.yearRecords(ctx, year)
+	if err != nil {
+		return export.ScoresData{}, fmt.Errorf("app: scores %d: %w", year, err)
+	}
+	return c.scoresData(ctx, year, yr)
+}
+
+// scoresData is ScoresData over the year's records already read.
+func (c *Core) scoresData(ctx context.Context, year int, yr yearRecords) (export.ScoresData, error) {
 	model, err := c.Config.ScoringModel()
-	if err != nil {
-		return export.ScoresData{}, fmt.Errorf("app: scores %d: %w", year, err)
-	}
-	units, err := c.Store.Units(ctx)
-	if err != nil {
-		return export.ScoresData{}, fmt.Errorf("app: scores %d: %w", year, err)
-	}
-	in, err := c.Store.Inspected(ctx, year)
 	if err != nil {
 		return export.ScoresData{}, fmt.Errorf("app: scores %d: %w", year, err)
 	}
@@ -34,26 +35,14 @@ func (c *Core) ScoresData(ctx context.Context, year int) (export.ScoresData, err
 	if err != nil {
 		return export.ScoresData{}, fmt.Errorf("app: scores %d: %w", year, err)
 	}
-	cal, err := c.Store.Calendar(ctx, year, c.Config.Location())
-	if err != nil {
-		return export.ScoresData{}, fmt.Errorf("app: scores %d: %w", year, err)
-	}
-	uys, err := c.Store.UnitYears(ctx, year)
-	if err != nil {
-		return export.ScoresData{}, fmt.Errorf("app: scores %d: %w", year, err)
-	}
-	problems, err := c.Store.Problems(ctx, year, "")
-	if err != nil {
-		return export.ScoresData{}, fmt.Errorf("app: scores %d: %w", year, err)
-	}
 	now := c.Clock.Now()
-	stages := make(map[string][]rules.StageStatus, len(uys))
-	for _, uy := range uys {
-		stages[uy.UnitKey] = rules.UnitStatus(cal, uy, now)
+	stages := make(map[string][]rules.StageStatus, len(yr.UnitYears))
+	for _, uy := range yr.UnitYears {
+		stages[uy.UnitKey] = rules.UnitStatus(yr.Calendar, uy, now)
 	}
 	report := rules.BuildScoreReport(rules.ScoreReportInput{
-		Model: model, Units: units, Inspected: in, Sums: sums, Stages: stages,
-		Overdue: rules.OverdueItems(problems, cal, now),
+		Model: model, Units: yr.Units, Inspected: yr.Inspected, Sums: sums, Stages: stages,
+		Overdue: rules.OverdueItems(yr.Problems, yr.Calendar, now),
 	})
-	return export.ScoresData{Year: year, Model: model, Units: units, Scores: scores, Report: report}, nil
+	return export.ScoresData{Year: year, Model: model, Units: yr.Units, Scores: scores, Report: report}, nil
 }

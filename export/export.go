@@ -54,17 +54,10 @@ type Ledger struct {
 // (excelize StreamWriter), so a large county history does not build the
 // whole sheet in memory.
 func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
-	loc := l.Location
-	if loc == nil {
-		loc = time.UTC
-	}
-	cal, err := l.Store.Calendar(ctx, year, loc)
+	loc := l.loc()
+	cal, units, err := l.calendarAndUnits(ctx, year)
 	if err != nil {
-		return fmt.Errorf("export: calendar %d: %w", year, err)
-	}
-	units, err := l.Store.Units(ctx)
-	if err != nil {
-		return fmt.Errorf("export: units: %w", err)
+		return err
 	}
 	uys, err := l.Store.UnitYears(ctx, year)
 	if err != nil {
@@ -195,15 +188,7 @@ func writeSubmissions(f *excelize.File, sty styles, subs []rules.Submission, nam
 	if err != nil {
 		return err
 	}
-	_ = sw.SetColWidth(1, 1, 30)
-	_ = sw.SetColWidth(2, 2, 14)
-	_ = sw.SetColWidth(3, 3, 6)
-	_ = sw.SetColWidth(4, 4, 36)
-	_ = sw.SetColWidth(5, 5, 12)
-	_ = sw.SetColWidth(6, 6, 66)
-	_ = sw.SetColWidth(7, 7, 20)
-	_ = sw.SetColWidth(8, 8, 9)
-	_ = sw.SetColWidth(9, 9, 16)
+	setWidths(sw, 30, 14, 6, 36, 12, 66, 20, 9, 16)
 	if err := sw.SetRow("A1", sty.header(SubmissionsHeader()), headerRow); err != nil {
 		return fmt.Errorf("export: submissions header: %w", err)
 	}
@@ -234,10 +219,7 @@ func writeIndicators(f *excelize.File, sty styles, inds []rules.Indicator) error
 	if err != nil {
 		return err
 	}
-	_ = sw.SetColWidth(1, 1, 10)
-	_ = sw.SetColWidth(2, 3, 9)
-	_ = sw.SetColWidth(4, 4, 90)
-	_ = sw.SetColWidth(5, 5, 50)
+	setWidths(sw, 10, 9, 9, 90, 50)
 	if err := sw.SetRow("A1", sty.header(IndicatorsHeader()), headerRow); err != nil {
 		return fmt.Errorf("export: indicators header: %w", err)
 	}

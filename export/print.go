@@ -114,6 +114,14 @@ func printSetup(f *excelize.File, sheet, title string) error {
 }
 
 // newSheet opens a sheet's stream with its header row frozen.
+// setWidths sets the widths of the columns from A on, one a column (a
+// stream writer takes widths before its first row).
+func setWidths(sw *excelize.StreamWriter, widths ...float64) {
+	for i, wd := range widths {
+		_ = sw.SetColWidth(i+1, i+1, wd)
+	}
+}
+
 func newSheet(f *excelize.File, sheet string) (*excelize.StreamWriter, error) {
 	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {

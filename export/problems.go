@@ -150,9 +150,7 @@ func writeTable(w io.Writer, sheet string, header []string, widths []float64, ro
 	if err != nil {
 		return fmt.Errorf("export: %s: %w", sheet, err)
 	}
-	for i, wd := range widths {
-		_ = sw.SetColWidth(i+1, i+1, wd)
-	}
+	setWidths(sw, widths...)
 	if err := sw.SetRow("A1", toRow(header)); err != nil {
 		return fmt.Errorf("export: %s header: %w", sheet, err)
 	}
@@ -207,13 +205,7 @@ func readTable(r io.Reader, required []string) (table, error) {
 	}
 	var best []string // the missing headers of the row closest to a header
 	for i := 0; i < len(rows) && i < 5; i++ {
-		cols := map[string]int{}
-		for j, c := range rows[i] {
-			c = strings.TrimSpace(c)
-			if _, dup := cols[c]; c != "" && !dup {
-				cols[c] = j
-			}
-		}
+		cols := headerColumns(rows[i])
 		var missing []string
 		for _, h := range required {
 			if _, ok := cols[h]; !ok {
@@ -351,13 +343,9 @@ func ReadPlan(r io.Reader, year int) ([]rules.PlanLine, error) {
 // year (the 整改台账 command).
 func (l *Ledger) WriteProblemLedger(ctx context.Context, year int, w io.Writer) error {
 	loc := l.loc()
-	cal, err := l.Store.Calendar(ctx, year, loc)
+	cal, units, err := l.calendarAndUnits(ctx, year)
 	if err != nil {
-		return fmt.Errorf("export: calendar %d: %w", year, err)
-	}
-	units, err := l.Store.Units(ctx)
-	if err != nil {
-		return fmt.Errorf("export: units: %w", err)
+		return err
 	}
 	f := excelize.NewFile()
 	defer f.Close()
@@ -372,6 +360,20 @@ func (l *Ledger) WriteProblemLedger(ctx context.Context, year int, w io.Writer) 
 		return fmt.Errorf("export: write xlsx: %w", err)
 	}
 	return nil
+}
+
+// calendarAndUnits reads what every ledger sheet starts from: the year's
+// calendar in the ledger's zone and the roster.
+func (l *Ledger) calendarAndUnits(ctx context.Context, year int) (rules.Calendar, []rules.Unit, error) {
+	cal, err := l.Store.Calendar(ctx, year, l.loc())
+	if err != nil {
+		return rules.Calendar{}, nil, fmt.Errorf("export: calendar %d: %w", year, err)
+	}
+	units, err := l.Store.Units(ctx)
+	if err != nil {
+		return rules.Calendar{}, nil, fmt.Errorf("export: units: %w", err)
+	}
+	return cal, units, nil
 }
 
 func (l *Ledger) loc() *time.Location {
@@ -400,9 +402,7 @@ func (l *Ledger) writeProblems(ctx context.Context, f *excelize.File, cal rules.
 	if err != nil {
 		return err
 	}
-	for i, wd := range []float64{24, 16, 50, 10, 50, 12, 12, 22, 40, 12, 10} {
-		_ = sw.SetColWidth(i+1, i+1, wd)
-	}
+	setWidths(sw, 24, 16, 50, 10, 50, 12, 12, 22, 40, 12, 10)
 	if err := sw.SetRow("A1", toRow(ProblemsHeader())); err != nil {
 		return fmt.Errorf("export: problems header: %w", err)
 	}

@@ -79,9 +79,7 @@ func unitSheet(f *excelize.File, sheet, title string, u rules.Unit, header []str
 	if err != nil {
 		return fmt.Errorf("export: %s: %w", sheet, err)
 	}
-	for i, wd := range []float64{10, 70, 8, 10, 40} {
-		_ = sw.SetColWidth(i+1, i+1, wd)
-	}
+	setWidths(sw, 10, 70, 8, 10, 40)
 	rows := [][]any{{title}, {ColUnit, u.Name}, toRow(header)}
 	for _, in := range m.Applicable(u.Key) {
 		rows = append(rows, []any{in.Code, texts[in.Code], in.Max.String(), "", ""})
@@ -272,13 +270,7 @@ type scoreReader struct {
 // holding every name, with the columns by header.
 func findHeader(rows [][]string, names ...string) (int, map[string]int) {
 	for i := 0; i < len(rows) && i < 5; i++ {
-		cols := map[string]int{}
-		for j, c := range rows[i] {
-			c = strings.TrimSpace(c)
-			if _, dup := cols[c]; c != "" && !dup {
-				cols[c] = j
-			}
-		}
+		cols := headerColumns(rows[i])
 		ok := true
 		for _, n := range names {
 			if _, has := cols[n]; !has {
@@ -290,6 +282,20 @@ func findHeader(rows [][]string, names ...string) (int, map[string]int) {
 		}
 	}
 	return 0, nil
+}
+
+// headerColumns maps each header name of a row (trimmed; the first of
+// equal names) to its 0-based column: how every sheet reader finds its
+// columns, wherever the sender moved them.
+func headerColumns(row []string) map[string]int {
+	cols := map[string]int{}
+	for j, c := range row {
+		c = strings.TrimSpace(c)
+		if _, dup := cols[c]; c != "" && !dup {
+			cols[c] = j
+		}
+	}
+	return cols
 }
 
 func cellAt(row []string, col int) string {
@@ -317,6 +323,20 @@ func (rd *scoreReader) matchUnit(s string) (rules.Unit, bool) {
 		}
 	}
 	return rules.Unit{}, false
+}
+
+// unit finds the unit a sheet names at row and counts it among the units
+// read; an unknown name is an error of the row's 单位 cell.
+func (rd *scoreReader) unit(name string, row int, text string) (rules.Unit, bool) {
+	u, ok := rd.matchUnit(text)
+	if !ok {
+		rd.errs = append(rd.errs, sheetErr(name, row, ColUnit, fmt.Sprintf("没有名为「%s」的单位，请写单位全称", text)))
+		return u, false
+	}
+	if !slices.Contains(rd.out.Units, u.Key) {
+		rd.out.Units = append(rd.out.Units, u.Key)
+	}
+	return u, true
 }
 
 func (rd *scoreReader) sheet(name, sheet string, rows [][]string) {
@@ -359,13 +379,9 @@ func (rd *scoreReader) unitSheet(name, sheet string, rows [][]string, hr int, co
 	if unitRow == 0 {
 		unitText = sheet
 	}
-	u, ok := rd.matchUnit(unitText)
+	u, ok := rd.unit(name, unitRow, unitText)
 	if !ok {
-		rd.errs = append(rd.errs, sheetErr(name, unitRow, ColUnit, fmt.Sprintf("没有名为「%s」的单位，请写单位全称", unitText)))
 		return
-	}
-	if !slices.Contains(rd.out.Units, u.Key) {
-		rd.out.Units = append(rd.out.Units, u.Key)
 	}
 	for i := hr; i < len(rows); i++ {
 		n := i + 1
@@ -406,13 +422,9 @@ func (rd *scoreReader) matrix(name string, rows [][]string, hr int, cols map[str
 		if blankRow(row) || unitText == matrixMaxName {
 			continue
 		}
-		u, ok := rd.matchUnit(unitText)
+		u, ok := rd.unit(name, n, unitText)
 		if !ok {
-			rd.errs = append(rd.errs, sheetErr(name, n, ColUnit, fmt.Sprintf("没有名为「%s」的单位，请写单位全称", unitText)))
 			continue
-		}
-		if !slices.Contains(rd.out.Units, u.Key) {
-			rd.out.Units = append(rd.out.Units, u.Key)
 		}
 		for _, c := range codes {
 			v := cellAt(row, c.at)

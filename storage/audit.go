@@ -29,17 +29,11 @@ func (s *Store) Audit(ctx context.Context, e rules.AuditEntry) error {
 // AuditTrail returns the year's audit entries, for one unit or (unitKey "")
 // all, in time order.
 func (s *Store) AuditTrail(ctx context.Context, year int, unitKey string) ([]rules.AuditEntry, error) {
-	q := s.db.WithContext(ctx).Where("year = ?", year)
-	if unitKey != "" {
-		q = q.Where("unit_key = ?", unitKey)
-	}
-	var rows []auditRow
-	if err := q.Order("at, id").Find(&rows).Error; err != nil {
+	out, err := unitYearRows(ctx, s.db, year, unitKey, "at, id", func(r auditRow) rules.AuditEntry {
+		return rules.AuditEntry{ID: r.ID, At: s.tm(r.At), Actor: r.Actor, Action: r.Action, Year: r.Year, UnitKey: r.UnitKey, Detail: r.Detail}
+	})
+	if err != nil {
 		return nil, wrap(fmt.Sprintf("audit trail %d unit=%s", year, unitKey), err)
-	}
-	out := make([]rules.AuditEntry, len(rows))
-	for i, r := range rows {
-		out[i] = rules.AuditEntry{ID: r.ID, At: s.tm(r.At), Actor: r.Actor, Action: r.Action, Year: r.Year, UnitKey: r.UnitKey, Detail: r.Detail}
 	}
 	return out, nil
 }

@@ -56,8 +56,17 @@ func (s *Store) Reminders(ctx context.Context, year int) ([]rules.ReminderRecord
 // yearRows reads the year's rows of one table in the given order and
 // converts each to its domain value.
 func yearRows[R, T any](ctx context.Context, db *gorm.DB, year int, order string, conv func(R) T) ([]T, error) {
+	return unitYearRows(ctx, db, year, "", order, conv)
+}
+
+// unitYearRows is yearRows for one unit's rows (unitKey "": every unit's).
+func unitYearRows[R, T any](ctx context.Context, db *gorm.DB, year int, unitKey, order string, conv func(R) T) ([]T, error) {
+	q := db.WithContext(ctx).Where("year = ?", year)
+	if unitKey != "" {
+		q = q.Where("unit_key = ?", unitKey)
+	}
 	var rows []R
-	if err := db.WithContext(ctx).Where("year = ?", year).Order(order).Find(&rows).Error; err != nil {
+	if err := q.Order(order).Find(&rows).Error; err != nil {
 		return nil, err
 	}
 	out := make([]T, len(rows))

@@ -203,18 +203,9 @@ func (s *Store) ScoreSums(ctx context.Context, year int) ([]rules.SourceSum, err
 // Scores returns the year's current scores for one unit (or, unitKey "",
 // every unit), ordered by unit, source and indicator code as stored.
 func (s *Store) Scores(ctx context.Context, year int, unitKey string) ([]rules.Score, error) {
-	q := s.db.WithContext(ctx).Where("year = ?", year)
-	if unitKey != "" {
-		q = q.Where("unit_key = ?", unitKey)
-	}
-	var rows []scoreRow
-	if err := q.Order("unit_key, source, code").Find(&rows).Error; err != nil {
+	out, err := unitYearRows(ctx, s.db, year, unitKey, "unit_key, source, code", s.scoreFromRow)
+	if err != nil {
 		return nil, wrap(fmt.Sprintf("scores %d unit=%s", year, unitKey), err)
-	}
-	out := make([]rules.Score, len(rows))
-	for i, r := range rows {
-		out[i] = rules.Score{Year: r.Year, UnitKey: r.UnitKey, Code: r.Code, Source: rules.ScoreSource(r.Source),
-			Points: rules.Points(r.Points), Note: r.Note, By: r.Actor, At: s.tm(r.At)}
 	}
 	return out, nil
 }
@@ -222,18 +213,12 @@ func (s *Store) Scores(ctx context.Context, year int, unitKey string) ([]rules.S
 // ScoreHistory returns every value ever stored for a unit's cells in the
 // year (unitKey "": all units), oldest first.
 func (s *Store) ScoreHistory(ctx context.Context, year int, unitKey string) ([]rules.Score, error) {
-	q := s.db.WithContext(ctx).Where("year = ?", year)
-	if unitKey != "" {
-		q = q.Where("unit_key = ?", unitKey)
-	}
-	var rows []scoreHistoryRow
-	if err := q.Order("id").Find(&rows).Error; err != nil {
+	out, err := unitYearRows(ctx, s.db, year, unitKey, "id", func(r scoreHistoryRow) rules.Score {
+		return s.scoreFromRow(scoreRow{Year: r.Year, UnitKey: r.UnitKey, Source: r.Source, Code: r.Code,
+			Points: r.Points, Note: r.Note, Actor: r.Actor, At: r.At})
+	})
+	if err != nil {
 		return nil, wrap(fmt.Sprintf("score history %d unit=%s", year, unitKey), err)
-	}
-	out := make([]rules.Score, len(rows))
-	for i, r := range rows {
-		out[i] = rules.Score{Year: r.Year, UnitKey: r.UnitKey, Code: r.Code, Source: rules.ScoreSource(r.Source),
-			Points: rules.Points(r.Points), Note: r.Note, By: r.Actor, At: s.tm(r.At)}
 	}
 	return out, nil
 }
@@ -273,4 +258,10 @@ func (s *Store) ScoresPublished(ctx context.Context, year int) (time.Time, bool,
 		return time.Time{}, false, wrap(fmt.Sprintf("scores published %d", year), err)
 	}
 	return s.tm(row.PublishedAt), true, nil
+}
+
+// scoreFromRow is a stored score (current or history) as the domain's.
+func (s *Store) scoreFromRow(r scoreRow) rules.Score {
+	return rules.Score{Year: r.Year, UnitKey: r.UnitKey, Code: r.Code, Source: rules.ScoreSource(r.Source),
+		Points: rules.Points(r.Points), Note: r.Note, By: r.Actor, At: s.tm(r.At)}
 }
