@@ -18,18 +18,12 @@ import (
 )
 
 // hangGuard returns a context that ends shortly before the test binary's
-// own deadline (go test -timeout), and never without one. It only turns a
+// own deadline (go test -timeout; testutil.GuardDeadline). It only turns a
 // hung test into a failure that names what it waited for: every wait ends
 // as soon as what it waits for happens, and no wait has a window of its own,
 // so a slow or loaded machine makes a test longer, never red.
 func hangGuard(t *testing.T) (context.Context, context.CancelFunc) {
-	t.Helper()
-	td, ok := t.Deadline()
-	if !ok {
-		return context.WithCancel(context.Background())
-	}
-	// Leave time to log what was missing and to clean up.
-	return context.WithDeadline(context.Background(), td.Add(-max(5*time.Second, time.Until(td)/20)))
+	return context.WithDeadline(context.Background(), testutil.GuardDeadline(t))
 }
 
 // startSandbox runs a sandbox on a free port over the shipped config with

@@ -327,16 +327,9 @@ func (s *Store) SaveProblemPlan(ctx context.Context, ps rules.PlanSave, outs fun
 			if sub.ReceivedAt.IsZero() {
 				sub.ReceivedAt = ps.At
 			}
-			v, err := nextVersion(tx, sub.Year, sub.UnitKey, sub.Stage)
-			if err != nil {
+			if err := insertSubmission(tx, &sub); err != nil {
 				return err
 			}
-			sub.Version = v
-			srow := submissionToRow(sub)
-			if err := tx.Create(&srow).Error; err != nil {
-				return err
-			}
-			sub.ID = srow.ID
 			res.Submission, res.Submitted = sub, true
 			if err := s.audit(tx, ps.By, "submission", sub.Year, sub.UnitKey, submissionDetail(sub)); err != nil {
 				return err
@@ -400,14 +393,7 @@ func (s *Store) AddProblemEvent(ctx context.Context, code string, e rules.Proble
 		if err := tx.Model(&problemRow{}).Select("id").Where("code = ?", code).Scan(&ev.ProblemID).Error; err != nil {
 			return err
 		}
-		if len(e.Evidence) > 0 {
-			b, err := json.Marshal(e.Evidence)
-			if err != nil {
-				return err
-			}
-			ev.Evidence = string(b)
-		}
-		if err := tx.Create(&ev).Error; err != nil {
+		if err := createEvent(tx, &ev, e.Evidence); err != nil {
 			return err
 		}
 		var set map[string]any
@@ -493,14 +479,7 @@ func (s *Store) RecordVisit(ctx context.Context, year int, unitKey string, e rul
 				continue
 			}
 			ev := problemEventRow{ProblemID: row.ID, Kind: string(rules.EventVisit), At: ns(e.At), Actor: e.Actor, Reason: e.Reason, VisitDate: dateText(e.Date)}
-			if len(e.Evidence) > 0 {
-				b, err := json.Marshal(e.Evidence)
-				if err != nil {
-					return err
-				}
-				ev.Evidence = string(b)
-			}
-			if err := tx.Create(&ev).Error; err != nil {
+			if err := createEvent(tx, &ev, e.Evidence); err != nil {
 				return err
 			}
 			e.ID = ev.ID
@@ -572,4 +551,16 @@ func (s *Store) ProblemCounts(ctx context.Context, year int, today rules.Date) (
 		return n, wrap(fmt.Sprintf("problem counts %d", year), err)
 	}
 	return n, nil
+}
+
+// createEvent stores an item's event row, its evidence as JSON.
+func createEvent(tx *gorm.DB, ev *problemEventRow, evidence []rules.Evidence) error {
+	if len(evidence) > 0 {
+		b, err := json.Marshal(evidence)
+		if err != nil {
+			return fmt.Errorf("evidence: %w", err)
+		}
+		ev.Evidence = string(b)
+	}
+	return tx.Create(ev).Error
 }

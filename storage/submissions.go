@@ -160,6 +160,22 @@ func nextVersion(tx *gorm.DB, year int, unitKey string, stage rules.Stage) (int,
 	return int(v.Int64) + 1, err
 }
 
+// insertSubmission numbers sub as the next version of its unit's stage
+// (max+1) and inserts it, setting its Version and ID.
+func insertSubmission(tx *gorm.DB, sub *rules.Submission) error {
+	v, err := nextVersion(tx, sub.Year, sub.UnitKey, sub.Stage)
+	if err != nil {
+		return err
+	}
+	sub.Version = v
+	row := submissionToRow(*sub)
+	if err := tx.Create(&row).Error; err != nil {
+		return err
+	}
+	sub.ID = row.ID
+	return nil
+}
+
 // AddSubmission stores a new version of a unit's document. In one
 // transaction it numbers the version (max+1 for year/unit/stage), inserts it,
 // queues the messages outs returns for the saved row (the receipt) and writes
@@ -179,16 +195,9 @@ func (s *Store) AddSubmission(ctx context.Context, sub rules.Submission, actor s
 		if err := lockUnit(tx, sub.UnitKey); err != nil {
 			return err
 		}
-		v, err := nextVersion(tx, sub.Year, sub.UnitKey, sub.Stage)
-		if err != nil {
+		if err := insertSubmission(tx, &saved); err != nil {
 			return err
 		}
-		saved.Version = v
-		row := submissionToRow(saved)
-		if err := tx.Create(&row).Error; err != nil {
-			return err
-		}
-		saved.ID = row.ID
 		return s.finishSubmissionTx(tx, actor, "submission", saved, outs)
 	})
 	if err != nil {
