@@ -23,19 +23,30 @@ type OverviewBoard interface {
 	OverviewPictures(ctx context.Context, year int) ([][]byte, error)
 }
 
+// document has write produce a document and stores it durably (fsync,
+// rename) before any outbox row refers to it; what names it in errors.
+func (d *director) document(ctx context.Context, what, ext string, write func(io.Writer) error) (Blob, error) {
+	var buf bytes.Buffer
+	if err := write(&buf); err != nil {
+		return Blob{}, fmt.Errorf("handlers: write %s: %w", what, err)
+	}
+	blob, err := d.files.PutBytes(ctx, buf.Bytes(), PutOptions{Ext: ext})
+	if err != nil {
+		return Blob{}, fmt.Errorf("handlers: store %s: %w", what, err)
+	}
+	return blob, nil
+}
+
 // annualReport is 报告: the year's report draft as a Word file.
 func (d *director) annualReport(ctx context.Context, r *Request) error {
 	if d.o.AnnualReport == nil {
 		return userErr(ErrBadInput, "报告功能暂未启用，请联系管理员在电脑上运行 dudaobot report。")
 	}
-	var buf bytes.Buffer
-	if err := d.o.AnnualReport.WriteReport(ctx, d.year, &buf); err != nil {
-		return fmt.Errorf("handlers: write annual report: %w", err)
-	}
-	// Stored durably (fsync, rename) before the outbox row refers to it.
-	blob, err := d.files.PutBytes(ctx, buf.Bytes(), PutOptions{Ext: "docx"})
+	blob, err := d.document(ctx, "annual report", "docx", func(w io.Writer) error {
+		return d.o.AnnualReport.WriteReport(ctx, d.year, w)
+	})
 	if err != nil {
-		return fmt.Errorf("handlers: store annual report: %w", err)
+		return err
 	}
 	text := fmt.Sprintf("%d年度履行教育职责督导评估报告（草稿）已生成（数据截至%s），请查收附件。尚无数据的部分已在文中注明；“下一步工作”请督导办补充，报县委、县政府同意后再公开发布。",
 		d.year, fmtTime(d.clock.Now(), d.loc))

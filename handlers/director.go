@@ -1,9 +1,9 @@
 package handlers
 
 import (
-	"bytes"
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -391,14 +391,12 @@ func (d *director) export(ctx context.Context, r *Request) error {
 	if d.o.Ledger == nil {
 		return userErr(ErrBadInput, "导出功能暂未启用，请联系管理员在电脑上运行 dudaobot export。")
 	}
-	var buf bytes.Buffer
-	if err := d.o.Ledger.WriteLedger(ctx, d.year, &buf); err != nil {
-		return fmt.Errorf("handlers: write ledger: %w", err)
-	}
 	name := fmt.Sprintf("%d年督导评价台账.xlsx", d.year)
-	blob, err := d.files.PutBytes(ctx, buf.Bytes(), PutOptions{Ext: "xlsx"})
+	blob, err := d.document(ctx, "ledger", "xlsx", func(w io.Writer) error {
+		return d.o.Ledger.WriteLedger(ctx, d.year, w)
+	})
 	if err != nil {
-		return fmt.Errorf("handlers: store ledger: %w", err)
+		return err
 	}
 	text := fmt.Sprintf("%d年督导评价台账已生成（截至%s），请查收附件。", d.year, fmtTime(d.clock.Now(), d.loc))
 	msgs := []rules.Outgoing{d.replyMsg(r, text), d.replyMsg(r, "")}
