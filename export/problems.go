@@ -91,22 +91,10 @@ func (e *CellError) Chinese() string {
 // SheetErrors is every problem found in one sheet, in row order.
 type SheetErrors []*CellError
 
-func (es SheetErrors) Error() string {
-	s := make([]string, len(es))
-	for i, e := range es {
-		s[i] = e.Error()
-	}
-	return strings.Join(s, "; ")
-}
+func (es SheetErrors) Error() string { return rules.ListText(es) }
 
 // Unwrap lets errors.Is see each cell's error.
-func (es SheetErrors) Unwrap() []error {
-	out := make([]error, len(es))
-	for i, e := range es {
-		out[i] = e
-	}
-	return out
-}
+func (es SheetErrors) Unwrap() []error { return rules.ListUnwrap(es) }
 
 // Chinese lists the problems one a line (at most 10, then a count).
 func (es SheetErrors) Chinese() string {

@@ -40,8 +40,12 @@ func (d *scores) enabled() error {
 	return nil
 }
 
-// report is the year's results at now (rules.BuildScoreReport).
+// report is the year's results at now (rules.BuildScoreReport); with
+// scoring not configured, the user error that says so.
 func (d *scores) report(ctx context.Context) (rules.ScoreReport, error) {
+	if err := d.enabled(); err != nil {
+		return rules.ScoreReport{}, err
+	}
 	sums, err := d.o.Scores.ScoreSums(ctx, d.year)
 	if err != nil {
 		return rules.ScoreReport{}, fmt.Errorf("handlers: score sums: %w", err)
@@ -226,9 +230,6 @@ func (d *scores) unitScores(ctx context.Context, r *Request, u rules.Unit) error
 // resultList is 结果清单: 表彰建议, 不合格, 约谈/通报建议, each unit with the
 // reasons drawn from the records.
 func (d *scores) resultList(ctx context.Context, r *Request) error {
-	if err := d.enabled(); err != nil {
-		return err
-	}
 	rep, err := d.report(ctx)
 	if err != nil {
 		return err
@@ -263,9 +264,6 @@ func publishNotice(year int) string {
 // askPublish is 发布成绩: a preview of what publishing does and whom it
 // tells, waiting for 确认.
 func (d *scores) askPublish(ctx context.Context, r *Request) error {
-	if err := d.enabled(); err != nil {
-		return err
-	}
 	rep, err := d.report(ctx)
 	if err != nil {
 		return err

@@ -1,6 +1,9 @@
 package rules
 
-import "errors"
+import (
+	"errors"
+	"strings"
+)
 
 // The domain's named errors, all in this file, grouped by concern: what the
 // adapters return (rows, files), then problem lists and plans, item events
@@ -85,3 +88,23 @@ var (
 	ErrScoreNotApplied  = errors.New("rules: indicator does not apply to the unit")
 	ErrScoreUnknownCode = errors.New("rules: unknown indicator")
 )
+
+// ListText is the text of a list of errors (ItemErrors, a sheet's cell
+// errors), "; " between them.
+func ListText[E error](es []E) string {
+	parts := make([]string, len(es))
+	for i, e := range es {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "; ")
+}
+
+// ListUnwrap is a list of errors as the []error an Unwrap method returns,
+// so that errors.Is and errors.As see each one.
+func ListUnwrap[E error](es []E) []error {
+	out := make([]error, len(es))
+	for i, e := range es {
+		out[i] = e
+	}
+	return out
+}

@@ -63,22 +63,10 @@ func (e *ItemError) Chinese() string {
 // ItemErrors is every problem found in one list or plan, in item order.
 type ItemErrors []*ItemError
 
-func (es ItemErrors) Error() string {
-	parts := make([]string, len(es))
-	for i, e := range es {
-		parts[i] = e.Error()
-	}
-	return strings.Join(parts, "; ")
-}
+func (es ItemErrors) Error() string { return ListText(es) }
 
 // Unwrap lets errors.Is see every item's error.
-func (es ItemErrors) Unwrap() []error {
-	out := make([]error, len(es))
-	for i, e := range es {
-		out[i] = e
-	}
-	return out
-}
+func (es ItemErrors) Unwrap() []error { return ListUnwrap(es) }
 
 // Chinese lists the problems one a line.
 func (es ItemErrors) Chinese() string {
