@@ -202,17 +202,24 @@ func (s *Server) handleGetMedia(w http.ResponseWriter, r *http.Request) {
 	se := s.dataTicketLocked(r, "")
 	mf := s.media[q.Get("mediaid")]
 	s.mu.Unlock()
+	s.serveFound(w, r, se, mf, "application/octet-stream", "webwx_data_ticket invalid", "media not found")
+}
+
+// serveFound answers a download whose session and media were looked up:
+// 403 with noSession when the request named no valid session, 404 with
+// noMedia when there is no such media, else the media. The status is never
+// checked by the client: it would save the text as the file, as with the
+// real service's error pages.
+func (s *Server) serveFound(w http.ResponseWriter, r *http.Request, se *session, mf *mediaFile, ctype, noSession, noMedia string) {
 	if se == nil {
-		// Status is never checked by the client: it would save this text as
-		// the file, as with the real service's error pages.
-		http.Error(w, "webwx_data_ticket invalid", http.StatusForbidden)
+		http.Error(w, noSession, http.StatusForbidden)
 		return
 	}
 	if mf == nil {
-		http.Error(w, "media not found", http.StatusNotFound)
+		http.Error(w, noMedia, http.StatusNotFound)
 		return
 	}
-	s.serveMedia(w, r, mf, "application/octet-stream")
+	s.serveMedia(w, r, mf, ctype)
 }
 
 func (s *Server) serveMedia(w http.ResponseWriter, r *http.Request, mf *mediaFile, ctype string) {
@@ -245,15 +252,7 @@ func (s *Server) handleGetMsgMedia(ctype string) http.HandlerFunc {
 			mf = m.media
 		}
 		s.mu.Unlock()
-		if se == nil {
-			http.Error(w, "invalid skey", http.StatusForbidden)
-			return
-		}
-		if mf == nil {
-			http.Error(w, "no media for MsgID", http.StatusNotFound)
-			return
-		}
-		s.serveMedia(w, r, mf, ctype)
+		s.serveFound(w, r, se, mf, ctype, "invalid skey", "no media for MsgID")
 	}
 }
 
