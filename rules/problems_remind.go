@@ -116,14 +116,7 @@ func itemReminderLine(it ReminderItem) string {
 	p := it.Problem
 	var b strings.Builder
 	fmt.Fprintf(&b, "整改事项%s（%s）：完成时限为%s", p.ID, clipRunes(p.Text, 20), it.DueDate.Chinese())
-	switch {
-	case it.Overdue:
-		fmt.Fprintf(&b, "，已逾期%d天", it.Days)
-	case it.Days == 0:
-		b.WriteString("，今天到期")
-	default:
-		fmt.Fprintf(&b, "，还剩%d天", it.Days)
-	}
+	b.WriteString(daysClause(it, "今天到期"))
 	fmt.Fprintf(&b, "。完成后请发送“整改完成 %d 整改情况”。", p.Seq)
 	return b.String()
 }

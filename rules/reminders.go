@@ -334,6 +334,18 @@ func reminderOut(c Calendar, remark, text string, now time.Time) Outgoing {
 	}
 }
 
+// daysClause is how far a reminder line's date is: overdue by N days,
+// today (in the line's own word), or N days left.
+func daysClause(it ReminderItem, today string) string {
+	switch {
+	case it.Overdue:
+		return fmt.Sprintf("，已逾期%d天", it.Days)
+	case it.Days == 0:
+		return "，" + today
+	}
+	return fmt.Sprintf("，还剩%d天", it.Days)
+}
+
 func stageLine(it ReminderItem, c Calendar) string {
 	if it.Problem != nil {
 		return itemReminderLine(it)
@@ -342,14 +354,7 @@ func stageLine(it ReminderItem, c Calendar) string {
 	b.WriteString(it.Stage.Label())
 	b.WriteString("：截止日期为")
 	b.WriteString(it.DueDate.Chinese())
-	switch {
-	case it.Overdue:
-		fmt.Fprintf(&b, "，已逾期%d天", it.Days)
-	case it.Days == 0:
-		b.WriteString("，今天截止")
-	default:
-		fmt.Fprintf(&b, "，还剩%d天", it.Days)
-	}
+	b.WriteString(daysClause(it, "今天截止"))
 	if it.Stage == StageRectificationPlan {
 		fmt.Fprintf(&b, "（收到反馈意见后%d日内报送）", c.RectificationPlanDays)
 	}
