@@ -134,6 +134,15 @@ func listNotice(unit rules.Unit, ps []rules.Problem) string {
 	return b.String()
 }
 
+// ownUnit is the sender's unit, for an official's command once problem
+// lists are enabled.
+func (d *problems) ownUnit(r *Request) (rules.Unit, error) {
+	if err := d.enabled(); err != nil {
+		return rules.Unit{}, err
+	}
+	return d.units[r.ID.UnitKey], nil
+}
+
 // unitProblems is the unit's items of this year's view.
 func (d *problems) unitProblems(ctx context.Context, unitKey string) ([]rules.Problem, error) {
 	ps, err := d.o.Problems.Problems(ctx, d.year, unitKey)
@@ -147,10 +156,10 @@ func (d *problems) unitProblems(ctx context.Context, unitKey string) ([]rules.Pr
 // far and saved as a draft, or, once every item has a measure and a date,
 // as the unit's 整改方案.
 func (d *problems) plan(ctx context.Context, r *Request) error {
-	if err := d.enabled(); err != nil {
+	unit, err := d.ownUnit(r)
+	if err != nil {
 		return err
 	}
-	unit := d.units[r.ID.UnitKey]
 	ps, err := d.unitProblems(ctx, unit.Key)
 	if err != nil {
 		return err
@@ -279,10 +288,10 @@ func (d *problems) item(ctx context.Context, unit rules.Unit, code string) (rule
 // done is 整改完成 N 说明: the unit reports an item done, with the text as
 // its evidence; the directors are told to verify it.
 func (d *problems) done(ctx context.Context, r *Request) error {
-	if err := d.enabled(); err != nil {
+	unit, err := d.ownUnit(r)
+	if err != nil {
 		return err
 	}
-	unit := d.units[r.ID.UnitKey]
 	if len(r.Args) == 0 {
 		return userErr(ErrBadInput, "请写明问题序号和整改情况，如“整改完成 3 已补齐2026年经费台账”。")
 	}
