@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"dudaobot/cronspec"
+	"dudaobot/internal/waitgroup"
 	"dudaobot/rules"
 
 	"github.com/robfig/cron/v3"
@@ -90,16 +91,12 @@ func (j *jobLoop) start() {
 func (j *jobLoop) stop(grace context.Context) error {
 	close(j.quit)
 	defer j.cancel()
-	done := make(chan struct{})
-	go func() { j.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-grace.Done():
+	if err := waitgroup.Wait(grace, &j.wg); err != nil {
 		j.cancel()
-		<-done
-		return fmt.Errorf("app: stop clock jobs: %w", grace.Err())
+		j.wg.Wait()
+		return fmt.Errorf("app: stop clock jobs: %w", err)
 	}
+	return nil
 }
 
 func kick(ch chan struct{}) {

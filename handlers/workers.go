@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"sync"
 	"time"
+
+	"dudaobot/internal/waitgroup"
 )
 
 // jobTimeout bounds one message's handling on its worker.
@@ -75,14 +77,10 @@ func (w *workers) stop(ctx context.Context) error {
 	w.stopping = true
 	w.startLocked(ctx)
 	w.mu.Unlock()
-	done := make(chan struct{})
-	go func() { w.wg.Wait(); close(done) }()
-	select {
-	case <-done:
-		return nil
-	case <-ctx.Done():
-		return fmt.Errorf("handlers: stop: %w", ctx.Err())
+	if err := waitgroup.Wait(ctx, &w.wg); err != nil {
+		return fmt.Errorf("handlers: stop: %w", err)
 	}
+	return nil
 }
 
 func (w *workers) stopped() bool {
