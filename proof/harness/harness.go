@@ -141,6 +141,14 @@ func NewEnv(tb testing.TB, mod func(m map[string]any)) *Env {
 	Set(m, "wechat.send_jitter", "0s")
 	Set(m, "wechat.daily_cap_per_person", 1000)
 	Set(m, "reminders.outbox_cron", "@every 1s")
+	// The proofs run on the real clock: quiet hours would hold the relay's
+	// alerts (the director's 已恢复在线) until 08:00 whenever a run starts
+	// after 21:00 in the configured zone, so a proof's result would depend
+	// on the time of day. Quiet hours and weekends have their own tests on
+	// a fake clock (e2e, rules).
+	Set(m, "reminders.quiet_start", "00:00")
+	Set(m, "reminders.quiet_end", "00:00")
+	Set(m, "reminders.skip_weekends", false)
 	if mod != nil {
 		mod(m)
 	}
