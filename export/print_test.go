@@ -138,20 +138,7 @@ func TestLedgerPDF(t *testing.T) {
 	if err := os.WriteFile(src, writeFixtureLedger(t, 120), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	home := filepath.Join(dir, "home")
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	// The context is a hang guard (the test binary's deadline), not a window:
-	// LibreOffice on a loaded machine is slow, not wrong.
-	cmd := exec.CommandContext(testutil.HangGuard(t), soffice, "--headless", "--norestore", "--nologo", "--nolockcheck",
-		"-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
-		"--convert-to", "pdf", "--outdir", dir, src)
-	cmd.Env = []string{"HOME=" + home, "TMPDIR=" + dir, "PATH=/usr/bin:/bin", "LANG=C.UTF-8"}
-	if out, err := cmd.CombinedOutput(); err != nil {
-		t.Fatalf("soffice: %v\n%s", err, out)
-	}
-	pdf := filepath.Join(dir, "台账.pdf")
+	pdf := testutil.ConvertPDF(t, soffice, dir, src)
 	out, err := exec.Command(pdftotext, "-layout", pdf, "-").Output()
 	if err != nil {
 		t.Fatalf("pdftotext %s: %v", pdf, err)

@@ -308,7 +308,7 @@ func TestReportPDF(t *testing.T) {
 	if err := os.WriteFile(src, buf.Bytes(), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	pdf := ConvertPDF(t, soffice, dir, src)
+	pdf := testutil.ConvertPDF(t, soffice, dir, src)
 	out, err := exec.Command(pdftotext, "-layout", pdf, "-").Output()
 	if err != nil {
 		t.Fatalf("pdftotext: %v", err)
@@ -326,31 +326,6 @@ func TestReportPDF(t *testing.T) {
 			t.Errorf("PDF lacks section %s", s)
 		}
 	}
-}
-
-// ConvertPDF runs soffice --headless --convert-to pdf in a private HOME and
-// profile under dir and returns the PDF's path.
-func ConvertPDF(t *testing.T, soffice, dir, src string) string {
-	t.Helper()
-	home := filepath.Join(dir, "home")
-	if err := os.MkdirAll(home, 0o700); err != nil {
-		t.Fatal(err)
-	}
-	// The context is a hang guard (the test binary's deadline), not a window:
-	// LibreOffice on a loaded machine is slow, not wrong.
-	cmd := exec.CommandContext(testutil.HangGuard(t), soffice, "--headless", "--norestore", "--nologo", "--nolockcheck",
-		"-env:UserInstallation=file://"+filepath.Join(dir, "profile"),
-		"--convert-to", "pdf", "--outdir", dir, src)
-	cmd.Env = []string{"HOME=" + home, "TMPDIR=" + dir, "PATH=/usr/bin:/bin", "LANG=C.UTF-8"}
-	out, err := cmd.CombinedOutput()
-	if err != nil {
-		t.Fatalf("soffice: %v\n%s", err, out)
-	}
-	pdf := strings.TrimSuffix(src, filepath.Ext(src)) + ".pdf"
-	if st, err := os.Stat(pdf); err != nil || st.Size() == 0 {
-		t.Fatalf("no PDF from soffice: %v\n%s", err, out)
-	}
-	return pdf
 }
 
 // TestTemplateEditedInWord: an office's template whose placeholders Word
