@@ -113,7 +113,6 @@ func printSetup(f *excelize.File, sheet, title string) error {
 	return nil
 }
 
-// newSheet opens a sheet's stream with its header row frozen.
 // setWidths sets the widths of the columns from A on, one a column (a
 // stream writer takes widths before its first row).
 func setWidths(sw *excelize.StreamWriter, widths ...float64) {
@@ -122,13 +121,22 @@ func setWidths(sw *excelize.StreamWriter, widths ...float64) {
 	}
 }
 
+// newSheet opens a sheet's stream with its header row (row 1) frozen.
 func newSheet(f *excelize.File, sheet string) (*excelize.StreamWriter, error) {
+	return newSheetFrozen(f, sheet, 1)
+}
+
+// newSheetFrozen opens a sheet's stream with its first rows frozen: the
+// header row, and on the score sheets the title and unit rows above it, stay
+// in view while the office scrolls the indicators.
+func newSheetFrozen(f *excelize.File, sheet string, rows int) (*excelize.StreamWriter, error) {
 	sw, err := f.NewStreamWriter(sheet)
 	if err != nil {
 		return nil, fmt.Errorf("export: %s: %w", sheet, err)
 	}
-	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: 1, TopLeftCell: "A2", ActivePane: "bottomLeft",
-		Selection: []excelize.Selection{{SQRef: "A2", ActiveCell: "A2", Pane: "bottomLeft"}}}); err != nil {
+	first, _ := excelize.CoordinatesToCellName(1, rows+1)
+	if err := sw.SetPanes(&excelize.Panes{Freeze: true, YSplit: rows, TopLeftCell: first, ActivePane: "bottomLeft",
+		Selection: []excelize.Selection{{SQRef: first, ActiveCell: first, Pane: "bottomLeft"}}}); err != nil {
 		return nil, fmt.Errorf("export: freeze %s: %w", sheet, err)
 	}
 	return sw, nil

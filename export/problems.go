@@ -134,9 +134,9 @@ func writeTable(w io.Writer, sheet string, header []string, widths []float64, ro
 	if err := f.SetSheetName("Sheet1", sheet); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	sw, err := f.NewStreamWriter(sheet)
+	sw, err := newSheet(f, sheet) // header row frozen
 	if err != nil {
-		return fmt.Errorf("export: %s: %w", sheet, err)
+		return err
 	}
 	setWidths(sw, widths...)
 	if err := sw.SetRow("A1", toRow(header)); err != nil {

@@ -72,12 +72,16 @@ func indicatorTexts(inds []rules.Indicator) map[string]string {
 	return out
 }
 
+// unitSheetHeadRows are a unit sheet's rows above the indicators: the
+// title, the unit and the header.
+const unitSheetHeadRows = 3
+
 // unitSheet writes one unit's sheet: a title, the unit row and the
 // indicator rows with an empty score column.
 func unitSheet(f *excelize.File, sheet, title string, u rules.Unit, header []string, m rules.ScoringModel, texts map[string]string) error {
-	sw, err := f.NewStreamWriter(sheet)
+	sw, err := newSheetFrozen(f, sheet, unitSheetHeadRows) // title, unit and header rows stay in view
 	if err != nil {
-		return fmt.Errorf("export: %s: %w", sheet, err)
+		return err
 	}
 	setWidths(sw, 10, 70, 8, 10, 40)
 	rows := [][]any{{title}, {ColUnit, u.Name}, toRow(header)}

@@ -67,9 +67,9 @@ func writeScoreSheets(f *excelize.File, d ScoresData) error {
 	for _, s := range d.Scores {
 		cells[[3]string{s.UnitKey, string(s.Source), s.Code}] = s.Points
 	}
-	sw, err := f.NewStreamWriter(SheetScoreSummary)
+	sw, err := newSheet(f, SheetScoreSummary) // header row frozen
 	if err != nil {
-		return fmt.Errorf("export: %s: %w", SheetScoreSummary, err)
+		return err
 	}
 	_ = sw.SetColWidth(2, 2, 30)
 	if err := sw.SetRow("A1", toRow(ScoreSummaryHeader(d.Model))); err != nil {
@@ -109,9 +109,9 @@ func writeScoreSheets(f *excelize.File, d ScoresData) error {
 		return err
 	}
 
-	sw, err = f.NewStreamWriter(SheetResultUse)
+	sw, err = newSheet(f, SheetResultUse) // header row frozen
 	if err != nil {
-		return fmt.Errorf("export: %s: %w", SheetResultUse, err)
+		return err
 	}
 	_ = sw.SetColWidth(2, 2, 30)
 	_ = sw.SetColWidth(6, 6, 90)
