@@ -308,7 +308,7 @@ func (d *director) inspectionEnd(ctx context.Context, r *Request) error {
 	if len(r.Args) == 0 {
 		return userErr(ErrBadInput, "请写明实地督导结束日期，如“督导结束 4月30日”。")
 	}
-	date, err := ParseDate(strings.Join(r.Args, ""), d.dateYear())
+	date, err := ParseDate(strings.Join(r.Args, ""), d.dateYear(), d.today())
 	if err != nil {
 		return err
 	}
@@ -357,7 +357,7 @@ func (d *director) rectificationDue(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	date, err := ParseDate(strings.Join(r.Args[1:], ""), d.dateYear())
+	date, err := ParseDate(strings.Join(r.Args[1:], ""), d.dateYear(), d.today())
 	if err != nil {
 		return err
 	}

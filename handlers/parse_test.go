@@ -63,7 +63,11 @@ func FuzzNormalize(f *testing.F) {
 	})
 }
 
+// Ensure every date form of chat parses against the injected today
+// (Wednesday 28 April 2027) and every refusal is a user error that names
+// the date and what is wrong with it.
 func TestParseDate(t *testing.T) {
+	today := rules.Date{Year: 2027, Month: time.April, Day: 28}
 	d := func(y int, m time.Month, day int) rules.Date { return rules.Date{Year: y, Month: m, Day: day} }
 	for _, tc := range []struct {
 		in   string
@@ -83,12 +87,22 @@ func TestParseDate(t *testing.T) {
 		{"2027-02-29", rules.Date{}, false},
 		{"2027-13-01", rules.Date{}, false},
 		{"4月31日", rules.Date{}, false},
-		{"明天", rules.Date{}, false},
+		{"4.30", d(2027, 4, 30), true},
+		{"4-30", d(2027, 4, 30), true},
+		{"4/30", d(2027, 4, 30), true},
+		{"4月30", d(2027, 4, 30), true},
+		{"４．３０", d(2027, 4, 30), true},
+		{"明天", d(2027, 4, 29), true},
+		{"后天", d(2027, 4, 30), true},
+		{"本月底", d(2027, 4, 30), true},
+		{"下周五", d(2027, 5, 7), true},
+		{"下周", rules.Date{}, false},
+		{"430", rules.Date{}, false},
 		{"30/4/2027", rules.Date{}, false},
 		{"", rules.Date{}, false},
 		{"2027-04-30-01", rules.Date{}, false},
 	} {
-		got, err := handlers.ParseDate(tc.in, 2027)
+		got, err := handlers.ParseDate(tc.in, 2027, today)
 		if tc.ok {
 			if err != nil || got != tc.want {
 				t.Errorf("ParseDate(%q) = %v, %v; want %v", tc.in, got, err, tc.want)
@@ -96,8 +110,8 @@ func TestParseDate(t *testing.T) {
 			continue
 		}
 		var ue *handlers.UserError
-		if err == nil || !errors.As(err, &ue) || !strings.Contains(ue.Msg, "2027-04-30、2027/4/30 或 4月30日") {
-			t.Errorf("ParseDate(%q) = %v, %v; want a user error naming the forms", tc.in, got, err)
+		if err == nil || !errors.As(err, &ue) || !strings.HasPrefix(ue.Msg, "日期“") || !errors.Is(err, handlers.ErrBadInput) {
+			t.Errorf("ParseDate(%q) = %v, %v; want a user error naming the date", tc.in, got, err)
 		}
 	}
 }
@@ -107,7 +121,7 @@ func FuzzParseDate(f *testing.F) {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
-		got, err := handlers.ParseDate(s, 2027)
+		got, err := handlers.ParseDate(s, 2027, rules.Date{Year: 2027, Month: time.April, Day: 28})
 		if err != nil {
 			var ue *handlers.UserError
 			if !errors.As(err, &ue) || utf8.RuneCountInString(ue.Msg) > 120 {

@@ -367,8 +367,8 @@ func (d *problems) decide(kind rules.ProblemEventKind) Handler {
 			if len(r.Args) < 3 {
 				return userErr(ErrBadInput, "请写明新的完成时限和原因，如“"+usage+"”。")
 			}
-			if e.NewDue, err = rules.ParseLooseDate(r.Args[2], d.year); err != nil {
-				return userErr(ErrBadInput, "新的完成时限「"+clip(r.Args[2], 16)+"」无法识别，请写成7月31日或2027-07-31。")
+			if e.NewDue, err = ParseDate(r.Args[2], d.year, d.today()); err != nil {
+				return err
 			}
 			if !rules.PlanDates(d.year, d.o.PlanNextYear).Has(e.NewDue) {
 				return userErr(ErrBadInput, "新的完成时限"+e.NewDue.Chinese()+"不在"+rules.PlanDates(d.year, d.o.PlanNextYear).Text()+"。")

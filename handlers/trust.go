@@ -5,6 +5,8 @@ import (
 	"strings"
 	"unicode"
 	"unicode/utf8"
+
+	"dudaobot/rules"
 )
 
 // minPlanRunes is the shortest text accepted as a rectification plan: a
@@ -112,7 +114,7 @@ func isAllArg(a []string) bool {
 
 // isDateArg reports whether the arguments are exactly one date.
 func isDateArg(a []string) bool {
-	_, err := ParseDate(strings.Join(a, ""), 2000)
+	_, err := ParseDate(strings.Join(a, ""), 2000, rules.Date{Year: 2000, Month: 1, Day: 3}) // any today: only the form is checked
 	return len(a) > 0 && err == nil
 }
 

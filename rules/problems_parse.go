@@ -150,9 +150,13 @@ func foldWidth(s string) string {
 }
 
 // ParseLooseDate reads a date as people write it: 2027-06-30, 2027/6/30,
-// 2027.6.30, 2027年6月30日, or 6月30日 and 6/30 (in year). Impossible dates
-// such as 2月30日 are ErrBadDate.
-func ParseLooseDate(s string, year int) (Date, error) {
+// 2027.6.30, 2027年6月30日, or 6月30日, 6/30 and 6.30 (in year). Impossible
+// dates such as 2月30日 are ErrBadDate. It is ParseDateOn without a today:
+// no relative dates.
+func ParseLooseDate(s string, year int) (Date, error) { return ParseDateOn(s, year, Date{}) }
+
+// looseDate is ParseLooseDate's absolute forms, for ParseDateOn.
+func looseDate(s string, year int) (Date, error) {
 	s = strings.ReplaceAll(foldWidth(strings.TrimSpace(s)), " ", "")
 	var y, m, d string
 	if g := fullDate.FindStringSubmatch(s); g != nil {
