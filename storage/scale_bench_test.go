@@ -213,6 +213,61 @@ func BenchmarkScale(b *testing.B) {
 			}
 		}
 	})
+	// Side by side: each iteration runs the store call and its hand-written
+	// SQL back to back (in turns, which goes first), so that both meet the
+	// same load; scripts/bench judges the goals on these ratios.
+	pair(b, "OverviewVsSQL", func(b *testing.B) {
+		if got, err := s.UnitYears(c, 2027); err != nil || len(got) != scaleUnits {
+			b.Fatalf("%d %v", len(got), err)
+		}
+	}, func(b *testing.B) {
+		rows, err := overviewSt.QueryContext(c, 2027, 2027, 2027)
+		if n := scanAll(b, rows, err, 7); n != 2*scaleUnits {
+			b.Fatalf("%d rows", n)
+		}
+	})
+	// One unit takes tens of microseconds: 200 calls a turn, so that a
+	// turn is long against the scheduler's time slice.
+	const oneUnitReps = 200
+	pair(b, "OneUnitVsSQL", func(b *testing.B) {
+		for range oneUnitReps {
+			if _, err := s.UnitYear(c, 2027, "u2500"); err != nil {
+				b.Fatal(err)
+			}
+			if _, err := s.Submissions(c, 2027, "u2500"); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}, func(b *testing.B) {
+		for range oneUnitReps {
+			rows, err := oneUnitSt.QueryContext(c, 2027, "u2500", 2027, "u2500", 2027, "u2500")
+			scanAll(b, rows, err, 6)
+			rows, err = unitRowsSt.QueryContext(c, 2027, "u2500")
+			scanAll(b, rows, err, 12)
+		}
+	})
+	exportSQL := func(b *testing.B) {
+		rows, err := overviewSt.QueryContext(c, 2027, 2027, 2027)
+		scanAll(b, rows, err, 7)
+		rows, err = yearRowsSt.QueryContext(c, 2027)
+		if n := scanAll(b, rows, err, 12); n != 3*scaleUnits {
+			b.Fatalf("%d rows", n)
+		}
+	}
+	pair(b, "ExportVsSQL", func(b *testing.B) {
+		if err := l.WriteLedger(c, 2027, io.Discard); err != nil {
+			b.Fatal(err)
+		}
+	}, exportSQL)
+	pair(b, "ExportReadsVsSQL", func(b *testing.B) {
+		if _, err := s.UnitYears(c, 2027); err != nil {
+			b.Fatal(err)
+		}
+		if subs, err := s.Submissions(c, 2027, ""); err != nil || len(subs) != 3*scaleUnits {
+			b.Fatalf("%d %v", len(subs), err)
+		}
+	}, exportSQL)
+
 	// Reminder planning for 5,000 units on the due date, half of them
 	// owing the report: the pure planner, and the data it reads.
 	uys, err := s.UnitYears(c, 2027)
@@ -236,6 +291,31 @@ func BenchmarkScale(b *testing.B) {
 				b.Fatal("nothing planned")
 			}
 		}
+	})
+}
+
+// pair runs store and sql in each iteration, in turns which goes first,
+// and reports each one's time per iteration and their ratio.
+func pair(b *testing.B, name string, store, sql func(b *testing.B)) {
+	b.Run(name, func(b *testing.B) {
+		var storeTook, sqlTook time.Duration
+		i := 0
+		for b.Loop() {
+			first, second, firstTook, secondTook := store, sql, &storeTook, &sqlTook
+			if i%2 == 1 {
+				first, second, firstTook, secondTook = sql, store, &sqlTook, &storeTook
+			}
+			t := time.Now()
+			first(b)
+			t2 := time.Now()
+			second(b)
+			*firstTook += t2.Sub(t)
+			*secondTook += time.Since(t2)
+			i++
+		}
+		b.ReportMetric(float64(storeTook.Microseconds())/1000/float64(i), "store_ms")
+		b.ReportMetric(float64(sqlTook.Microseconds())/1000/float64(i), "sql_ms")
+		b.ReportMetric(storeTook.Seconds()/sqlTook.Seconds(), "ratio")
 	})
 }
 
