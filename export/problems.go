@@ -42,7 +42,7 @@ func PlanHeader() []string {
 // ProblemsHeader is the first row of sheet 整改台账.
 func ProblemsHeader() []string {
 	return []string{"单位", "编号", rules.FieldProblem, rules.FieldIndicator, rules.FieldMeasure, rules.FieldDue,
-		"调整后时限", "状态", "整改佐证", "销号日期", "销号人"}
+		"调整后时限", "状态", "整改佐证", "销号日期", "销号人", "跟踪检查"}
 }
 
 // MaxSheetRows bounds what a template read accepts: a unit's list is a few
@@ -390,7 +390,7 @@ func (l *Ledger) writeProblems(ctx context.Context, f *excelize.File, cal rules.
 	if err != nil {
 		return err
 	}
-	setWidths(sw, 24, 16, 50, 10, 50, 12, 12, 22, 40, 12, 10)
+	setWidths(sw, 24, 16, 50, 10, 50, 12, 12, 22, 40, 12, 10, 40)
 	if err := sw.SetRow("A1", toRow(ProblemsHeader())); err != nil {
 		return fmt.Errorf("export: problems header: %w", err)
 	}
@@ -400,13 +400,15 @@ func (l *Ledger) writeProblems(ctx context.Context, f *excelize.File, cal rules.
 		if st.Due != p.Plan.Due {
 			moved = dateText(st.Due)
 		}
-		var evidence []string
+		var evidence, visits []string
 		for _, e := range p.Events {
-			if e.Kind != rules.EventReported {
-				continue
-			}
-			for _, ev := range e.Evidence {
-				evidence = append(evidence, ev.Label())
+			switch e.Kind {
+			case rules.EventReported:
+				for _, ev := range e.Evidence {
+					evidence = append(evidence, ev.Label())
+				}
+			case rules.EventVisit:
+				visits = append(visits, visitText(e))
 			}
 		}
 		closed := ""
@@ -414,13 +416,26 @@ func (l *Ledger) writeProblems(ctx context.Context, f *excelize.File, cal rules.
 			closed = rules.DateOf(st.ClosedAt, loc).String()
 		}
 		row := []any{names[p.UnitKey], p.ID, p.Text, p.Indicator, p.Plan.Measure, dateText(p.Plan.Due), moved,
-			st.Text(), strings.Join(evidence, "；"), closed, st.ClosedBy}
+			st.Text(), strings.Join(evidence, "；"), closed, st.ClosedBy, strings.Join(visits, "；")}
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(cell, row); err != nil {
 			return fmt.Errorf("export: problems row %d: %w", i+2, err)
 		}
 	}
 	return flush(sw, SheetProblems)
+}
+
+// visitText is one follow-up visit in the ledger: its date, who, the notes
+// and the record file with its SHA-256 prefix.
+func visitText(e rules.ProblemEvent) string {
+	t := dateText(e.Date) + " " + e.Actor
+	if e.Reason != "" {
+		t += "：" + e.Reason
+	}
+	for _, ev := range e.Evidence {
+		t += "，附" + ev.Label()
+	}
+	return t
 }
 
 func dateText(d rules.Date) string {

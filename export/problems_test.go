@@ -223,6 +223,11 @@ func TestProblemLedgerSheet(t *testing.T) {
 		Evidence: []rules.Evidence{{Name: "台账.pdf", SHA256: sha}, {Text: "已归档"}}})
 	event("财政-2027-01", day(time.June, 2), rules.ProblemEvent{Kind: rules.EventVerified, Actor: "孙主任"})
 	event("财政-2027-03", day(time.June, 20), rules.ProblemEvent{Kind: rules.EventExtended, Actor: "孙主任", NewDue: d27(time.July, 31), Reason: "资金"})
+	// A follow-up visit sees the items still open (2 and 3), not item 1.
+	if _, err := st.RecordVisit(ctx, 2027, "czj", rules.ProblemEvent{At: day(time.June, 25), Actor: "孙主任", Date: d27(time.June, 24),
+		Reason: "资金已申请", Evidence: []rules.Evidence{{Name: "检查记录.jpg", SHA256: sha}}}, nil); err != nil {
+		t.Fatal(err)
+	}
 	clk.Set(day(time.July, 1))
 
 	var buf bytes.Buffer
@@ -234,8 +239,8 @@ func TestProblemLedgerSheet(t *testing.T) {
 	want := [][]string{
 		export.ProblemsHeader(),
 		{"县财政局", "财政-2027-01", "台账不全", "3.2.1", "补齐台账", "2027-06-30", "", "已销号", "台账.pdf（0a0a0a0a）；文字：已归档", "2027-06-02", "孙主任"},
-		{"县财政局", "财政-2027-02", "隐患未改", "", "排查", "2027-06-10", "", "已逾期21天"},
-		{"县财政局", "财政-2027-03", "机制不健全", "", "建章立制", "2027-06-30", "2027-07-31", "已延期（剩30天）"},
+		{"县财政局", "财政-2027-02", "隐患未改", "", "排查", "2027-06-10", "", "已逾期21天", "", "", "", "2027-06-24 孙主任：资金已申请，附检查记录.jpg（0a0a0a0a）"},
+		{"县财政局", "财政-2027-03", "机制不健全", "", "建章立制", "2027-06-30", "2027-07-31", "已延期（剩30天）", "", "", "", "2027-06-24 孙主任：资金已申请，附检查记录.jpg（0a0a0a0a）"},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("rows = %q", rows)

@@ -342,7 +342,7 @@ func (d *official) unitReport(ctx context.Context, unit rules.Unit, full bool) (
 			fmt.Fprintf(&b, "自查报告（第%d版）%s\n", sc.Version, sc.Check.Line())
 		}
 	}
-	items, err := d.unitItems(ctx, unit.Key, cal)
+	items, err := d.unitItems(ctx, unit.Key, cal, full)
 	if err != nil {
 		return "", err
 	}

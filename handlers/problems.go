@@ -430,9 +430,10 @@ func itemLines(ps []rules.Problem, cal rules.Calendar, d *env) string {
 	return b.String()
 }
 
-// unitItems is the item list of one unit for 状态 and 查询 ("" when the
-// feature is off or the unit has none).
-func (d *env) unitItems(ctx context.Context, unitKey string, cal rules.Calendar) (string, error) {
+// unitItems is the item list of one unit for 状态 and 查询, with (full,
+// 查询) its follow-up visits ("" when the feature is off or the unit has
+// none).
+func (d *env) unitItems(ctx context.Context, unitKey string, cal rules.Calendar, full bool) (string, error) {
 	if d.o.Problems == nil {
 		return "", nil
 	}
@@ -440,7 +441,11 @@ func (d *env) unitItems(ctx context.Context, unitKey string, cal rules.Calendar)
 	if err != nil {
 		return "", fmt.Errorf("handlers: problems %s: %w", unitKey, err)
 	}
-	return itemLines(ps, cal, d), nil
+	text := itemLines(ps, cal, d)
+	if v := visitLines(ps); full && v != "" {
+		text += "\n" + v
+	}
+	return text, nil
 }
 
 // itemsCount is the 总览 line (items total, closed, overdue); "" with none.

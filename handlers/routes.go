@@ -64,6 +64,7 @@ func (d *Conversations) routes() *Router {
 	m.Handle("延期", Directors, d.probs.decide(rules.EventExtended)) // <单位> <序号> <新时限> <原因> [不计逾期]
 	m.Handle("整改逾期", Directors, ro(d.probs.overdue))
 	m.Handle("整改台账", Directors, d.probs.ledger)
+	m.Handle("跟踪检查", Directors, d.probs.visit) // <单位> [日期] [情况]; a file sent just before is its record
 
 	// Answers to a preview (下发, 反馈, 督导结束, 整改期限, 整改方案 text).
 	m.Handle("确认", Members, d.confirms.confirm)
