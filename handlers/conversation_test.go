@@ -217,9 +217,9 @@ func TestFileChoice(t *testing.T) {
 	if len(subs) != 1 || subs[0].Stage != rules.StageRectificationPlan {
 		t.Fatalf("after the answer: %+v", subs)
 	}
-	// A second 2 has nothing pending: it gets the help.
+	// A second 2 has nothing pending: one line says so, not the menu.
 	h.Text(czj, "2")
-	if got := one(t, h.Drain()); !strings.Contains(got, "您可以") {
+	if got := one(t, h.Drain()); got != "目前没有等待您回复数字的问题。发送“帮助”查看全部。" {
 		t.Errorf("stray 2 = %q", got)
 	}
 }

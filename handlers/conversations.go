@@ -30,6 +30,7 @@ type Conversations struct {
 	binds    *bindings
 	sc       *scores
 	probs    *problems
+	mux      *Router // the menu, set once by routes
 }
 
 // director is the office's commands.

@@ -85,7 +85,7 @@ func (d *env) resolveUnit(name string) (rules.Unit, error) {
 	m := MatchUnit(d.o.Units, name)
 	switch len(m) {
 	case 0:
-		return rules.Unit{}, userErr(ErrBadInput, "没有找到名为“"+clip(name, 20)+"”的单位，请使用单位全称或常用简称，如“财政局”。")
+		return rules.Unit{}, d.unknownUnit(name)
 	case 1:
 		return m[0], nil
 	}

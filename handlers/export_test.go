@@ -9,3 +9,15 @@ func RouteOf(d *Intake, text string) (word, prose string) {
 	d.mux.parse(r, d.botName())
 	return r.Word, r.Prose
 }
+
+// IntentOf is what the intent layer reads in a text that is no command.
+func IntentOf(text string, role rules.Role) string { return string(intentOf(text, role)) }
+
+// ClosestUnits are the keys of the units closestUnits finds for q.
+func ClosestUnits(units []rules.Unit, q string) []string {
+	var keys []string
+	for _, u := range closestUnits(units, q) {
+		keys = append(keys, u.Key)
+	}
+	return keys
+}

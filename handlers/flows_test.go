@@ -59,7 +59,7 @@ func TestPlanInTwoMessages(t *testing.T) {
 	h.Drain()
 	h.At(2027, time.May, 2, 9, 30)
 	h.Text(czj, "补充一条")
-	if got := one(t, h.Drain()); !strings.Contains(got, "没有识别") {
+	if got := one(t, h.Drain()); got != "没能理解“补充一条”。发送“帮助”查看全部。" {
 		t.Errorf("late text → %s", got)
 	}
 }

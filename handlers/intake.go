@@ -162,8 +162,8 @@ func New(o Options) (*Intake, *Conversations, error) {
 	for _, g := range o.Groups {
 		in.groups[g] = true
 	}
-	in.handler = in.middleware()(serve)
-	in.recorded = in.afterDedupe()(serve)
+	in.handler = in.middleware()(c.serve)
+	in.recorded = in.afterDedupe()(c.serve)
 	return in, c, nil
 }
 

@@ -167,16 +167,19 @@ func (d *official) receipt(r *Request, unit rules.Unit, s rules.Submission, cal 
 // choose files the pending supporting document under the stage the
 // official picked: 「1」「2」「3」 (or the stage's name, see unknown).
 func (d *Conversations) choose(ctx context.Context, r *Request) error {
-	if r.ID.UnitKey == "" {
-		return d.unknown(ctx, r) // a director's 「1」 answers nothing
-	}
 	var pc pendingChoice
-	ok, err := d.env.getState(ctx, choiceKey(r.ID.Remark), &pc)
-	if err != nil {
-		return err
+	ok := false
+	if r.ID.UnitKey != "" { // a director's 「1」 answers no file question
+		var err error
+		if ok, err = d.env.getState(ctx, choiceKey(r.ID.Remark), &pc); err != nil {
+			return err
+		}
 	}
 	if !ok {
-		return d.unknown(ctx, r)
+		if ran, err := d.runGuess(ctx, r); ran || err != nil {
+			return err
+		}
+		return d.env.reply(ctx, r, "目前没有等待您回复数字的问题。发送“帮助”查看全部。")
 	}
 	n := int(r.Word[0] - '0')
 	if n < 1 || n > len(pc.Stages) {
@@ -446,19 +449,29 @@ func (d *Conversations) unknown(ctx context.Context, r *Request) error {
 			if err != nil {
 				return err
 			}
-			if s, found := parseStage(r.Text); ok && found && slices.Contains(pc.Stages, s) {
-				return d.off.refile(ctx, r, pc, s)
+			if ok {
+				if s, found := choiceAnswer(r.Body, pc.Stages); found {
+					return d.off.refile(ctx, r, pc, s)
+				}
+				// An unclear answer asks again, unless it is a question of
+				// its own (「怎么交」). 「好的」 here answers the question,
+				// so it is not taken as 收到 of a notice.
+				if intentOf(r.Body, r.ID.Role) != intentAck {
+					if handled, err := d.answerIntent(ctx, r); handled || err != nil {
+						return err
+					}
+				}
+				return d.env.reply(ctx, r, reAsk(pc.Stages))
 			}
 		}
+	}
+	if handled, err := d.answerIntent(ctx, r); handled || err != nil {
+		return err
 	}
 	if r.Prose != "" {
 		return d.env.reply(ctx, r, proseGuidance(r.Prose))
 	}
-	text := d.helpText(r)
-	if r.Text != "" && r.Word == OnUnknown {
-		text = "抱歉，没有识别“" + clip(r.Text, 20) + "”。" + text
-	}
-	return d.env.reply(ctx, r, text)
+	return d.env.reply(ctx, r, unknownLine(r.Text))
 }
 
 // keepAwaiting puts a pending command back after a text that failed its

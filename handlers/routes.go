@@ -1,7 +1,6 @@
 package handlers
 
 import (
-	"context"
 	"strings"
 
 	"dudaobot/rules"
@@ -84,6 +83,7 @@ func (d *Conversations) routes() *Router {
 	m.Arg("督导结束", isDateArg)
 	m.Arg("绑定", isCodeArg)
 	m.Arg("未交", func(a []string) bool { _, ok := parseStage(strings.Join(a, "")); return ok })
+	d.mux = m // 1 after 「您是指…吗」 runs the kept command through it (guess.go)
 	return m
 }
 
@@ -98,6 +98,3 @@ func (d *Intake) middleware() Middleware {
 func (d *Intake) afterDedupe() Middleware {
 	return Chain(d.handoff, d.identify, d.rate.limit, d.authorise)
 }
-
-// serve calls the matched route's handler.
-func serve(ctx context.Context, r *Request) error { return r.route.h(ctx, r) }

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"dudaobot/handlers"
 	"dudaobot/handlers/handlerstest"
 	"dudaobot/rules"
 )
@@ -73,5 +74,87 @@ func TestObservedPhrasings(t *testing.T) {
 	c.say(dir, "主任", "整改期限 财政 6.30")
 	c.say(dir, "主任", "取消")
 	c.say(dir, "主任", "查询 卫建委")
+	c.say(dir, "主任", "1")
 	golden(t, "talk_observed", c.String())
+}
+
+// Ensure a mistyped unit is matched to the closest unit by edit distance
+// over names and aliases, and a tie or nothing close is no guess.
+func TestClosestUnits(t *testing.T) {
+	units := handlerstest.Config(t).Units()
+	for _, tc := range []struct {
+		q    string
+		want []string
+	}{
+		{"卫建委", []string{"wjw"}},
+		{"县卫建委", []string{"wjw"}},
+		{"公按局", []string{"gaj"}},
+		{"财正局", []string{"czj"}},
+		{"县人设局", []string{"rsj"}},
+		{"住房和城乡建没局", []string{"zjj"}},
+		{"公政局", []string{"gaj", "mzj", "czj"}}, // a tie: no guess
+		{"交通局", nil},
+		{"卫", nil},
+	} {
+		got := handlers.ClosestUnits(units, tc.q)
+		if strings.Join(got, ",") != strings.Join(tc.want, ",") {
+			t.Errorf("closest to %q = %v, want %v", tc.q, got, tc.want)
+		}
+	}
+}
+
+// Ensure 「您是指“…”吗？回复1确认」: 1 runs the original command with the
+// unit (here 催办, which reminds the unit), a tie lists the close units, a
+// name close to nothing keeps the plain hint, and a guess older than ten
+// minutes runs nothing.
+func TestUnitGuess(t *testing.T) {
+	h := handlerstest.New(t)
+	c := &transcript{t: t, h: h}
+	dir := h.Director()
+	h.At(2027, time.March, 3, 9, 0)
+	c.say(dir, "主任", "催办 卫建委")
+	h.Text(dir, "1")
+	out := h.Drain()
+	c.b.WriteString("> 主任：1\n" + texts(only(out, dir.Remark)) + "\n\n")
+	if n := len(only(out, h.Official("wjw").Remark)); n != 1 {
+		t.Errorf("1 after the guess reminded 县卫健委 %d times, want 1", n)
+	}
+	c.say(dir, "主任", "1") // the guess is used up
+	c.say(dir, "主任", "查询 公政局")
+	c.say(dir, "主任", "查询 交通局")
+	c.say(dir, "主任", "查询 财正局")
+	h.At(2027, time.March, 3, 9, 11)
+	c.say(dir, "主任", "1")
+	golden(t, "unit_guess", c.String())
+}
+
+// Ensure an answer in words to 「请回复 1 … / 2 …」 files the file, and an
+// unclear one asks again instead of the menu.
+func TestChoiceInWords(t *testing.T) {
+	for _, tc := range []struct{ answer, want string }{
+		{"是自查报告", "材料：自查自评报告（第1版）"},
+		{"自查", "材料：自查自评报告（第1版）"},
+		{"自查自评报告吧", "材料：自查自评报告（第1版）"},
+		{"第一个", "材料：自查自评报告（第1版）"},
+		{"整改", "材料：整改方案（第1版）"},
+		{"整改方案", "材料：整改方案（第1版）"},
+		{"这是整改方案", "材料：整改方案（第1版）"},
+		{"不知道", "没能确定是哪项材料。请回复 1 自查自评报告 / 2 整改方案（也可以回复“自查”或“整改”）。"},
+		{"嗯嗯，好", "没能确定是哪项材料。"},
+	} {
+		t.Run(tc.answer, func(t *testing.T) {
+			h := handlerstest.New(t)
+			dir, czj := h.Director(), h.Official("czj")
+			h.At(2027, time.February, 20, 9, 0)
+			h.Text(dir, "反馈 财政")
+			h.File(dir, "反馈.pdf", handlerstest.PDF("fb"))
+			h.Text(dir, "确认")
+			h.File(czj, "材料.docx", handlerstest.Docx("x"))
+			h.Drain()
+			h.Text(czj, tc.answer)
+			if got := one(t, only(h.Drain(), czj.Remark)); !strings.Contains(got, tc.want) {
+				t.Errorf("%q → %s\nwant %s", tc.answer, got, tc.want)
+			}
+		})
+	}
 }
