@@ -87,7 +87,7 @@ func cmdCodes(fs *flag.FlagSet, cfgPath *string) runner {
 		ttl := data.Config.Binding.CodeTTL.Duration
 		if len(people) > 0 {
 			until := data.Clock.Now().Add(ttl).In(data.Config.Location()).Format("2006-01-02 15:04")
-			fmt.Fprintf(w, "一次性绑定码，%s前有效（请单独告知本人；对方在微信里给机器人发送「绑定 绑定码」即可识别身份）：\n", until)
+			fmt.Fprintf(w, "一次性绑定码，%s前有效（请单独告知本人；对方在微信里给机器人发送“绑定 绑定码”即可识别身份）：\n", until)
 			rows := [][]string{{"单位", "姓名", "应设微信备注", "绑定码"}}
 			for _, p := range people {
 				rows = append(rows, []string{names[p.UnitKey], p.Name, p.WeChatRemark, showCode(codes[p.WeChatRemark].Code)})

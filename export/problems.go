@@ -218,7 +218,7 @@ func seqCell(v string, row int, seen map[int]bool) (int, *CellError) {
 	v = strings.TrimSuffix(strings.TrimSpace(v), ".0") // a number cell typed as 3.0
 	n, err := strconv.Atoi(v)
 	if err != nil || n < 1 || n > 999 {
-		return 0, &CellError{Row: row, Column: colSeq, Msg: "「" + v + "」不是序号，请填写1、2、3……", Err: ErrBadCell}
+		return 0, &CellError{Row: row, Column: colSeq, Msg: "“" + v + "”不是序号，请填写1、2、3……", Err: ErrBadCell}
 	}
 	if seen[n] {
 		return 0, &CellError{Row: row, Column: colSeq, Msg: fmt.Sprintf("序号%d重复", n), Err: ErrBadCell}
@@ -242,7 +242,7 @@ func dateCell(v string, year int, row int, col string) (rules.Date, *CellError) 
 				return rules.Date{Year: t.Year(), Month: t.Month(), Day: t.Day()}, nil
 			}
 		}
-		return rules.Date{}, &CellError{Row: row, Column: col, Msg: "日期「" + v + "」无法识别，请写成2027-06-30或6月30日", Err: ErrBadCell}
+		return rules.Date{}, &CellError{Row: row, Column: col, Msg: "日期“" + v + "”无法识别，请写成2027-06-30或6月30日", Err: ErrBadCell}
 	}
 	return d, nil
 }

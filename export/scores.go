@@ -334,7 +334,7 @@ func (rd *scoreReader) matchUnit(s string) (rules.Unit, bool) {
 func (rd *scoreReader) unit(name string, row int, text string) (rules.Unit, bool) {
 	u, ok := rd.matchUnit(text)
 	if !ok {
-		rd.errs = append(rd.errs, sheetErr(name, row, ColUnit, fmt.Sprintf("没有名为「%s」的单位，请写单位全称", text)))
+		rd.errs = append(rd.errs, sheetErr(name, row, ColUnit, fmt.Sprintf("没有名为“%s”的单位，请写单位全称", text)))
 		return u, false
 	}
 	if !slices.Contains(rd.out.Units, u.Key) {
@@ -449,7 +449,7 @@ func (rd *scoreReader) cell(name string, n int, column string, u rules.Unit, cod
 		rd.errs = append(rd.errs, sheetErr(name, n, ColCode, "没有填写指标编号"))
 		return
 	case !known:
-		rd.errs = append(rd.errs, sheetErr(name, n, ColCode, fmt.Sprintf("没有指标「%s」（三级指标为1至%d）", code, len(m.Indicators))))
+		rd.errs = append(rd.errs, sheetErr(name, n, ColCode, fmt.Sprintf("没有指标“%s”（三级指标为1至%d）", code, len(m.Indicators))))
 		return
 	}
 	if v == "" {
@@ -465,7 +465,7 @@ func (rd *scoreReader) cell(name string, n int, column string, u rules.Unit, cod
 	msg := ""
 	switch {
 	case errors.Is(err, rules.ErrScoreNotNumber):
-		msg = fmt.Sprintf("「%s」不是数字，请只填分数，如2.5", v)
+		msg = fmt.Sprintf("“%s”不是数字，请只填分数，如2.5", v)
 	case errors.Is(err, rules.ErrScoreNegative):
 		msg = fmt.Sprintf("%s：分数不能为负数", v)
 	case errors.Is(err, rules.ErrScoreTooPrecise):

@@ -68,7 +68,7 @@ func TestTrustCases(t *testing.T) {
 		{
 			name: "broadcast_prose", from: "director",
 			in:    []string{"下发的通知大家都收到了吗"},
-			old:   "立即向全部28个单位下发「【督导办通知】的通知大家都收到了吗」",
+			old:   "立即向全部28个单位下发“【督导办通知】的通知大家都收到了吗”",
 			check: noBroadcast,
 		},
 		{
@@ -93,7 +93,7 @@ func TestTrustCases(t *testing.T) {
 		{
 			name: "plan_placeholder", from: "czj", setup: deliverFeedbackToCzj,
 			in:    []string{"整改方案 文字内容"},
-			old:   "登记了一份4个字的整改方案「文字内容」",
+			old:   "登记了一份4个字的整改方案“文字内容”",
 			check: noPlan,
 		},
 		{
@@ -155,7 +155,7 @@ func TestTrustCases(t *testing.T) {
 				h.At(2027, time.March, 5, 9, 0)
 			},
 			in:  []string{"@file:自查自评报告（更正）.docx"},
-			old: "更正后的报告被登记为「补充材料」，不是自查自评报告第2版",
+			old: "更正后的报告被登记为“补充材料”，不是自查自评报告第2版",
 			check: func(t *testing.T, h *handlerstest.Harness, _ []rules.Outgoing) {
 				uy, _ := h.Store.UnitYear(ctx, 2027, "czj")
 				if uy.Versions[rules.StageSelfAssessment] != 2 {
@@ -195,7 +195,7 @@ func TestTrustCases(t *testing.T) {
 			name: "date_without_year_in_december", from: "director",
 			setup: func(t *testing.T, h *handlerstest.Harness) { h.At(2026, time.December, 15, 10, 0) },
 			in:    []string{"督导结束 4月30日", "确认"},
-			old:   "被拒绝：「督导结束日期应在2027年内」（4月30日被当作2026年）",
+			old:   "被拒绝：“督导结束日期应在2027年内”（4月30日被当作2026年）",
 			check: func(t *testing.T, h *handlerstest.Harness, _ []rules.Outgoing) {
 				cal, _ := h.Store.Calendar(ctx, 2027, h.Loc)
 				if cal.InspectionEnd != (rules.Date{Year: 2027, Month: time.April, Day: 30}) {
@@ -206,7 +206,7 @@ func TestTrustCases(t *testing.T) {
 		{
 			name: "date_out_of_cycle", from: "director",
 			in:    []string{"督导结束 2028-04-30"},
-			old:   "拒绝，但没有说出哪个日期不对：「督导结束日期应在2027年内」",
+			old:   "拒绝，但没有说出哪个日期不对：“督导结束日期应在2027年内”",
 			check: func(*testing.T, *handlerstest.Harness, []rules.Outgoing) {},
 		},
 		{

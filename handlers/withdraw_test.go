@@ -191,7 +191,7 @@ func TestWithdrawPendingChoice(t *testing.T) {
 	}
 	h.Text(czj, "1")
 	if got := one(t, h.Drain()); !strings.HasPrefix(got, "目前没有等待您回复数字的问题") {
-		t.Errorf("「1」 after 撤回 → %s", got)
+		t.Errorf("“1” after 撤回 → %s", got)
 	}
 	if subs, _ := h.Store.Submissions(ctx, 2027, "czj"); len(subs) != 0 {
 		t.Fatalf("filed after 撤回: %+v", subs)

@@ -360,11 +360,11 @@ func deadAlerts(m rules.Outgoing, attempts int, cause error, directors []string,
 	to := m.To.Remark
 	switch {
 	case to == "" && m.To.Group != "":
-		to = "群「" + m.To.Group + "」"
+		to = "群“" + m.To.Group + "”"
 	case to == "":
 		to = "临时会话联系人"
 	}
-	text := fmt.Sprintf("【系统告警】发给「%s」的一条消息（%s）尝试%d次仍未发出，已停止重试。\n原因：%s\n消息开头：%s\n如有需要，请直接联系对方。",
+	text := fmt.Sprintf("【系统告警】发给“%s”的一条消息（%s）尝试%d次仍未发出，已停止重试。\n原因：%s\n消息开头：%s\n如有需要，请直接联系对方。",
 		to, kindLabel(m.Kind), attempts, reasonZH(cause), head(m.Text, 40))
 	var out []rules.Outgoing
 	for _, d := range directors {

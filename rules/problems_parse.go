@@ -41,9 +41,9 @@ func (e *ItemError) Chinese() string {
 	item := fmt.Sprintf("第%d项", e.Item)
 	switch {
 	case errors.Is(e.Err, ErrNoProblems):
-		return "没有找到编号的事项，请每行一项，如「1. ……」"
+		return "没有找到编号的事项，请每行一项，如“1. ……”"
 	case errors.Is(e.Err, ErrUnnumbered):
-		return "「" + clipRunes(e.Value, 12) + "」前面缺少序号，请每行一项，如「1. ……」"
+		return "“" + clipRunes(e.Value, 12) + "”前面缺少序号，请每行一项，如“1. ……”"
 	case errors.Is(e.Err, ErrDuplicateItem):
 		return item + "序号重复"
 	case errors.Is(e.Err, ErrUnknownItem):
@@ -53,7 +53,7 @@ func (e *ItemError) Chinese() string {
 	case errors.Is(e.Err, ErrMissingField):
 		return item + "缺少" + e.Field
 	case errors.Is(e.Err, ErrBadDate):
-		return fmt.Sprintf("%s%s「%s」无法识别，请写成6月30日或2027-06-30", item, e.Field, clipRunes(e.Value, 16))
+		return fmt.Sprintf("%s%s“%s”无法识别，请写成6月30日或2027-06-30", item, e.Field, clipRunes(e.Value, 16))
 	case errors.Is(e.Err, ErrDateOutOfRange):
 		return fmt.Sprintf("%s%s%s不在%s", item, e.Field, e.Value, e.Range.Text())
 	}

@@ -379,7 +379,7 @@ func ackLine(it ReminderItem, loc *time.Location) string {
 	if title != "" {
 		title = "《" + title + "》"
 	}
-	return fmt.Sprintf("督导办于%s发给贵单位的%s%s尚未确认收到，请回复「收到」确认。", DateOf(b.SentAt, loc).Chinese(), what, title)
+	return fmt.Sprintf("督导办于%s发给贵单位的%s%s尚未确认收到，请回复“收到”确认。", DateOf(b.SentAt, loc).Chinese(), what, title)
 }
 
 func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Outgoing {

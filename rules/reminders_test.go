@@ -240,7 +240,7 @@ func TestPlanReminders(t *testing.T) {
 			},
 			wantTo:     []string{"督导-gaj"},
 			wantWrites: 1,
-			contains:   []string{"2027年3月10日", "关于开展实地督导的通知", "回复「收到」"},
+			contains:   []string{"2027年3月10日", "关于开展实地督导的通知", "回复“收到”"},
 			check: func(t *testing.T, p rules.ReminderPlan) {
 				if r := p.Writes[0].Record; r.Slot != "ack:17" || r.Kind != rules.ReminderAck {
 					t.Errorf("record = %+v", r)

@@ -119,7 +119,7 @@ func conductReasons(in ResultListInput, unitKey string) []string {
 	var rect, late []string
 	for _, it := range in.OverdueItems {
 		if it.UnitKey == unitKey {
-			rect = append(rect, fmt.Sprintf("整改事项「%s」已逾期%d天（期限%s）", it.Title, max(it.Days, 1), it.Due.Chinese()))
+			rect = append(rect, fmt.Sprintf("整改事项“%s”已逾期%d天（期限%s）", it.Title, max(it.Days, 1), it.Due.Chinese()))
 		}
 	}
 	for _, st := range in.Stages[unitKey] {
