@@ -174,6 +174,22 @@ func (d *Conversations) answerIntent(ctx context.Context, r *Request) (handled b
 	return false, nil
 }
 
+// groupWords answers words @mentioning the bot in a group: 收到 in words
+// and thanks, which say nothing about any unit; everything else is asked
+// in a private chat, because nothing about a unit is said in a group.
+func (d *Conversations) groupWords(ctx context.Context, r *Request) error {
+	switch intentOf(r.Body, r.ID.Role) {
+	case intentAck:
+		if r.ID.Role == rules.RoleOfficial {
+			return d.off.ack(ctx, r)
+		}
+		return d.env.reply(ctx, r, "好的。")
+	case intentThanks:
+		return d.env.reply(ctx, r, "不客气，有需要随时发消息。")
+	}
+	return d.env.reply(ctx, r, "为保护各单位信息，请私聊机器人。发送“帮助”查看全部。")
+}
+
 // unknownLine is the answer to text nobody could read: one line, never the
 // whole menu.
 func unknownLine(text string) string {

@@ -233,6 +233,9 @@ func (d *Intake) authorise(next Handler) Handler {
 				return nil // ordinary group chatter
 			case rt.word == OnFile:
 				return userErr(ErrForbidden, "请私聊机器人提交材料，群聊中发送的文件不会登记。")
+			case rt.word == OnUnknown:
+				// Words to the bot (「@机器人 收到了」): the intent layer
+				// answers only what is safe in a group (groupWords).
 			case rt.access&InGroups == 0:
 				return userErr(ErrForbidden, "为保护各单位信息，请私聊机器人使用“"+rt.word+"”。")
 			}

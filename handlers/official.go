@@ -419,6 +419,9 @@ func (d *Conversations) helpText(r *Request) string {
 // unknown handles text that is no command: the text a bare 整改方案 or 下发
 // waits for, a stage named in answer to 1/2, or else the help.
 func (d *Conversations) unknown(ctx context.Context, r *Request) error {
+	if r.In.Group != "" {
+		return d.groupWords(ctx, r)
+	}
 	if r.In.Kind == rules.MsgText && r.Body != "" {
 		a, ok, err := d.env.takeAwaiting(ctx, r)
 		if err != nil {

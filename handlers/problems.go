@@ -63,7 +63,7 @@ func (d *problems) askList(ctx context.Context, r *Request) error {
 		return err
 	}
 	text := strings.TrimSpace(inline + "\n" + rest)
-	lines, err := rules.ParseProblemList(text, d.year)
+	lines, err := rules.ParseProblemListOn(text, d.year, d.today())
 	if err != nil {
 		return listRefused(err, "问题清单未登记，请改正后重新发送。")
 	}
@@ -91,7 +91,7 @@ func listRefused(err error, tail string) error {
 // storeList stores a confirmed problem list. A unit whose feedback was
 // already delivered gets the list now, in the same transaction.
 func (d *problems) storeList(ctx context.Context, r *Request, unit rules.Unit, text string) error {
-	lines, err := rules.ParseProblemList(text, d.year)
+	lines, err := rules.ParseProblemListOn(text, d.year, d.today())
 	if err != nil {
 		return listRefused(err, "问题清单未登记，请改正后重新发送。")
 	}
@@ -178,7 +178,7 @@ func (d *problems) plan(ctx context.Context, r *Request) error {
 	if strings.TrimSpace(r.Body) == "" {
 		return userErr(ErrBadInput, "请在“整改措施”后逐项写明措施和时限，如：\n整改措施\n1. 措施：……；时限：6月30日；责任人：……")
 	}
-	lines, err := rules.ParsePlanLines(r.Body, d.year)
+	lines, err := rules.ParsePlanLinesOn(r.Body, d.year, d.today())
 	if err == nil {
 		have, err = rules.MergePlan(items, have, lines, rules.PlanDates(d.year, d.o.PlanNextYear))
 	}

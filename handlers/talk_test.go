@@ -158,3 +158,35 @@ func TestChoiceInWords(t *testing.T) {
 		})
 	}
 }
+
+// Ensure words @mentioning the bot in a group are answered only where
+// nothing about a unit is said: 收到 in words acknowledges, thanks get a
+// short reply, a greeting or a question is asked in a private chat (it
+// used to answer 「请私聊机器人使用“\aunknown”」), and chatter without a
+// mention gets silence.
+func TestIntentsInGroups(t *testing.T) {
+	h := handlerstest.New(t, func(o *handlers.Options) { o.Groups = []string{"督导工作群"} })
+	czj, dir := h.Official("czj"), h.Director()
+	h.Text(dir, "下发 请各单位对照指标体系开展自查自评。")
+	h.Text(dir, "确认")
+	h.Drain()
+	for _, tc := range []struct{ text, want string }{
+		{"好的，收到", ""},
+		{"@督导办机器人 你好", "为保护各单位信息，请私聊机器人。发送“帮助”查看全部。"},
+		{"@督导办机器人 我们单位交了吗", "为保护各单位信息，请私聊机器人。发送“帮助”查看全部。"},
+		{"@督导办机器人 好的，收到", "已登记县财政局确认收到：1月10日通知。谢谢！"},
+		{"@督导办机器人 谢谢", "不客气，有需要随时发消息。"},
+	} {
+		h.Send(rules.Inbound{From: czj, Group: "督导工作群", Kind: rules.MsgText, Text: tc.text})
+		out := h.Drain()
+		if tc.want == "" {
+			if len(out) != 0 {
+				t.Errorf("%q without a mention → %s", tc.text, texts(out))
+			}
+			continue
+		}
+		if got := one(t, out); got != tc.want || out[0].To.Group != "督导工作群" {
+			t.Errorf("%q → %q to %+v, want %q", tc.text, got, out[0].To, tc.want)
+		}
+	}
+}

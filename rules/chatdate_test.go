@@ -81,3 +81,23 @@ func TestParseDateOn(t *testing.T) {
 		t.Errorf("ParseLooseDate(下周五) err = %v, want ErrBadDate", err)
 	}
 }
+
+// Ensure plan lines and problem lists typed in chat read relative dates
+// against today, and without a today they stay refused.
+func TestPlanLinesRelativeDates(t *testing.T) {
+	today := rules.Date{Year: 2027, Month: time.April, Day: 28}
+	lines, err := rules.ParsePlanLinesOn("1. 措施：补齐台账；时限：下周五\n2. 措施：建立制度；时限：6.30", 2027, today)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := []rules.Date{lines[0].Due, lines[1].Due}; got[0] != (rules.Date{Year: 2027, Month: time.May, Day: 7}) || got[1] != (rules.Date{Year: 2027, Month: time.June, Day: 30}) {
+		t.Errorf("plan dates = %v", got)
+	}
+	probs, err := rules.ParseProblemListOn("1. 经费台账不全；时限：下月底", 2027, today)
+	if err != nil || probs[0].SuggestedDue != (rules.Date{Year: 2027, Month: time.May, Day: 31}) {
+		t.Errorf("problem list = %+v, %v", probs, err)
+	}
+	if _, err := rules.ParsePlanLines("1. 措施：补齐台账；时限：下周五", 2027); !errors.Is(err, rules.ErrBadDate) {
+		t.Errorf("without today: err = %v, want ErrBadDate", err)
+	}
+}

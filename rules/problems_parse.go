@@ -52,6 +52,16 @@ func (e *ItemError) Chinese() string {
 		return item + "没有内容"
 	case errors.Is(e.Err, ErrMissingField):
 		return item + "缺少" + e.Field
+	case errors.Is(e.Err, ErrDateImpossible) || errors.Is(e.Err, ErrDateAmbiguous):
+		what := "无法确定是哪一天："
+		if errors.Is(e.Err, ErrDateImpossible) {
+			what = "不存在："
+		}
+		var de *DateError
+		if errors.As(e.Err, &de) {
+			return item + e.Field + "“" + clipRunes(e.Value, 16) + "”" + what + de.Hint
+		}
+		fallthrough
 	case errors.Is(e.Err, ErrBadDate):
 		return fmt.Sprintf("%s%s“%s”无法识别，请写成6月30日或2027-06-30", item, e.Field, clipRunes(e.Value, 16))
 	case errors.Is(e.Err, ErrDateOutOfRange):
@@ -245,6 +255,12 @@ var problemKeys = map[string]string{
 // items, duplicate numbers, text before the first number, an empty item,
 // a bad suggested date (all of them, as ItemErrors).
 func ParseProblemList(text string, year int) ([]ProblemLine, error) {
+	return ParseProblemListOn(text, year, Date{})
+}
+
+// ParseProblemListOn is ParseProblemList with today for relative dates
+// (「时限：下月底」, see ParseDateOn).
+func ParseProblemListOn(text string, year int, today Date) ([]ProblemLine, error) {
 	lines, errs := numberedLines(text)
 	for i := range lines {
 		l := &lines[i]
@@ -252,7 +268,7 @@ func ParseProblemList(text string, year int) ([]ProblemLine, error) {
 		l.Text = strings.Join(rest, "；")
 		l.Indicator = fields[FieldIndicator]
 		if v := fields[FieldSuggested]; v != "" {
-			d, err := ParseLooseDate(v, year)
+			d, err := ParseDateOn(v, year, today)
 			if err != nil {
 				errs = append(errs, &ItemError{Item: l.Seq, Field: FieldSuggested, Value: v, Err: err})
 			}
@@ -279,6 +295,12 @@ var planKeys = map[string]string{
 // plan may arrive in parts. Dates must be readable; whether they are in
 // range and whether anything is missing is MergePlan's and CheckPlan's.
 func ParsePlanLines(text string, year int) ([]PlanLine, error) {
+	return ParsePlanLinesOn(text, year, Date{})
+}
+
+// ParsePlanLinesOn is ParsePlanLines with today for relative dates
+// (「时限：下周五」, see ParseDateOn).
+func ParsePlanLinesOn(text string, year int, today Date) ([]PlanLine, error) {
 	lines, errs := numberedLines(text)
 	out := make([]PlanLine, 0, len(lines))
 	for _, l := range lines {
@@ -288,7 +310,7 @@ func ParsePlanLines(text string, year int) ([]PlanLine, error) {
 			p.Measure = strings.Join(rest, "；")
 		}
 		if p.DueText != "" {
-			d, err := ParseLooseDate(p.DueText, year)
+			d, err := ParseDateOn(p.DueText, year, today)
 			if err != nil {
 				errs = append(errs, &ItemError{Item: l.Seq, Field: FieldDue, Value: p.DueText, Err: err})
 			}

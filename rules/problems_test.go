@@ -173,7 +173,7 @@ func TestParseProblemListErrors(t *testing.T) {
 		{"no numbers", "经费不足", rules.ErrUnnumbered, "“经费不足”前面缺少序号，请每行一项，如“1. ……”"},
 		{"duplicate", "1. a\n2. b\n2. c", rules.ErrDuplicateItem, "第2项序号重复"},
 		{"empty item", "1. a\n2. ", rules.ErrEmptyItem, "第2项没有内容"},
-		{"bad suggested date", "1. a；时限：2月30日", rules.ErrBadDate, "第1项整改时限建议“2月30日”无法识别，请写成6月30日或2027-06-30"},
+		{"bad suggested date", "1. a；时限：2月30日", rules.ErrBadDate, "第1项整改时限建议“2月30日”不存在：2027年2月只有28天"},
 		{"several, in item order", "3. \n1. a\n1. b", rules.ErrDuplicateItem, "第1项序号重复\n第3项没有内容"},
 	}
 	for _, tt := range tests {
@@ -246,7 +246,7 @@ func TestPlanErrors(t *testing.T) {
 		{"no items", "请查收", rules.PlanDates(2027, false), rules.ErrUnnumbered, "“请查收”前面缺少序号，请每行一项，如“1. ……”"},
 		{"unknown item", "7. 措施：x；时限：6月30日", rules.PlanDates(2027, false), rules.ErrUnknownItem, "问题清单中没有第7项"},
 		{"duplicate", "1. a\n1. b", rules.PlanDates(2027, false), rules.ErrDuplicateItem, "第1项序号重复"},
-		{"bad date", "2. 措施：x；时限：下个月", rules.PlanDates(2027, false), rules.ErrBadDate, "第2项完成时限“下个月”无法识别，请写成6月30日或2027-06-30"},
+		{"bad date", "2. 措施：x；时限：下个月", rules.PlanDates(2027, false), rules.ErrBadDate, "第2项完成时限“下个月”无法确定是哪一天：请写明日期，如“下月底”或“5月15日”"},
 		{"date before the year", "2. 措施：x；时限：2026-12-31", rules.PlanDates(2027, false), rules.ErrDateOutOfRange, "第2项完成时限2026年12月31日不在2027年内"},
 		{"next year not allowed", "2. 措施：x；时限：2028-01-15", rules.PlanDates(2027, false), rules.ErrDateOutOfRange, "第2项完成时限2028年1月15日不在2027年内"},
 		{"beyond the next year", "2. 措施：x；时限：2029-01-01", rules.PlanDates(2027, true), rules.ErrDateOutOfRange, "第2项完成时限2029年1月1日不在2027年至2028年内"},
