@@ -68,7 +68,8 @@ func ptr(b bool) *bool { return &b }
 // about one's own status (交了吗, 还差什么) before how to submit, 收到
 // before thanks and greetings (「已收到，谢谢」 is an acknowledgement).
 var intentTable = []intentRule{
-	{intent: intentNotReceived, who: Officials, any: []string{"没收到", "未收到", "没有收到", "收不到", "没看到通知", "没有看到通知", "找不到通知"}},
+	{intent: intentNotReceived, who: Officials, any: []string{"没收到", "未收到", "没有收到", "收不到", "没看到通知", "没有看到通知", "找不到通知"},
+		none: []string{"回执", "材料", "文件", "报告"}}, // 「没收到回执」 asks about the unit's own file: 状态
 	{intent: intentUnacked, who: Directors, any: []string{"没回复", "未回复", "谁没回", "没有回复", "都收到了吗", "收到了吗", "回复了吗", "确认了吗", "没确认"}},
 	{intent: intentMissing, who: Directors, any: []string{"没交", "未交", "还没报", "没有交", "没报", "谁还没", "还差哪", "哪些单位没", "哪几个单位没"}},
 	{intent: intentOverdue, who: Directors, any: []string{"逾期", "超期", "过期", "迟交", "晚交"}},
@@ -76,7 +77,7 @@ var intentTable = []intentRule{
 	{intent: intentStatus, who: Officials, any: []string{
 		"交了吗", "交上了吗", "交了没", "交没交", "有没有交", "报了吗", "报上了吗", "报送了吗", "提交了吗", "收到了吗", "收到没",
 		"收到我们", "收到我的", "交成功", "提交成功", "上传成功", "还差什么", "还要交什么", "还需要交", "还差哪", "进度", "情况",
-		"状态", "查一下", "查看", "完成了吗", "算按时", "逾期了吗",
+		"状态", "查一下", "查看", "完成了吗", "算按时", "逾期了吗", "回执",
 	}},
 	{intent: intentStatus, who: Directors, any: []string{
 		"情况", "进度", "状态", "交了多少", "几个单位", "多少单位", "多少个单位", "统计", "汇总", "整体", "总体", "交了几个",
@@ -88,7 +89,7 @@ var intentTable = []intentRule{
 	}},
 	{intent: intentAck, who: Members, max: 20, question: no, any: []string{
 		"收到", "已收", "已阅", "好的", "知道了", "明白", "了解", "知悉", "遵照执行", "照办", "好滴", "ok", "OK", "嗯嗯",
-	}},
+	}, none: []string{"没收", "未收", "没有收", "收不到", "不收", "不明白", "不了解", "不知道"}},
 	{intent: intentThanks, who: Members, max: 20, any: []string{"谢谢", "感谢", "辛苦了", "辛苦", "多谢", "谢了", "麻烦了", "麻烦您"}},
 	{intent: intentGreet, who: Members, max: 16, any: []string{
 		"你好", "您好", "在吗", "在不在", "在么", "早上好", "上午好", "中午好", "下午好", "晚上好", "早安", "哈喽", "hello",

@@ -35,7 +35,8 @@ var phrasings = []struct {
 	{4, "已阅", "ack"}, {5, "好的", "ack"}, {6, "知道了", "ack"}, {7, "收到收到", "ack"}, {8, "好的，已知悉", "ack"},
 	{9, "明白", "ack"}, {9, "好的", "ack"}, // the second finds nothing open
 	// Officials: a notice not seen, thanks, the help in words.
-	{10, "没收到通知", "not_received"}, {11, "通知我没有收到", "not_received"},
+	{10, "没收到通知", "not_received"}, {11, "通知我没有收到", "not_received"}, {11, "还没收到回执", "status"},
+	{11, "不明白", ""},
 	{11, "谢谢", "thanks"}, {11, "辛苦了", "thanks"}, {11, "谢谢您", "thanks"}, {11, "感谢", "thanks"},
 	{11, "怎么用", "help"}, {11, "有哪些功能", "help"},
 	// Officials: nothing the table knows.
