@@ -32,6 +32,11 @@ func BulkSubmissions(ctx context.Context, s *Store, subs []rules.Submission) err
 	return s.db.WithContext(ctx).CreateInBatches(rows, 500).Error
 }
 
+// ExplainUnitYear returns SQLite's query plan for the one-unit query.
+func ExplainUnitYear(ctx context.Context, s *Store, year int, unitKey string) (string, error) {
+	return explain(ctx, s, unitYearOneSQL, year, year, year, unitKey)
+}
+
 // ExplainUnitYears returns SQLite's query plan for the overview query.
 func ExplainUnitYears(ctx context.Context, s *Store, year int) (string, error) {
 	return explain(ctx, s, unitYearSQL+"ORDER BY u.sort_order, u.unit_key, s.stage", year, year, year)

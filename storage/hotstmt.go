@@ -40,7 +40,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		q   string
 	}{
 		{&s.hotStmts.enqueue, enqueueSQL}, {&s.hotStmts.recordInbound, recordInboundSQL}, {&s.hotStmts.markHandled, markHandledSQL},
-		{&s.hotStmts.unitYears, unitYearSQL + unitYearOrder}, {&s.hotStmts.unitYearOne, unitYearOneSQL + unitYearOrder},
+		{&s.hotStmts.unitYears, unitYearSQL + unitYearOrder}, {&s.hotStmts.unitYearOne, unitYearOneSQL},
 		{&s.hotStmts.submissions, submissionsSQL + submissionsOrder}, {&s.hotStmts.unitSubmissions, unitSubmissionsSQL + submissionsOrder},
 		{&s.hotStmts.inspected, inspectedSQL}, {&s.hotStmts.scoreSums, scoreSumSQL},
 	} {
