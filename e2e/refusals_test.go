@@ -77,6 +77,7 @@ func TestRefusalsThroughWeChat(t *testing.T) {
 		contains  string
 	}{
 		{"official asks for another unit", czj, func() { h.Say(czj, "查询 教科局") }, "refusal_wrong_unit", ""},
+		{"official retrieves another unit's files", czj, func() { h.Say(czj, "调阅 教科局") }, "refusal_retrieve_wrong_unit", ""},
 		{"official uses a director command", czj, func() { h.Say(czj, "总览") }, "refusal_director_only", ""},
 		{"impossible date", dir, func() { h.Say(dir, "督导结束 2027-02-30") }, "refusal_bad_date", ""},
 		{"executable", czj, func() { h.SendFile(czj, "病毒.exe", []byte("MZ\x90\x00\x03")) }, "refusal_bad_type", ""},

@@ -101,6 +101,41 @@ func TestQueryOtherUnitRefused(t *testing.T) {
 	}
 }
 
+// Ensure BOLA holds for 调阅: every official asking for every other unit's
+// files is refused, and nothing of that unit (no file, no name of one) is
+// sent.
+func TestRetrieveOtherUnitRefused(t *testing.T) {
+	h := handlerstest.New(t)
+	h.At(2027, time.February, 20, 9, 0)
+	for _, u := range h.Units {
+		h.File(h.Official(u.Key), u.Name+"自查.pdf", handlerstest.PDF(u.Key))
+	}
+	h.Drain()
+	for _, a := range h.Units {
+		for _, b := range h.Units {
+			if a.Key == b.Key {
+				continue
+			}
+			h.Text(h.Official(a.Key), "调阅 "+b.Name)
+			h.Clock.Advance(3 * time.Second) // a person's pace: under the rate limit
+		}
+		out := h.Drain()
+		if len(out) != len(h.Units)-1 {
+			t.Fatalf("%s: %d replies", a.Key, len(out))
+		}
+		for _, m := range out {
+			if m.To.Remark != h.Official(a.Key).Remark || !strings.HasPrefix(m.Text, "您只能调阅本单位（"+a.Name+"）") {
+				t.Fatalf("%s got %+v", a.Key, m)
+			}
+			if m.FilePath != "" || strings.Contains(m.Text, "自查.pdf") || strings.Contains(m.Text, "校验码") {
+				t.Fatalf("%s: reply leaks data: %+v", a.Key, m)
+			}
+		}
+	}
+	h.Text(h.Official("czj"), "调阅 公安 自查")
+	golden(t, "refusal_retrieve_wrong_unit", one(t, h.Drain()))
+}
+
 // Ensure an official using a director command is refused, and the
 // director's data commands never run for them.
 func TestDirectorOnlyRefused(t *testing.T) {

@@ -33,6 +33,7 @@ func (d *Conversations) routes() *Router {
 	m.Handle("3", Members, d.choose)
 	m.Handle("收到", Officials|InGroups, d.off.ack)       // acknowledges every open notice
 	m.Handle("查询", Members, ro(d.dir.query))            // officials: own unit only (BOLA)
+	m.Handle("调阅", Members, d.dir.retrieve)             // [单位] [阶段] [版本]: the stored files sent back (retrieve.go); officials: own unit only
 	m.Handle("检查详情", Members, ro(d.checks.checkDetail)) // the latest self-assessment report's content check; officials: own unit only
 	m.Handle("成绩", Members, ro(d.sc.scores))            // [单位]; officials: own unit, once published
 
