@@ -147,3 +147,25 @@ func (d *Conversations) runGuess(ctx context.Context, r *Request) (ran bool, err
 	}
 	return true, d.serve(ctx, r)
 }
+
+// guessWords are the read-only commands whose word glued to a mistyped
+// unit (「查询卫建委」) is answered with the guess instead of the usage.
+var guessWords = map[string]bool{"查询": true, "检查详情": true, "成绩": true}
+
+// proseGuess asks 「您是指“…”吗？回复1确认」 for a read-only command word
+// glued to a name close to exactly one unit; asked is false otherwise.
+func (d *Conversations) proseGuess(ctx context.Context, r *Request) (asked bool, err error) {
+	if !guessWords[r.Prose] || r.ID.Remark == "" {
+		return false, nil
+	}
+	typed := strings.TrimPrefix(strings.ReplaceAll(r.Text, " ", ""), r.Prose)
+	close := closestUnits(d.env.o.Units, typed)
+	if len(close) != 1 {
+		return false, nil
+	}
+	text := r.Prose + " " + close[0].Name
+	if err := d.env.putState(ctx, guessKey(r.ID.Remark), pendingGuess{Text: text, Unit: close[0].Key, At: r.At}); err != nil {
+		return true, err
+	}
+	return true, d.env.reply(ctx, r, "没有找到名为“"+clip(typed, 20)+"”的单位。您是指“"+close[0].Name+"”吗？回复1确认")
+}

@@ -472,6 +472,9 @@ func (d *Conversations) unknown(ctx context.Context, r *Request) error {
 		return err
 	}
 	if r.Prose != "" {
+		if asked, err := d.proseGuess(ctx, r); asked || err != nil {
+			return err
+		}
 		return d.env.reply(ctx, r, proseGuidance(r.Prose))
 	}
 	return d.env.reply(ctx, r, unknownLine(r.Text))

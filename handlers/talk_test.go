@@ -122,6 +122,8 @@ func TestUnitGuess(t *testing.T) {
 	c.say(dir, "主任", "1") // the guess is used up
 	c.say(dir, "主任", "查询 公政局")
 	c.say(dir, "主任", "查询 交通局")
+	c.say(dir, "主任", "查询卫建委") // glued: the same guess
+	c.say(dir, "主任", "1")
 	c.say(dir, "主任", "查询 财正局")
 	h.At(2027, time.March, 3, 9, 11)
 	c.say(dir, "主任", "1")
