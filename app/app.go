@@ -14,6 +14,7 @@ import (
 	"dudaobot/bot"
 	"dudaobot/clock"
 	"dudaobot/config"
+	"dudaobot/export"
 	"dudaobot/extract"
 	"dudaobot/handlers"
 	"dudaobot/outbox"
@@ -131,6 +132,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Board:          overviewBoard{core},
 		Problems:       core.Store,
 		PlanNextYear:   cfg.Cycle.PlanNextYear,
+		ProblemSheets:  export.ProblemSheets{},
 		Clock:          o.Clock,
 		Logger:         o.Logger.With("component", "handlers"),
 		Calendar:       cfg.Calendar(),

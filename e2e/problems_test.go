@@ -2,6 +2,8 @@ package e2e_test
 
 import (
 	"bytes"
+	"crypto/sha256"
+	"encoding/hex"
 	"strings"
 	"testing"
 	"time"
@@ -10,6 +12,7 @@ import (
 
 	"dudaobot/app/apptest"
 	"dudaobot/export"
+	"dudaobot/wxsim"
 )
 
 // One unit's rectification items through the real openwechat client (issue
@@ -68,9 +71,20 @@ func TestProblemItemsThroughWeChat(t *testing.T) {
 	h.WaitFor(czj, apptest.TextPrefix("【退回】财政-2027-02"))
 
 	// 18 June: item 2 again, after its original 10 June: closed late.
+	// This time the evidence is a photo, sent after the words.
 	h.SetTime(2027, time.June, 18, 9, 0)
-	h.Say(czj, "整改完成 2 已补充整改前后照片")
-	h.WaitFor(czj, apptest.TextPrefix("已收到财政-2027-02整改完成报告"))
+	h.Say(czj, "整改完成 2")
+	h.WaitFor(czj, apptest.TextPrefix("好的，请在10分钟内发送财政-2027-02"))
+	photo := append([]byte("\x89PNG\r\n\x1a\n"), []byte("整改前后照片")...)
+	photoID, err := h.Sim.SendImage(h.Contact(czj).ID, photo)
+	if err != nil {
+		t.Fatal(err)
+	}
+	photoName := "图片" + photoID + ".png"
+	h.WaitFor(czj, apptest.TextPrefix("已收到财政-2027-02整改完成报告，佐证文件《"+photoName+"》已保存"))
+	sum := sha256.Sum256(photo)
+	// The director gets the photo itself (WeChat shows a picture, not a file).
+	h.WaitFor(dir, func(s wxsim.Sent) bool { return s.Kind == "image" && s.SHA256 == hex.EncodeToString(sum[:]) })
 	h.Say(dir, "销号 财政 2")
 	h.WaitFor(dir, apptest.TextPrefix("财政-2027-02已销号"))
 
@@ -81,6 +95,8 @@ func TestProblemItemsThroughWeChat(t *testing.T) {
 	h.WaitFor(czj, apptest.TextPrefix("【延期】财政-2027-03"))
 
 	h.SetTime(2027, time.July, 2, 9, 0)
+	h.Say(dir, "跟踪检查 财政 7月1日 资金申请已报县政府")
+	h.WaitFor(dir, apptest.TextPrefix("已登记2027年7月1日对县财政局的跟踪检查，涉及未销号整改事项1项：财政-2027-03"))
 	h.Say(czj, "状态")
 	status := h.WaitFor(czj, apptest.TextPrefix("县财政局 2027年督导评价情况")).Text
 	for _, want := range []string{"财政-2027-01 教育经费台账不全：已销号", "财政-2027-02 学校安全隐患未整改：已销号（逾期）", "财政-2027-03 控辍保学机制不健全：已延期（剩29天）"} {
@@ -108,8 +124,9 @@ func TestProblemItemsThroughWeChat(t *testing.T) {
 	want := [][]string{
 		export.ProblemsHeader(),
 		{"县财政局", "财政-2027-01", "教育经费台账不全", "3.2.1", "补齐经费台账", "2027-06-30", "", "已销号", "文字：已补齐2026年全部经费台账", "2027-06-05", dirName},
-		{"县财政局", "财政-2027-02", "学校安全隐患未整改", "", "排查整改安全隐患", "2027-06-10", "2027-06-20", "已销号（逾期）", "文字：已排查全部学校；文字：已补充整改前后照片", "2027-06-18", dirName},
-		{"县财政局", "财政-2027-03", "控辍保学机制不健全", "", "建立控辍保学联控机制", "2027-07-15", "2027-07-31", "已延期（剩29天）"},
+		{"县财政局", "财政-2027-02", "学校安全隐患未整改", "", "排查整改安全隐患", "2027-06-10", "2027-06-20", "已销号（逾期）", "文字：已排查全部学校；" + photoName + "（" + hex.EncodeToString(sum[:4]) + "）", "2027-06-18", dirName},
+		{"县财政局", "财政-2027-03", "控辍保学机制不健全", "", "建立控辍保学联控机制", "2027-07-15", "2027-07-31", "已延期（剩29天）", "", "", "",
+			"2027-07-01 " + dirName + "：资金申请已报县政府"},
 	}
 	if len(rows) != len(want) {
 		t.Fatalf("整改台账 rows:\n%q", rows)

@@ -114,6 +114,35 @@ func WriteProblemListTemplate(w io.Writer) error {
 	return writeTable(w, SheetProblemList, ProblemListHeader(), []float64{6, 60, 12, 14}, nil)
 }
 
+// WriteProblemList writes a unit's problem list in the template's columns
+// (a list too long for the phone screen goes as this file).
+func WriteProblemList(w io.Writer, ps []rules.Problem) error {
+	rows := make([][]any, len(ps))
+	for i, p := range ps {
+		rows[i] = []any{p.Seq, p.Text, p.Indicator, dateText(p.SuggestedDue)}
+	}
+	return writeTable(w, SheetProblemList, ProblemListHeader(), []float64{6, 60, 12, 14}, rows)
+}
+
+// ProblemSheets is the problem workbooks as one value for the chat
+// (handlers.ProblemSheets): the templates and lists it sends, the filled
+// sheets it reads back.
+type ProblemSheets struct{}
+
+func (ProblemSheets) WriteProblemListTemplate(w io.Writer) error { return WriteProblemListTemplate(w) }
+func (ProblemSheets) WriteProblemList(w io.Writer, ps []rules.Problem) error {
+	return WriteProblemList(w, ps)
+}
+func (ProblemSheets) WritePlanTemplate(w io.Writer, ps []rules.Problem) error {
+	return WritePlanTemplate(w, ps)
+}
+func (ProblemSheets) ReadProblemList(r io.Reader, year int) ([]rules.ProblemLine, error) {
+	return ReadProblemList(r, year)
+}
+func (ProblemSheets) ReadPlan(r io.Reader, year int) ([]rules.PlanLine, error) {
+	return ReadPlan(r, year)
+}
+
 // WritePlanTemplate writes the plan template prefilled with the unit's
 // problems (序号, 问题描述) and the unit's plan so far, for the unit to fill.
 func WritePlanTemplate(w io.Writer, ps []rules.Problem) error {

@@ -54,7 +54,7 @@ func newConversations(e *env, binds *bindings) *Conversations {
 	dir := &director{env: e, confirms: confirms, off: off}
 	sc := &scores{env: e, confirms: confirms}
 	notes := &notices{env: e, confirms: confirms}
-	probs := &problems{env: e, confirms: confirms}
+	probs := &problems{env: e, confirms: confirms, off: off}
 	confirms.dir, confirms.notices, confirms.off, confirms.binds, confirms.sc, confirms.probs = dir, notes, off, binds, sc, probs
 	binds.confirms = confirms
 	return &Conversations{

@@ -35,8 +35,12 @@ type Options struct {
 	// a plan's dates fall in the next year too (calendar.plan_next_year).
 	Problems     ProblemStore
 	PlanNextYear bool
-	Clock        clock.Clock
-	Logger       *slog.Logger
+	// ProblemSheets writes the problem workbooks 反馈 sends (the list when
+	// long, the plan template) and reads the filled ones back (nil: 反馈
+	// sends the list as text only).
+	ProblemSheets ProblemSheets
+	Clock         clock.Clock
+	Logger        *slog.Logger
 
 	// Calendar is the config calendar; DB overrides (督导结束) are overlaid
 	// through SubmissionStore.Calendar whenever deadlines are computed.

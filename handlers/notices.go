@@ -85,7 +85,7 @@ func (d *notices) deliverFeedback(ctx context.Context, r *Request, unit rules.Un
 	notice := fmt.Sprintf("【书面反馈意见】%s：督导办已向贵单位送达书面反馈意见（文件《%s》）。请根据反馈意见制定整改方案，于%s前报送：直接发送文件，或发送“整改方案 方案全文”。收到请回复“收到”。",
 		unit.Name, doc.Name, due.Chinese())
 	// The unit's problem list goes with it (RecordFeedback marks it delivered).
-	list, err := d.undeliveredList(ctx, unit, due)
+	list, sheets, err := d.undeliveredList(ctx, unit, due)
 	if err != nil {
 		return err
 	}
@@ -99,6 +99,7 @@ func (d *notices) deliverFeedback(ctx context.Context, r *Request, unit rules.Un
 		outs = append(outs,
 			rules.Outgoing{Kind: "feedback", Key: prefix + ":" + p.WeChatRemark + ":file", To: to, FilePath: doc.Path, FileName: doc.Name, CreatedAt: now},
 			rules.Outgoing{Kind: "feedback", Key: prefix + ":" + p.WeChatRemark + ":text", To: to, Text: notice, CreatedAt: now})
+		outs = append(outs, filesTo(to, "feedback", prefix+":"+p.WeChatRemark, sheets, now)...)
 		who = append(who, p.WeChatRemark)
 	}
 	confirm := fmt.Sprintf("已向%s（%s）送达书面反馈意见《%s》，送达时间%s。该单位须于%s前报送整改方案，逾期机器人会提醒。",

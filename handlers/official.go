@@ -12,7 +12,8 @@ import (
 )
 
 // file handles a file or image: a director's file pairs with 反馈/下发; an
-// official's file is a submission for their own unit.
+// official's file is the evidence a bare 整改完成 N waits for, else a
+// submission for their own unit.
 func (d *Conversations) file(ctx context.Context, r *Request) error {
 	if r.In.File == nil {
 		// Re-run by Recover: the download link died with the process.
@@ -26,9 +27,18 @@ func (d *Conversations) file(ctx context.Context, r *Request) error {
 		return d.env.reply(ctx, r, fmt.Sprintf("抱歉，您在%s发送的《%s》因系统重启未能登记，请重新发送一次。",
 			fmtTime(r.At, d.env.loc), clip(name, 40)))
 	}
-	doc, err := d.recv.receive(ctx, r)
+	wait, evidence, err := d.probs.evidenceWait(ctx, r)
 	if err != nil {
 		return err
+	}
+	doc, err := d.recv.receive(ctx, r)
+	switch {
+	case err != nil && evidence:
+		return evidenceRefused(wait, err)
+	case err != nil:
+		return err
+	case evidence: // 整改完成 N waits for it
+		return d.probs.evidenceFile(ctx, r, wait, doc)
 	}
 	if r.ID.Role == rules.RoleDirector {
 		handled, err := d.notices.directorFile(ctx, r, doc)
@@ -439,6 +449,8 @@ func (d *Conversations) unknown(ctx context.Context, r *Request) error {
 					return err
 				}
 				return d.off.askPlan(ctx, r, r.Body)
+			case a.Kind == awaitEvidence && r.ID.Role == rules.RoleOfficial:
+				return d.probs.evidenceText(ctx, r, a)
 			case a.Kind == "broadcast" && r.ID.Role == rules.RoleDirector:
 				if msg := noticeProblem(r.Body); msg != "" {
 					return d.env.keepAwaiting(ctx, r, a, msg)

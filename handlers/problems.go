@@ -37,6 +37,7 @@ type ProblemLedger interface {
 type problems struct {
 	*env
 	confirms *confirmations
+	off      *official // the sender's last file, for 整改完成's evidence
 }
 
 // enabled refuses every problem command when no store is wired.
@@ -100,8 +101,18 @@ func (d *problems) storeList(ctx context.Context, r *Request, unit rules.Unit, t
 		return fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
 	}
 	l := rules.ProblemList{Year: d.year, UnitKey: unit.Key, Short: unit.ShortName(), Items: lines, By: r.ID.Name, At: r.At}
+	var notice string
+	var files []stored
 	if !uy.FeedbackAt.IsZero() {
+		// The feedback is delivered: the list (and its workbooks) go now.
 		l.DeliveredAt = r.At
+		ps := make([]rules.Problem, len(lines))
+		for i, pl := range lines {
+			ps[i] = rules.Problem{Seq: pl.Seq, Text: pl.Text, Indicator: pl.Indicator, SuggestedDue: pl.SuggestedDue}
+		}
+		if notice, files, err = d.listForUnit(ctx, unit, ps, "【问题清单】"+unit.Name+"问题清单", rules.Date{}); err != nil {
+			return err
+		}
 	}
 	_, err = d.o.Problems.AddProblems(ctx, l, func(ps []rules.Problem) []rules.Outgoing {
 		msg := fmt.Sprintf("已登记%s问题清单%d项（%s至%s）。", unit.Name, len(ps), ps[0].ID, ps[len(ps)-1].ID)
@@ -110,7 +121,11 @@ func (d *problems) storeList(ctx context.Context, r *Request, unit rules.Unit, t
 			msg += "发送“反馈 " + unit.ShortName() + "”送达书面反馈意见时一并送达。"
 		} else {
 			msg += "该单位已收到书面反馈意见，问题清单已同时发给该单位。"
-			outs = d.toOfficials(unit.Key, "notice", msgKey("problems", r), listNotice(unit, ps), d.clock.Now())
+			now, key := d.clock.Now(), msgKey("problems", r)
+			outs = d.toOfficials(unit.Key, "notice", key, notice, now)
+			for _, p := range d.officials[unit.Key] {
+				outs = append(outs, filesTo(rules.Recipient{Remark: p.WeChatRemark}, "notice", key+":"+p.WeChatRemark, files, now)...)
+			}
 		}
 		return append(outs, d.replyMsg(r, msg))
 	})
@@ -121,17 +136,6 @@ func (d *problems) storeList(ctx context.Context, r *Request, unit rules.Unit, t
 		return fmt.Errorf("handlers: add problems unit=%s: %w", unit.Key, err)
 	}
 	return nil
-}
-
-// listNotice is the problem list as the unit reads it, with what to do.
-func listNotice(unit rules.Unit, ps []rules.Problem) string {
-	var b strings.Builder
-	fmt.Fprintf(&b, "【问题清单】%s共%d项：", unit.Name, len(ps))
-	for _, p := range ps {
-		fmt.Fprintf(&b, "\n%d. %s", p.Seq, p.Text)
-	}
-	b.WriteString("\n请逐项报送整改措施和完成时限，如：\n整改措施\n1. 措施：……；时限：6月30日；责任人：……")
-	return b.String()
 }
 
 // ownUnit is the sender's unit, for an official's command once problem
@@ -283,45 +287,6 @@ func (d *problems) item(ctx context.Context, unit rules.Unit, code string) (rule
 		return p, fmt.Errorf("handlers: problem %s: %w", code, err)
 	}
 	return p, nil
-}
-
-// done is 整改完成 N 说明: the unit reports an item done, with the text as
-// its evidence; the directors are told to verify it.
-func (d *problems) done(ctx context.Context, r *Request) error {
-	unit, err := d.ownUnit(r)
-	if err != nil {
-		return err
-	}
-	if len(r.Args) == 0 {
-		return userErr(ErrBadInput, "请写明问题序号和整改情况，如“整改完成 3 已补齐2026年经费台账”。")
-	}
-	code, err := d.itemCode(unit, r.Args[0])
-	if err != nil {
-		return err
-	}
-	body := strings.TrimSpace(r.Body)
-	_, evidence, _ := strings.Cut(body, " ")
-	evidence = strings.TrimSpace(evidence)
-	if evidence == "" {
-		return userErr(ErrBadInput, "请在序号后写明整改情况作为佐证，如“整改完成 3 已补齐2026年经费台账”。")
-	}
-	p, err := d.item(ctx, unit, code)
-	if err != nil {
-		return err
-	}
-	e := rules.ProblemEvent{Kind: rules.EventReported, At: r.At, Actor: r.ID.Name, Evidence: []rules.Evidence{{Text: evidence}}}
-	_, err = d.o.Problems.AddProblemEvent(ctx, code, e, func(rules.Problem) []rules.Outgoing {
-		now := d.clock.Now()
-		note := fmt.Sprintf("【整改完成】%s报告%s（%s）已整改完成：%s\n核实后请回复“销号 %s %d”，或“退回 %s %d 新时限 原因”。",
-			unit.Name, p.ID, clip(p.Text, 30), clip(evidence, 60), unit.ShortName(), p.Seq, unit.ShortName(), p.Seq)
-		var outs []rules.Outgoing
-		for _, dir := range d.o.Directors {
-			outs = append(outs, rules.Outgoing{Kind: "notice", Key: msgKey("done", r) + ":" + dir.WeChatRemark,
-				To: rules.Recipient{Remark: dir.WeChatRemark}, Text: note, CreatedAt: now})
-		}
-		return append(outs, d.replyMsg(r, fmt.Sprintf("已收到%s整改完成报告，等待督导办核实销号。", p.ID)))
-	})
-	return d.eventErr(err, p)
 }
 
 // eventErr turns a refused event into the sender's message.
@@ -524,15 +489,16 @@ func (d *problems) ledger(ctx context.Context, r *Request) error {
 }
 
 // undeliveredList is the 反馈 notice of a unit whose problem list is not
-// yet delivered: the list with what to send by the plan's date; "" when
-// it has none (the plain notice is sent).
-func (d *env) undeliveredList(ctx context.Context, unit rules.Unit, due rules.Date) (string, error) {
+// yet delivered: the list with what to send by the plan's date, and the
+// workbooks to attach (listForUnit); "" when it has none (the plain notice
+// is sent).
+func (d *env) undeliveredList(ctx context.Context, unit rules.Unit, due rules.Date) (string, []stored, error) {
 	if d.o.Problems == nil {
-		return "", nil
+		return "", nil, nil
 	}
 	ps, err := d.o.Problems.Problems(ctx, d.year, unit.Key)
 	if err != nil {
-		return "", fmt.Errorf("handlers: problems %s: %w", unit.Key, err)
+		return "", nil, fmt.Errorf("handlers: problems %s: %w", unit.Key, err)
 	}
 	var list []rules.Problem
 	for _, p := range ps {
@@ -541,13 +507,11 @@ func (d *env) undeliveredList(ctx context.Context, unit rules.Unit, due rules.Da
 		}
 	}
 	if len(list) == 0 {
-		return "", nil
+		return "", nil, nil
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "【书面反馈意见】%s：督导办已向贵单位送达书面反馈意见和问题清单（共%d项）：", unit.Name, len(list))
-	for _, p := range list {
-		fmt.Fprintf(&b, "\n%d. %s", p.Seq, p.Text)
+	text, files, err := d.listForUnit(ctx, unit, list, "【书面反馈意见】"+unit.Name+"：督导办已向贵单位送达书面反馈意见和问题清单", due)
+	if err != nil {
+		return "", nil, err
 	}
-	fmt.Fprintf(&b, "\n请于%s前逐项报送整改措施和完成时限，如：\n整改措施\n1. 措施：……；时限：6月30日；责任人：……\n收到请回复“收到”。", due.Chinese())
-	return b.String(), nil
+	return text + "\n收到请回复“收到”。", files, nil
 }

@@ -11,8 +11,8 @@ import (
 )
 
 // problemsDelivered registers 财政's three problems, delivers them with the
-// feedback on 10 May 2027 and drains the outbox.
-func problemsDelivered(t *testing.T, h *handlerstest.Harness) {
+// feedback on 10 May 2027 and drains the outbox, returning what it held.
+func problemsDelivered(t *testing.T, h *handlerstest.Harness) []rules.Outgoing {
 	t.Helper()
 	dir := h.Director()
 	h.At(2027, time.May, 10, 9, 0)
@@ -21,7 +21,7 @@ func problemsDelivered(t *testing.T, h *handlerstest.Harness) {
 	h.Text(dir, "反馈 财政")
 	h.File(dir, "反馈.pdf", handlerstest.PDF("fb"))
 	h.Text(dir, "确认")
-	h.Drain()
+	return h.Drain()
 }
 
 // 跟踪检查: the director records a follow-up visit (dated, with notes and

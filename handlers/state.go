@@ -31,8 +31,9 @@ type pendingChoice struct {
 
 // awaiting is a command waiting for its text or file.
 type awaiting struct {
-	Kind string    `json:"kind"` // "plan", "broadcast", "feedback"
+	Kind string    `json:"kind"` // "plan", "broadcast", "feedback", "evidence"
 	Unit string    `json:"unit,omitempty"`
+	Item string    `json:"item,omitempty"` // evidence: the item's id
 	At   time.Time `json:"at"`
 }
 

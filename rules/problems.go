@@ -98,6 +98,9 @@ type Evidence struct {
 	SHA256     string
 	Size       int64
 	Text       string
+	// SubmissionID is the submission whose file this is, when the official
+	// sent it before 整改完成 (0: received as the evidence itself).
+	SubmissionID int64 `json:",omitempty"`
 }
 
 // Label names the evidence in the ledger: the file name with the first 8

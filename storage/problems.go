@@ -360,7 +360,10 @@ func (s *Store) SaveProblemPlan(ctx context.Context, ps rules.PlanSave, outs fun
 
 // AddProblemEvent records one event of an item (整改完成, 销号, 退回, 延期,
 // 跟踪检查) with its audit row and the messages outs returns, in one
-// transaction. The item is re-read inside the transaction and
+// transaction. Evidence naming a submission (Evidence.SubmissionID: the
+// file the official sent just before 整改完成) is that submission's file;
+// a stage version among them is withdrawn in the same transaction, so the
+// photo no longer counts as, say, the 整改报告. The item is re-read inside the transaction and
 // rules.CheckProblemEvent decides whether the event may happen: a refusal
 // wraps both ErrConflict and the rule's error. ErrNotFound for an unknown id.
 func (s *Store) AddProblemEvent(ctx context.Context, code string, e rules.ProblemEvent, outs func(rules.Problem) []rules.Outgoing) (rules.Problem, error) {
@@ -391,6 +394,9 @@ func (s *Store) AddProblemEvent(ctx context.Context, code string, e rules.Proble
 		ev := problemEventRow{ProblemID: 0, Kind: string(e.Kind), At: ns(e.At), Actor: e.Actor, Reason: e.Reason,
 			NewDue: dateText(e.NewDue), JudgeOnNew: e.JudgeOnNew, VisitDate: dateText(e.Date)}
 		if err := tx.Model(&problemRow{}).Select("id").Where("code = ?", code).Scan(&ev.ProblemID).Error; err != nil {
+			return err
+		}
+		if err := s.evidenceFromSubmissions(tx, p, e); err != nil {
 			return err
 		}
 		if err := createEvent(tx, &ev, e.Evidence); err != nil {
@@ -426,6 +432,37 @@ func (s *Store) AddProblemEvent(ctx context.Context, code string, e rules.Proble
 		return rules.Problem{}, wrap(op, err)
 	}
 	return saved, nil
+}
+
+// evidenceFromSubmissions checks that each evidence submission is the
+// item's unit's own live file and withdraws it as a stage version (it
+// stays supporting material otherwise), with its audit row.
+func (s *Store) evidenceFromSubmissions(tx *gorm.DB, p rules.Problem, e rules.ProblemEvent) error {
+	for _, ev := range e.Evidence {
+		if ev.SubmissionID == 0 {
+			continue
+		}
+		var row submissionRow
+		if err := tx.Take(&row, "id = ?", ev.SubmissionID).Error; err != nil {
+			if errors.Is(err, gorm.ErrRecordNotFound) {
+				return fmt.Errorf("evidence submission %d: %w", ev.SubmissionID, ErrNotFound)
+			}
+			return err
+		}
+		if row.UnitKey != p.UnitKey || row.SHA256 != ev.SHA256 || row.WithdrawnAt != 0 || row.Version <= 0 {
+			return fmt.Errorf("evidence submission %d of %s: %w", ev.SubmissionID, p.ID, ErrConflict)
+		}
+		if rules.Stage(row.Stage) == rules.StageSupporting {
+			continue
+		}
+		if err := markWithdrawn(tx, row, e.Actor, e.At); err != nil {
+			return err
+		}
+		if err := s.audit(tx, e.Actor, "withdraw", row.Year, row.UnitKey, submissionDetail(s.submissionFromRow(row))+" as_evidence="+p.ID); err != nil {
+			return err
+		}
+	}
+	return nil
 }
 
 func problemEventDetail(code string, e rules.ProblemEvent) string {

@@ -345,3 +345,48 @@ func sameCounts(t *testing.T, s *storage.Store, year int, c rules.Calendar, now 
 		t.Errorf("ProblemCounts %d = %+v, rules say %+v", year, got, want)
 	}
 }
+
+// Evidence that is a submission's file: the unit's own stage version is
+// withdrawn with the report, in its transaction; another unit's file, or
+// one already withdrawn, is refused and nothing is written.
+func TestReportWithSubmissionEvidence(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	addThree(t, s)
+	sub := func(unit string) rules.Submission {
+		t.Helper()
+		saved, err := s.AddSubmission(ctx, rules.Submission{Year: 2027, UnitKey: unit, Stage: rules.StageRectificationDone,
+			Official: "x", OriginalName: "照片.jpg", StoredPath: "ab/" + unit, Size: 9, SHA256: "sha-" + unit,
+			ReceivedAt: t0, OnTime: true}, "x", nil)
+		mustNoErr(t, err)
+		return saved
+	}
+	other, own := sub("jyj"), sub("czj")
+	report := func(s0 rules.Submission) error {
+		_, err := s.AddProblemEvent(ctx, "财政-2027-01", rules.ProblemEvent{Kind: rules.EventReported, Actor: "张三", At: t0.Add(time.Minute),
+			Evidence: []rules.Evidence{{Name: s0.OriginalName, StoredPath: s0.StoredPath, SHA256: s0.SHA256, Size: s0.Size, SubmissionID: s0.ID}}},
+			note[rules.Problem]("done"))
+		return err
+	}
+	o0, a0 := counts(t, s)
+	if err := report(other); !errors.Is(err, storage.ErrConflict) {
+		t.Fatalf("another unit's file as evidence: %v", err)
+	}
+	if o, a := counts(t, s); o != o0 || a != a0 {
+		t.Fatalf("a refused report wrote outbox %d→%d, audit %d→%d", o0, o, a0, a)
+	}
+	mustNoErr(t, report(own))
+	subs, err := s.Submissions(ctx, 2027, "czj")
+	mustNoErr(t, err)
+	if len(subs) != 0 {
+		t.Errorf("the evidence still counts as a version: %+v", subs)
+	}
+	p, err := s.Problem(ctx, "财政-2027-01")
+	mustNoErr(t, err)
+	if len(p.Events) != 1 || p.Events[0].Evidence[0].SubmissionID != own.ID || p.Events[0].Evidence[0].SHA256 != "sha-czj" {
+		t.Errorf("events = %+v", p.Events)
+	}
+	if err := report(own); !errors.Is(err, storage.ErrConflict) {
+		t.Errorf("a withdrawn file as evidence again: %v", err)
+	}
+}

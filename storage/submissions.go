@@ -290,9 +290,7 @@ func (s *Store) WithdrawSubmission(ctx context.Context, id int64, actor string, 
 		if row.WithdrawnAt != 0 || row.Version <= 0 {
 			return fmt.Errorf("already withdrawn: %w", ErrConflict)
 		}
-		if err := tx.Model(&submissionRow{}).Where("id = ?", id).Updates(map[string]any{
-			"version": -row.ID, "withdrawn_at": ns(at), "withdrawn_by": actor, "withdrawn_version": row.Version,
-		}).Error; err != nil {
+		if err := markWithdrawn(tx, row, actor, at); err != nil {
 			return err
 		}
 		was = s.submissionFromRow(row)
@@ -302,6 +300,14 @@ func (s *Store) WithdrawSubmission(ctx context.Context, id int64, actor string, 
 		return rules.Submission{}, wrap(op, err)
 	}
 	return was, nil
+}
+
+// markWithdrawn takes a live version out of the counts: its number moves
+// to -id (the stage's next version reuses it), the row and file stay.
+func markWithdrawn(tx *gorm.DB, row submissionRow, actor string, at time.Time) error {
+	return tx.Model(&submissionRow{}).Where("id = ?", row.ID).Updates(map[string]any{
+		"version": -row.ID, "withdrawn_at": ns(at), "withdrawn_by": actor, "withdrawn_version": row.Version,
+	}).Error
 }
 
 // stageOrderSQL sorts stages in cycle order rather than alphabetically.

@@ -29,6 +29,7 @@ import (
 	"dudaobot/clock"
 	"dudaobot/config"
 	"dudaobot/docstore"
+	"dudaobot/export"
 	"dudaobot/handlers"
 	"dudaobot/rules"
 	"dudaobot/storage"
@@ -117,7 +118,7 @@ func New(tb testing.TB, opts ...Option) *Harness {
 		tb.Fatalf("handlerstest: scoring model: %v", err)
 	}
 	o := handlers.Options{
-		Inbox: st, Submissions: st, Broadcasts: st, State: st, Problems: st,
+		Inbox: st, Submissions: st, Broadcasts: st, State: st, Problems: st, ProblemSheets: export.ProblemSheets{},
 		Scores: st, Scoring: &scoring,
 		Files: app.HandlerFiles{Store: files}, Clock: fc,
 		Calendar: cfg.Calendar(), Units: units, Directors: cfg.Directors(),

@@ -1,0 +1,108 @@
+package handlers_test
+
+import (
+	"bytes"
+	"fmt"
+	"io"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/xuri/excelize/v2"
+
+	"dudaobot/export"
+	"dudaobot/handlers/handlerstest"
+	"dudaobot/rules"
+)
+
+// sheetRows reads a sent workbook's sheet back from the file store.
+func sheetRows(t *testing.T, h *handlerstest.Harness, m rules.Outgoing, sheet string) [][]string {
+	t.Helper()
+	f, err := h.Files.Open(m.FilePath)
+	if err != nil {
+		t.Fatalf("%s: %v", m.FileName, err)
+	}
+	b, err := io.ReadAll(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(bytes.NewReader(b))
+	if err != nil {
+		t.Fatalf("%s is no workbook: %v", m.FileName, err)
+	}
+	defer x.Close()
+	rows, err := x.GetRows(sheet)
+	if err != nil {
+		t.Fatalf("%s sheet %s: %v", m.FileName, sheet, err)
+	}
+	return rows
+}
+
+// 反馈 delivers the unit's problem list with the plan template prefilled
+// with its problems: a short list as text, a long one (more than 10 items)
+// as a workbook; a list confirmed after the feedback goes the same way.
+func TestFeedbackSendsListAndPlanTemplate(t *testing.T) {
+	h := handlerstest.New(t)
+	dir, czj, gaj := h.Director(), h.Official("czj"), h.Official("gaj")
+	h.At(2027, time.May, 10, 9, 0)
+
+	// Short: 3 items as text, and the plan template.
+	msgs := only(problemsDelivered(t, h), czj.Remark)
+	if len(msgs) != 3 || msgs[0].FileName != "反馈.pdf" || !strings.Contains(msgs[1].Text, "\n3. 控辍保学机制不健全\n") ||
+		msgs[2].FileName != "县财政局整改方案模板.xlsx" {
+		t.Fatalf("to 财政: %+v", msgs)
+	}
+	plan := sheetRows(t, h, msgs[2], export.SheetPlan)
+	if want := [][]string{export.PlanHeader(), {"1", "教育经费台账不全"}, {"2", "学校安全隐患未整改"}, {"3", "控辍保学机制不健全"}}; !reflect.DeepEqual(plan, want) {
+		t.Errorf("财政's plan template = %q", plan)
+	}
+
+	// Long: 12 items as a workbook, and the plan template.
+	h.At(2027, time.May, 10, 9, 30)
+	h.Text(dir, "问题清单 公安\n"+numbered(12))
+	h.Text(dir, "确认")
+	h.Text(dir, "反馈 公安")
+	h.File(dir, "公安反馈.pdf", handlerstest.PDF("fb2"))
+	h.Text(dir, "确认")
+	msgs = only(h.Drain(), gaj.Remark)
+	var names []string
+	for _, m := range msgs {
+		names = append(names, m.FileName)
+	}
+	if want := []string{"公安反馈.pdf", "", "县公安局问题清单.xlsx", "县公安局整改方案模板.xlsx"}; !reflect.DeepEqual(names, want) {
+		t.Fatalf("files to 公安 = %q, want %q", names, want)
+	}
+	golden(t, "problems_feedback_long", msgs[1].Text)
+	list := sheetRows(t, h, msgs[2], export.SheetProblemList)
+	if len(list) != 13 || !reflect.DeepEqual(list[0], export.ProblemListHeader()) || list[12][0] != "12" || list[12][1] != "问题12" {
+		t.Errorf("the list workbook = %q", list)
+	}
+	plan = sheetRows(t, h, msgs[3], export.SheetPlan)
+	if len(plan) != 13 || !reflect.DeepEqual(plan[0], export.PlanHeader()) || plan[1][1] != "问题1" || len(plan[1]) != 2 {
+		t.Errorf("the plan template = %q", plan)
+	}
+
+	// A list confirmed after 公安's feedback goes at once, with its template.
+	h.At(2027, time.May, 11, 9, 0)
+	h.Text(dir, "问题清单 公安\n13. 校车安全管理不到位")
+	h.Text(dir, "确认")
+	msgs = only(h.Drain(), gaj.Remark)
+	if len(msgs) != 2 || !strings.HasPrefix(msgs[0].Text, "【问题清单】县公安局问题清单（共1项）：\n13. 校车安全管理不到位") ||
+		msgs[1].FileName != "县公安局整改方案模板.xlsx" {
+		t.Fatalf("the later list: %+v", msgs)
+	}
+	if plan := sheetRows(t, h, msgs[1], export.SheetPlan); len(plan) != 2 || plan[1][0] != "13" {
+		t.Errorf("the later template = %q", plan)
+	}
+}
+
+// numbered is n problem lines 「1. 问题1」….
+func numbered(n int) string {
+	var b strings.Builder
+	for i := 1; i <= n; i++ {
+		fmt.Fprintf(&b, "%d. 问题%d\n", i, i)
+	}
+	return b.String()
+}
