@@ -117,9 +117,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 		return nil, fmt.Errorf("app: %w", err)
 	}
 	a.extractor = extract.New(extract.Options{})
+	sheets := HandlerSheets{Files: core.Files, Model: scoring, Units: cfg.Units(), Indicators: inds}
 	ho := handlers.Options{
 		Scores:         core.Store,
 		Scoring:        &scoring,
+		Sheets:         sheets,
+		ScoreSheets:    sheets,
 		Reports:        reportReader{ex: a.extractor, files: core.Files},
 		Indicators:     inds,
 		Inbox:          core.Store,
@@ -138,6 +141,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Calendar:       cfg.Calendar(),
 		Units:          cfg.Units(),
 		Directors:      cfg.Directors(),
+		Inspectors:     cfg.Inspectors(),
 		MaxFileBytes:   cfg.WeChat.MaxFileBytes(),
 		UnitDailyBytes: cfg.Files.UnitDailyBytes,
 		AllowedTypes:   cfg.WeChat.AllowedTypes,

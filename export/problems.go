@@ -65,6 +65,7 @@ var (
 // CellError is one thing wrong in a sheet, with the row (1-based, as the
 // spreadsheet shows it) and the column header.
 type CellError struct {
+	Sheet  string // the sheet, when a workbook has several ("": one sheet)
 	Row    int    // 0: the sheet as a whole
 	Column string // header text; "" for a whole row
 	Msg    string // Chinese, what is wrong
@@ -77,15 +78,22 @@ func (e *CellError) Error() string {
 
 func (e *CellError) Unwrap() error { return e.Err }
 
-// Chinese is 「第5行“完成时限”列：……」 (or the sheet-wide message).
+// Chinese is 「第5行“完成时限”列：……」 (or the sheet-wide message), after
+// 「工作表“县财政局”」 when the workbook has several sheets.
 func (e *CellError) Chinese() string {
+	sheet := ""
+	if e.Sheet != "" {
+		sheet = "工作表“" + e.Sheet + "”"
+	}
 	switch {
+	case e.Row == 0 && sheet != "":
+		return sheet + "：" + e.Msg
 	case e.Row == 0:
 		return e.Msg
 	case e.Column == "":
-		return fmt.Sprintf("第%d行：%s", e.Row, e.Msg)
+		return fmt.Sprintf("%s第%d行：%s", sheet, e.Row, e.Msg)
 	}
-	return fmt.Sprintf("第%d行“%s”列：%s", e.Row, e.Column, e.Msg)
+	return fmt.Sprintf("%s第%d行“%s”列：%s", sheet, e.Row, e.Column, e.Msg)
 }
 
 // SheetErrors is every problem found in one sheet, in row order.

@@ -214,12 +214,10 @@ type ScoreSheetInput struct {
 	Units []rules.Unit
 }
 
-// SheetCellError names the sheet too when a workbook has several.
+// sheetErr is a bad cell; sheet names the sheet when a workbook has
+// several ("" otherwise).
 func sheetErr(sheet string, row int, col, msg string) *CellError {
-	if sheet != "" {
-		msg = fmt.Sprintf("（工作表“%s”）%s", sheet, msg)
-	}
-	return &CellError{Row: row, Column: col, Msg: msg, Err: ErrBadCell}
+	return &CellError{Sheet: sheet, Row: row, Column: col, Msg: msg, Err: ErrBadCell}
 }
 
 // ReadScoreSheet reads a filled 自评表 or 评分表 (either layout), recognised
@@ -235,7 +233,7 @@ func ReadScoreSheet(r io.Reader, in ScoreSheetInput) (ScoreSheet, error) {
 		return ScoreSheet{}, &CellError{Msg: "文件不是有效的 .xlsx 表格", Err: fmt.Errorf("%w: %w", ErrNotXLSX, err)}
 	}
 	defer f.Close()
-	rd := scoreReader{in: in, seen: map[[2]string]string{}}
+	rd := scoreReader{in: in, seen: map[[2]string]cellAddr{}}
 	sheets := f.GetSheetList()
 	for _, sheet := range sheets {
 		rows, err := f.GetRows(sheet)
@@ -267,7 +265,14 @@ type scoreReader struct {
 	in   ScoreSheetInput
 	out  ScoreSheet
 	errs SheetErrors
-	seen map[[2]string]string // (unit, code) → where it was given
+	seen map[[2]string]cellAddr // (unit, code) → where it was given
+}
+
+// cellAddr is where a sheet gave a cell: the sheet ("" in a one-sheet
+// workbook) and the row.
+type cellAddr struct {
+	sheet string
+	row   int
 }
 
 // findHeader returns the 1-based header row among the first five rows
@@ -467,9 +472,9 @@ func (rd *scoreReader) cell(name string, n int, column string, u rules.Unit, cod
 	case errors.Is(err, rules.ErrScoreNotNumber):
 		msg = fmt.Sprintf("“%s”不是数字，请只填分数，如2.5", v)
 	case errors.Is(err, rules.ErrScoreNegative):
-		msg = fmt.Sprintf("%s：分数不能为负数", v)
+		msg = fmt.Sprintf("分数不能为负数（填的是%s）", v)
 	case errors.Is(err, rules.ErrScoreTooPrecise):
-		msg = fmt.Sprintf("%s：最多保留两位小数", v)
+		msg = fmt.Sprintf("最多保留两位小数（填的是%s）", v)
 	case errors.Is(err, rules.ErrScoreOverMax):
 		msg = fmt.Sprintf("%s分超过指标%s的分值%s分", v, code, in.Max)
 	case errors.Is(err, rules.ErrScoreNotApplied):
@@ -481,16 +486,16 @@ func (rd *scoreReader) cell(name string, n int, column string, u rules.Unit, cod
 		rd.errs = append(rd.errs, sheetErr(name, n, column, msg))
 		return
 	}
-	where := fmt.Sprintf("第%d行", n)
-	if name != "" {
-		where = fmt.Sprintf("工作表“%s”第%d行", name, n)
-	}
 	k := [2]string{u.Key, code}
 	if first, dup := rd.seen[k]; dup {
-		rd.errs = append(rd.errs, sheetErr(name, n, column, fmt.Sprintf("%s指标%s重复（%s已填）", u.Name, code, first)))
+		where := fmt.Sprintf("第%d行", first.row)
+		if first.sheet != name {
+			where = fmt.Sprintf("工作表“%s”第%d行", first.sheet, first.row)
+		}
+		rd.errs = append(rd.errs, sheetErr(name, n, column, fmt.Sprintf("%s指标%s重复（%s已填）", u.Name, code, where)))
 		return
 	}
-	rd.seen[k] = where
+	rd.seen[k] = cellAddr{name, n}
 	rd.out.Scores = append(rd.out.Scores, rules.Score{Year: rd.in.Year, UnitKey: u.Key, Code: code,
 		Source: rd.out.Source, Points: p, Note: note})
 }

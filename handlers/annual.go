@@ -25,7 +25,7 @@ type OverviewBoard interface {
 
 // document has write produce a document and stores it durably (fsync,
 // rename) before any outbox row refers to it; what names it in errors.
-func (d *director) document(ctx context.Context, what, ext string, write func(io.Writer) error) (Blob, error) {
+func (d *env) document(ctx context.Context, what, ext string, write func(io.Writer) error) (Blob, error) {
 	var buf bytes.Buffer
 	if err := write(&buf); err != nil {
 		return Blob{}, fmt.Errorf("handlers: write %s: %w", what, err)

@@ -36,6 +36,7 @@ var actionNames = map[string]string{
 	confirmBroadcast: "下发通知", confirmFeedback: "送达书面反馈意见", confirmInspectionEnd: "登记督导结束日期",
 	confirmRectificationDue: "设定整改期限", confirmPlan: "报送整改方案", confirmInspected: "登记受检单位",
 	confirmUnbind: "解除绑定", confirmPublishScores: "发布成绩", confirmProblems: "登记问题清单",
+	confirmScores: "登记评分",
 }
 
 // pendingConfirm is an irreversible or wide action shown as a preview and
@@ -162,6 +163,11 @@ func (d *confirmations) runConfirmed(ctx context.Context, r *Request, p pendingC
 		return d.sc.publish(ctx, r)
 	case confirmProblems:
 		return d.probs.storeList(ctx, r, unit, p.Text)
+	case confirmScores:
+		if p.File == nil {
+			return fmt.Errorf("handlers: pending scores without a file")
+		}
+		return d.sc.storeSheet(ctx, r, *p.File)
 	}
 	return fmt.Errorf("handlers: unknown pending action %q", p.Kind)
 }

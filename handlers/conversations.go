@@ -31,6 +31,8 @@ type Conversations struct {
 	sc       *scores
 	probs    *problems
 	mux      *Router // the menu, set once by routes
+	// sheets is the recogniser table of incoming workbooks (sheets.go).
+	sheets []sheetKind
 }
 
 // director is the office's commands.
@@ -57,8 +59,10 @@ func newConversations(e *env, binds *bindings) *Conversations {
 	probs := &problems{env: e, confirms: confirms, off: off}
 	confirms.dir, confirms.notices, confirms.off, confirms.binds, confirms.sc, confirms.probs = dir, notes, off, binds, sc, probs
 	binds.confirms = confirms
-	return &Conversations{
+	c := &Conversations{
 		env: e, dir: dir, notices: notes, off: off, confirms: confirms, checks: checks, binds: binds,
 		recv: newReceiver(e), sc: sc, probs: probs,
 	}
+	c.sheets = c.sheetKinds()
+	return c
 }

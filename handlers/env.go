@@ -59,6 +59,11 @@ func newEnv(o Options) *env {
 			d.people[b.WeChatRemark] = rules.Identity{Role: rules.RoleOfficial, Name: b.Name, Remark: b.WeChatRemark, UnitKey: u.Key}
 		}
 	}
+	for _, p := range o.Inspectors {
+		if p.WeChatRemark != "" {
+			d.people[p.WeChatRemark] = rules.Identity{Role: rules.RoleInspector, Name: p.Name, Remark: p.WeChatRemark}
+		}
+	}
 	for _, dir := range o.Directors {
 		if dir.WeChatRemark == "" {
 			continue

@@ -21,3 +21,13 @@ func ClosestUnits(units []rules.Unit, q string) []string {
 	}
 	return keys
 }
+
+// SheetKindOf is the recogniser table's answer for a workbook's heads: the
+// template's name and who may send it ("" when no row matches).
+func SheetKindOf(c *Conversations, heads []SheetHead) (name string, access Access) {
+	k, ok := recognise(c.sheets, heads)
+	if !ok {
+		return "", 0
+	}
+	return k.name, k.access
+}

@@ -26,6 +26,11 @@ type Options struct {
 	// they answer that scoring is not enabled.
 	Scores  ScoreStore
 	Scoring *rules.ScoringModel
+	// Sheets reads incoming workbooks for the recogniser (sheets.go) and
+	// ScoreSheets the score templates (scoresheets.go); nil: every .xlsx is
+	// filed as a document, and 自评表/评分表 answer that scoring is off.
+	Sheets      SheetReader
+	ScoreSheets ScoreSheets
 	// AnnualReport is 报告's draft (nil: 报告 answers it is not available);
 	// Board draws 总览 as pictures (nil: 总览 is text only).
 	AnnualReport AnnualReport
@@ -47,6 +52,8 @@ type Options struct {
 	Calendar  rules.Calendar
 	Units     []rules.Unit
 	Directors []rules.Director
+	// Inspectors (督学) may send the 评分表 and nothing else.
+	Inspectors []rules.Inspector
 
 	MaxFileBytes int64 // files larger than this are refused (0: no limit)
 	// UnitDailyBytes bounds the bytes a unit's people store per day (0: no

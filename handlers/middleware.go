@@ -241,6 +241,9 @@ func (d *Intake) authorise(next Handler) Handler {
 			}
 		}
 		if rt.access&accessOf(r.ID.Role) == 0 {
+			if r.ID.Role == rules.RoleInspector {
+				return userErr(ErrForbidden, textInspectorOnly)
+			}
 			if rt.access&Directors != 0 {
 				return userErr(ErrForbidden, "“"+rt.word+"”仅限督导办主任使用。发送“帮助”可查看您可用的命令。")
 			}

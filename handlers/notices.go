@@ -115,11 +115,23 @@ func (d *notices) deliverFeedback(ctx context.Context, r *Request, unit rules.Un
 	return nil
 }
 
-// directorFile pairs a director's file with a waiting 反馈 or 下发, or holds
-// it for ten minutes for the command to follow. handled is false when the
-// director also answers for a unit and no command waits: then the file is
-// that unit's submission.
+// directorFile holds a director's file that no 反馈 or 下发 waited for
+// (awaitedFile) for ten minutes, for the command to follow. handled is
+// false when the director also answers for a unit: then the file is that
+// unit's submission.
 func (d *notices) directorFile(ctx context.Context, r *Request, doc stored) (bool, error) {
+	if r.ID.UnitKey != "" {
+		return false, nil
+	}
+	if err := d.putState(ctx, heldKey(r.ID.Remark), heldFile{File: doc, At: r.At}); err != nil {
+		return true, err
+	}
+	return true, d.reply(ctx, r, "已收到文件《"+doc.Name+"》。如需作为书面反馈意见送达某单位，请在10分钟内发送“反馈 单位名称”；如需下发给全部单位，请发送“下发”。")
+}
+
+// awaitedFile pairs a director's file with the 反馈 or 下发 that waits for
+// one; handled is false when none waits.
+func (d *notices) awaitedFile(ctx context.Context, r *Request, doc stored) (bool, error) {
 	a, ok, err := d.takeAwaiting(ctx, r)
 	if err != nil {
 		return true, err
@@ -132,13 +144,7 @@ func (d *notices) directorFile(ctx context.Context, r *Request, doc stored) (boo
 			return true, d.askBroadcast(ctx, r, "", &doc)
 		}
 	}
-	if r.ID.UnitKey != "" {
-		return false, nil
-	}
-	if err := d.putState(ctx, heldKey(r.ID.Remark), heldFile{File: doc, At: r.At}); err != nil {
-		return true, err
-	}
-	return true, d.reply(ctx, r, "已收到文件《"+doc.Name+"》。如需作为书面反馈意见送达某单位，请在10分钟内发送“反馈 单位名称”；如需下发给全部单位，请发送“下发”。")
+	return false, nil
 }
 
 // broadcast is 下发 [文字]: a preview of the text; a bare 下发 pairs with a

@@ -41,6 +41,19 @@ func (d *Conversations) file(ctx context.Context, r *Request) error {
 		return d.probs.evidenceFile(ctx, r, wait, doc)
 	}
 	if r.ID.Role == rules.RoleDirector {
+		// A file the director announced (反馈, 下发) is that, whatever it is.
+		if handled, err := d.notices.awaitedFile(ctx, r, doc); handled || err != nil {
+			return err
+		}
+	}
+	// A filled template (sheets.go) goes to its handler.
+	if handled, err := d.sheetFile(ctx, r, doc); handled || err != nil {
+		return err
+	}
+	switch r.ID.Role {
+	case rules.RoleInspector:
+		return userErr(ErrForbidden, fmt.Sprintf("《%s》不是评分表，未登记。%s", doc.Name, textInspectorOnly))
+	case rules.RoleDirector:
 		handled, err := d.notices.directorFile(ctx, r, doc)
 		if handled || err != nil || r.ID.UnitKey == "" {
 			return err
@@ -420,8 +433,11 @@ func (d *Conversations) help(ctx context.Context, r *Request) error {
 }
 
 func (d *Conversations) helpText(r *Request) string {
-	if r.ID.Role == rules.RoleDirector {
+	switch r.ID.Role {
+	case rules.RoleDirector:
 		return helpDirector
+	case rules.RoleInspector:
+		return helpInspector
 	}
 	return fmt.Sprintf(helpOfficial, d.env.units[r.ID.UnitKey].Name)
 }

@@ -43,6 +43,9 @@ const (
 	// message is redirected to a private chat, so that nothing about any
 	// unit is ever said in a group.
 	InGroups
+	// Inspectors (督学) may use the route: they send the 评分表 and nothing
+	// else (帮助, 评分表, a file, 确认/取消 of its summary).
+	Inspectors
 
 	// Members are officials and directors.
 	Members = Officials | Directors
@@ -170,6 +173,8 @@ func accessOf(role rules.Role) Access {
 		return Officials
 	case rules.RoleDirector:
 		return Directors
+	case rules.RoleInspector:
+		return Inspectors
 	}
 	return Strangers
 }

@@ -16,13 +16,13 @@ func (d *Conversations) routes() *Router {
 	isUnit := d.env.isUnitArg // the argument names a unit
 
 	// Everyone configured.
-	m.Handle("帮助", Members|InGroups, ro(d.help)) // the commands of the sender's role
-	m.Handle("菜单", Members|InGroups, ro(d.help))
-	m.Handle("help", Members|InGroups, ro(d.help))
-	m.Handle("状态", Members, ro(d.status))     // official: own unit; director: 总览
-	m.Handle(OnFile, Members, d.file)         // submission; director: pairs with 反馈/下发
-	m.Handle(OnOther, Members, d.unsupported) // 暂不支持此类消息
-	m.Handle(OnUnknown, Members, d.unknown)   // awaited text, or the help
+	m.Handle("帮助", Members|Inspectors|InGroups, ro(d.help)) // the commands of the sender's role
+	m.Handle("菜单", Members|Inspectors|InGroups, ro(d.help))
+	m.Handle("help", Members|Inspectors|InGroups, ro(d.help))
+	m.Handle("状态", Members, ro(d.status))        // official: own unit; director: 总览
+	m.Handle(OnFile, Members|Inspectors, d.file) // a template (sheets.go), a submission; director: pairs with 反馈/下发
+	m.Handle(OnOther, Members, d.unsupported)    // 暂不支持此类消息
+	m.Handle(OnUnknown, Members, d.unknown)      // awaited text, or the help
 
 	// Officials, for their own unit.
 	m.Handle("整改方案", Officials, d.off.textPlan)     // plan as text, previewed
@@ -55,6 +55,11 @@ func (d *Conversations) routes() *Router {
 	m.Handle("结果清单", Directors, ro(d.sc.resultList))         // 表彰建议, 不合格, 约谈/通报建议 with reasons
 	m.Handle("发布成绩", Directors, d.sc.askPublish)             // preview; on 确认 each unit's officials are told
 
+	// Score templates (scoresheets.go); a filled one sent back is
+	// recognised as a file (sheets.go).
+	m.Handle("自评表", Members, d.sc.selfTemplate)                    // the unit's blank 自评表; director: 自评表 <单位>
+	m.Handle("评分表", Directors|Inspectors, d.sc.inspectionTemplate) // the blank 评分表, one sheet per unit
+
 	// Problem lists and rectification items (problems.go).
 	m.Handle("问题清单", Directors, d.probs.askList)                   // <单位> + numbered lines (preview, 确认)
 	m.Handle("整改措施", Officials, d.probs.plan)                      // numbered plan lines per item
@@ -67,8 +72,8 @@ func (d *Conversations) routes() *Router {
 	m.Handle("跟踪检查", Directors, d.probs.visit) // <单位> [日期] [情况]; a file sent just before is its record
 
 	// Answers to a preview (下发, 反馈, 督导结束, 整改期限, 整改方案 text).
-	m.Handle("确认", Members, d.confirms.confirm)
-	m.Handle("取消", Members, d.confirms.cancel)
+	m.Handle("确认", Members|Inspectors, d.confirms.confirm)
+	m.Handle("取消", Members|Inspectors, d.confirms.cancel)
 
 	// Strangers: a one-time code from `dudaobot codes`.
 	m.Handle("绑定", Strangers|Members, d.binds.bind)
@@ -78,6 +83,7 @@ func (d *Conversations) routes() *Router {
 	m.Arg("查询", isUnit)
 	m.Arg("检查详情", isUnit)
 	m.Arg("成绩", isUnit)
+	m.Arg("自评表", isUnit)
 	m.Arg("反馈", isUnit)
 	m.Arg("催办", func(a []string) bool { return isAllArg(a) || isUnit(a) })
 	m.Arg("整改期限", func(a []string) bool { return len(a) >= 2 && isUnit(a[:1]) && isDateArg(a[1:]) })

@@ -19,6 +19,10 @@ type ScoreStore interface {
 	// PublishScores marks the year published and queues outs in one
 	// transaction.
 	PublishScores(ctx context.Context, year int, actor string, outs []rules.Outgoing) (time.Time, error)
+	// SaveScores stores a confirmed sheet's cells (each replaces that
+	// cell's value; the history keeps every value) and queues outs, in one
+	// transaction.
+	SaveScores(ctx context.Context, year int, scores []rules.Score, actor string, outs []rules.Outgoing) (int, error)
 	Problems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error)
 }
 

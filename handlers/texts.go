@@ -14,7 +14,16 @@ const (
 		"如您是责任单位联系人，请联系县督导办设置备注名，或发送“绑定 绑定码”。"
 	textUnsupported = "暂不支持此类消息，请发送文件或文字。发送“帮助”可查看可用的命令。"
 	textDownload    = "文件接收失败，请重新发送。"
+	// textInspectorOnly answers an inspector's anything but the 评分表.
+	textInspectorOnly = "督学可以发送“评分表”领取空白评分表，填好后把.xlsx文件发给机器人。发送“帮助”查看说明。"
 )
+
+// helpInspector is 帮助 for an inspector (督学).
+const helpInspector = `您好，督学同志。您可以：
+· 发送“评分表”领取空白评分表（每个单位一页）
+· 把填好的评分表（.xlsx）直接发给机器人：逐格检查后显示汇总，回复“确认”才登记
+· 只填要评的格；已登记的分数只被新表中填写的格替换
+· 帮助：显示本说明`
 
 // helpOfficial is 帮助 for an official; %s is the unit's name.
 const helpOfficial = `您好，%s的同志。您可以：

@@ -117,11 +117,17 @@ func New(tb testing.TB, opts ...Option) *Harness {
 	if err != nil {
 		tb.Fatalf("handlerstest: scoring model: %v", err)
 	}
+	inds, err := cfg.Indicators()
+	if err != nil {
+		tb.Fatalf("handlerstest: indicators: %v", err)
+	}
+	sheets := app.HandlerSheets{Files: files, Model: scoring, Units: units, Indicators: inds}
 	o := handlers.Options{
 		Inbox: st, Submissions: st, Broadcasts: st, State: st, Problems: st, ProblemSheets: export.ProblemSheets{},
-		Scores: st, Scoring: &scoring,
+		Scores: st, Scoring: &scoring, Sheets: sheets, ScoreSheets: sheets,
 		Files: app.HandlerFiles{Store: files}, Clock: fc,
 		Calendar: cfg.Calendar(), Units: units, Directors: cfg.Directors(),
+		Inspectors:   []rules.Inspector{{Name: "督学甲", WeChatRemark: InspectorRemark}},
 		MaxFileBytes: cfg.WeChat.MaxFileBytes(), AllowedTypes: cfg.WeChat.AllowedTypes,
 		Groups: cfg.WeChat.Groups, BotName: "督导办机器人",
 		Synchronous: true,
@@ -160,6 +166,15 @@ func (h *Harness) Official(unitKey string) rules.Contact {
 func (h *Harness) Director() rules.Contact {
 	r := h.Config.Office.Directors[0].WeChatRemark
 	return rules.Contact{Remark: r, NickName: "主任", UserName: "@" + short(r)}
+}
+
+// InspectorRemark is the harness's one inspector (督学): the shipped
+// config names none.
+const InspectorRemark = "督学-甲"
+
+// Inspector is the inspector's contact.
+func (h *Harness) Inspector() rules.Contact {
+	return rules.Contact{Remark: InspectorRemark, NickName: "督学", UserName: "@" + short(InspectorRemark)}
 }
 
 // Stranger is a contact with no remark.
