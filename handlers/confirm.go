@@ -167,7 +167,7 @@ func (d *confirmations) runConfirmed(ctx context.Context, r *Request, p pendingC
 		if p.File == nil {
 			return fmt.Errorf("handlers: pending scores without a file")
 		}
-		return d.sc.storeSheet(ctx, r, *p.File)
+		return d.sc.storeScoreSheet(ctx, r, *p.File)
 	}
 	return fmt.Errorf("handlers: unknown pending action %q", p.Kind)
 }

@@ -197,11 +197,11 @@ func blankRows(bs []BlankCell) string {
 	return strings.Join(parts, "、")
 }
 
-// storeSheet runs a confirmed sheet: it is read again from the stored file
+// storeScoreSheet runs a confirmed sheet: it is read again from the stored file
 // (content-addressed: the very file previewed), then every cell is saved in
 // one transaction with the receipt, which states each unit's total after
 // the sheet.
-func (d *scores) storeSheet(ctx context.Context, r *Request, doc stored) error {
+func (d *scores) storeScoreSheet(ctx context.Context, r *Request, doc stored) error {
 	sh, err := d.readSheet(ctx, r, doc)
 	if err != nil {
 		return err
