@@ -34,6 +34,9 @@ func (HandlerFiles) Name(raw string) (name, ext string) {
 	return name, docstore.ExtOf(name)
 }
 
+// OpenStored opens a stored file for reading (a filled template read back).
+func (f HandlerFiles) OpenStored(path string) (io.ReadCloser, error) { return f.Store.Open(path) }
+
 // Types are the accepted extensions.
 func (HandlerFiles) Types() []string { return docstore.AllowedExts() }
 

@@ -51,7 +51,23 @@ func TestProblemItemsThroughWeChat(t *testing.T) {
 	if !strings.Contains(draft, "第3项缺少完成时限") {
 		t.Errorf("draft reply does not name the missing date:\n%s", draft)
 	}
-	h.Say(czj, "整改措施\n3. 时限：7月15日")
+	// The correction comes as the plan template 反馈 sent, filled in.
+	tpl, err := excelize.OpenReader(bytes.NewReader(h.OpenSent(h.WaitFor(czj, apptest.FileNamed("县财政局整改方案模板.xlsx")))))
+	if err != nil {
+		t.Fatalf("the plan template is not a workbook: %v", err)
+	}
+	for c, v := range map[string]string{"C2": "补齐经费台账", "D2": "6月30日", "E2": "预算科", "C3": "排查整改安全隐患", "D3": "6月10日",
+		"C4": "建立控辍保学联控机制", "D4": "2027-07-15"} {
+		if err := tpl.SetCellValue(export.SheetPlan, c, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var filled bytes.Buffer
+	if err := tpl.Write(&filled); err != nil {
+		t.Fatal(err)
+	}
+	tpl.Close()
+	h.SendFile(czj, "县财政局整改方案.xlsx", filled.Bytes())
 	h.WaitFor(czj, apptest.TextPrefix("县财政局整改措施已齐全（共3项），已作为整改方案报送（第1版，按时）"))
 
 	// 5 June: item 1 done and closed on time; item 2 done and returned.

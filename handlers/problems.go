@@ -164,25 +164,52 @@ func (d *problems) plan(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
+	if strings.TrimSpace(r.Body) == "" {
+		if _, _, err := d.planItems(ctx, unit); err != nil {
+			return err
+		}
+		return userErr(ErrBadInput, "请在“整改措施”后逐项写明措施和时限，如：\n整改措施\n1. 措施：……；时限：6月30日；责任人：……")
+	}
+	return d.savePlan(ctx, r, unit, func() ([]rules.PlanLine, error) {
+		return rules.ParsePlanLinesOn(r.Body, d.year, d.today())
+	}, nil)
+}
+
+// planItems are the unit's delivered items of the year and their plans so
+// far; none is the sender's error.
+func (d *problems) planItems(ctx context.Context, unit rules.Unit) ([]rules.Problem, map[int]rules.ProblemPlan, error) {
 	ps, err := d.unitProblems(ctx, unit.Key)
+	if err != nil {
+		return nil, nil, err
+	}
+	have := map[int]rules.ProblemPlan{}
+	for _, p := range ps {
+		if p.Year == d.year && !p.DeliveredAt.IsZero() {
+			have[p.Seq] = p.Plan
+		}
+	}
+	if len(have) == 0 {
+		return nil, nil, userErr(ErrBadInput, "尚未收到督导办送达的问题清单，暂不需要报送整改措施。")
+	}
+	return ps, have, nil
+}
+
+// savePlan merges the plan lines read reads over the unit's plan so far
+// and saves them: a draft, or, once every item is complete, the unit's
+// 整改方案 — the filled template doc when the lines came from one, else
+// the plan rendered as text.
+func (d *problems) savePlan(ctx context.Context, r *Request, unit rules.Unit, read func() ([]rules.PlanLine, error), doc *stored) error {
+	ps, have, err := d.planItems(ctx, unit)
 	if err != nil {
 		return err
 	}
 	var items []int
-	have := map[int]rules.ProblemPlan{}
 	for _, p := range ps {
-		if p.Year == d.year && !p.DeliveredAt.IsZero() {
+		if _, ok := have[p.Seq]; ok && p.Year == d.year {
 			items = append(items, p.Seq)
-			have[p.Seq] = p.Plan
 		}
 	}
-	if len(items) == 0 {
-		return userErr(ErrBadInput, "尚未收到督导办送达的问题清单，暂不需要报送整改措施。")
-	}
-	if strings.TrimSpace(r.Body) == "" {
-		return userErr(ErrBadInput, "请在“整改措施”后逐项写明措施和时限，如：\n整改措施\n1. 措施：……；时限：6月30日；责任人：……")
-	}
-	lines, err := rules.ParsePlanLinesOn(r.Body, d.year, d.today())
+	lines, err := read()
 	if err == nil {
 		have, err = rules.MergePlan(items, have, lines, rules.PlanDates(d.year, d.o.PlanNextYear))
 	}
@@ -197,14 +224,17 @@ func (d *problems) plan(ctx context.Context, r *Request) error {
 	for _, l := range lines {
 		plans[l.Seq] = have[l.Seq]
 	}
-	rendered := renderPlan(unit, ps, have)
-	blob, err := d.files.PutBytes(ctx, []byte(rendered), PutOptions{Ext: "txt"})
-	if err != nil {
-		return fmt.Errorf("handlers: store item plan unit=%s: %w", unit.Key, err)
-	}
-	sub := &rules.Submission{Official: r.ID.Remark, OriginalName: "整改方案（逐项）.txt", StoredPath: blob.Path,
-		Size: blob.Size, SHA256: blob.SHA256, ReceivedAt: r.At, IsText: true,
+	sub := &rules.Submission{Official: r.ID.Remark, ReceivedAt: r.At,
 		OnTime: rules.OnTime(rules.DeadlineFor(cal, uy, rules.StageRectificationPlan), r.At)}
+	if doc != nil {
+		sub.OriginalName, sub.StoredPath, sub.Size, sub.SHA256 = doc.Name, doc.Path, doc.Size, doc.SHA256
+	} else {
+		blob, err := d.files.PutBytes(ctx, []byte(renderPlan(unit, ps, have)), PutOptions{Ext: "txt"})
+		if err != nil {
+			return fmt.Errorf("handlers: store item plan unit=%s: %w", unit.Key, err)
+		}
+		sub.OriginalName, sub.StoredPath, sub.Size, sub.SHA256, sub.IsText = "整改方案（逐项）.txt", blob.Path, blob.Size, blob.SHA256, true
+	}
 	if uy.Versions[rules.StageRectificationPlan] > 0 {
 		sub = nil // already submitted: the items change, no new version
 	}

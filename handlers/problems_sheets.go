@@ -3,6 +3,7 @@ package handlers
 import (
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"io"
 	"strings"
@@ -20,6 +21,54 @@ type ProblemSheets interface {
 	WritePlanTemplate(w io.Writer, ps []rules.Problem) error
 	ReadProblemList(r io.Reader, year int) ([]rules.ProblemLine, error)
 	ReadPlan(r io.Reader, year int) ([]rules.PlanLine, error)
+	// IsPlan reports whether a workbook has the plan template's header.
+	IsPlan(r io.Reader) bool
+}
+
+// storedOpener reads a stored file back (app.HandlerFiles): a filled
+// template is read after it is safely stored.
+type storedOpener interface {
+	OpenStored(path string) (io.ReadCloser, error)
+}
+
+// maxSheetBytes bounds a template read into memory; a filled plan is a few
+// kilobytes.
+const maxSheetBytes = 4 << 20
+
+// planSheet takes an official's .xlsx with the plan template's header as
+// the unit's plan per item (as 整改措施 lines are), the workbook kept as
+// the 整改方案 version once complete. handled is false for any other file:
+// it is filed as before.
+func (d *problems) planSheet(ctx context.Context, r *Request, doc stored) (bool, error) {
+	sheets := d.o.ProblemSheets
+	op, canOpen := d.files.(storedOpener)
+	if d.o.Problems == nil || sheets == nil || !canOpen || r.ID.Role != rules.RoleOfficial || doc.Size > maxSheetBytes {
+		return false, nil
+	}
+	if _, ext := d.files.Name(doc.Name); ext != "xlsx" {
+		return false, nil
+	}
+	f, err := op.OpenStored(doc.Path)
+	if err != nil {
+		return true, fmt.Errorf("handlers: open %s: %w", doc.Path, err)
+	}
+	b, err := io.ReadAll(io.LimitReader(f, maxSheetBytes))
+	f.Close()
+	if err != nil {
+		return true, fmt.Errorf("handlers: read %s: %w", doc.Path, err)
+	}
+	if !sheets.IsPlan(bytes.NewReader(b)) {
+		return false, nil
+	}
+	unit := d.units[r.ID.UnitKey]
+	return true, d.savePlan(ctx, r, unit, func() ([]rules.PlanLine, error) {
+		lines, err := sheets.ReadPlan(bytes.NewReader(b), d.year)
+		var named interface{ Chinese() string }
+		if err != nil && errors.As(err, &named) {
+			return nil, userErr(ErrBadInput, "《"+doc.Name+"》中有需要改正的地方：\n"+named.Chinese()+"\n整改措施未保存，请改正后重新发送。")
+		}
+		return lines, err
+	}, &doc)
 }
 
 // A problem list longer than this goes to the unit as a workbook rather

@@ -2,6 +2,7 @@ package handlers_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"io"
 	"reflect"
@@ -105,4 +106,77 @@ func numbered(n int) string {
 		fmt.Fprintf(&b, "%d. 问题%d\n", i, i)
 	}
 	return b.String()
+}
+
+// fillPlan fills the plan template a unit got with cells (A1 names) and
+// returns the workbook.
+func fillPlan(t *testing.T, h *handlerstest.Harness, template rules.Outgoing, cells map[string]string) []byte {
+	t.Helper()
+	f, err := h.Files.Open(template.FilePath)
+	if err != nil {
+		t.Fatal(err)
+	}
+	x, err := excelize.OpenReader(f)
+	f.Close()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer x.Close()
+	for c, v := range cells {
+		if err := x.SetCellValue(export.SheetPlan, c, v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	var buf bytes.Buffer
+	if err := x.Write(&buf); err != nil {
+		t.Fatal(err)
+	}
+	return buf.Bytes()
+}
+
+// The unit sends the plan template back filled: a bad cell is named by row
+// and column and nothing is kept; a missing date keeps a draft naming the
+// item; complete, the workbook is the 整改方案 version.
+func TestPlanTemplateFilledInChat(t *testing.T) {
+	h := handlerstest.New(t)
+	ctx := context.Background()
+	czj := h.Official("czj")
+	msgs := only(problemsDelivered(t, h), czj.Remark)
+	template := msgs[len(msgs)-1]
+	h.At(2027, time.May, 12, 9, 0)
+	full := map[string]string{"C2": "补齐台账", "D2": "6月30日", "E2": "预算科", "C3": "排查隐患", "D3": "2027-06-10", "C4": "建立机制", "D4": "7月15日"}
+	with := func(k, v string) map[string]string {
+		m := map[string]string{}
+		for a, b := range full {
+			m[a] = b
+		}
+		m[k] = v
+		return m
+	}
+
+	h.File(czj, "财政整改方案.xlsx", fillPlan(t, h, template, with("D3", "6月31日")))
+	golden(t, "plan_sheet_bad_cell", one(t, h.Drain()))
+	if ps, _ := h.Store.Problems(ctx, 2027, "czj"); ps[0].Plan.Measure != "" {
+		t.Fatalf("a refused sheet kept a plan: %+v", ps[0].Plan)
+	}
+	h.File(czj, "财政整改方案.xlsx", fillPlan(t, h, template, with("D4", "")))
+	golden(t, "plan_sheet_draft", one(t, h.Drain()))
+	if subs := mustSubs(t, h); len(subs) != 0 {
+		t.Fatalf("a draft sheet counted as the plan: %+v", subs)
+	}
+	h.File(czj, "财政整改方案.xlsx", fillPlan(t, h, template, full))
+	golden(t, "plan_sheet_complete", one(t, h.Drain()))
+	subs := mustSubs(t, h)
+	if len(subs) != 1 || subs[0].Stage != rules.StageRectificationPlan || subs[0].OriginalName != "财政整改方案.xlsx" || subs[0].IsText || !subs[0].OnTime {
+		t.Fatalf("plan submission = %+v", subs)
+	}
+	p, _ := h.Store.Problem(ctx, "财政-2027-01")
+	if p.Plan.Measure != "补齐台账" || p.Plan.Owner != "预算科" || p.Plan.Due != (rules.Date{Year: 2027, Month: time.June, Day: 30}) {
+		t.Errorf("item 1 plan = %+v", p.Plan)
+	}
+	// Any other workbook is still a document.
+	h.File(czj, "经费统计.xlsx", handlerstest.Docx("not a template"))
+	if got := one(t, h.Drain()); !strings.Contains(got, "回执") && !strings.Contains(got, "文件已安全保存") {
+		t.Errorf("another workbook → %s", got)
+	}
 }
