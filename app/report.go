@@ -10,6 +10,7 @@ import (
 
 	"dudaobot/board"
 	"dudaobot/report"
+	"dudaobot/rules"
 )
 
 // ReportInput reads the year's records the annual report is drawn from.
@@ -96,7 +97,41 @@ func (c *Core) BoardPages(ctx context.Context, year int) ([][]byte, error) {
 	for _, u := range units {
 		names[u.Key] = u.Name
 	}
-	return board.Render(f, board.FromYear(c.Config.Office.Name, cal, uys, names, c.Clock.Now()))
+	in := board.FromYear(c.Config.Office.Name, cal, uys, names, c.Clock.Now())
+	col, ok, err := c.boardScoreColumn(ctx, year, units, uys)
+	if err != nil {
+		return nil, err
+	}
+	if ok {
+		in.Columns = append(in.Columns, col)
+	}
+	return board.Render(f, in)
+}
+
+// boardScoreColumn is the board's 评分 column once the year has scores
+// (ok false before any is recorded: the board keeps the four stages).
+func (c *Core) boardScoreColumn(ctx context.Context, year int, units []rules.Unit, uys []rules.UnitYear) (board.Column, bool, error) {
+	sums, err := c.Store.ScoreSums(ctx, year)
+	if err != nil {
+		return board.Column{}, false, fmt.Errorf("app: board scores %d: %w", year, err)
+	}
+	if len(sums) == 0 {
+		return board.Column{}, false, nil
+	}
+	model, err := c.Config.ScoringModel()
+	if err != nil {
+		return board.Column{}, false, fmt.Errorf("app: board scores %d: %w", year, err)
+	}
+	inspected, err := c.Store.Inspected(ctx, year)
+	if err != nil {
+		return board.Column{}, false, fmt.Errorf("app: board inspected %d: %w", year, err)
+	}
+	keys := make([]string, len(uys))
+	for i, uy := range uys {
+		keys[i] = uy.UnitKey
+	}
+	results := rules.ComputeResults(model, rules.ScoredUnits(units, inspected), sums)
+	return board.ScoreColumn(model, results, keys), true, nil
 }
 
 // fontState is the Core's lazily found board font.

@@ -12,6 +12,7 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"strings"
 	"time"
 
 	"github.com/fogleman/gg"
@@ -38,7 +39,7 @@ const (
 	rowH     = 44
 	headerY  = 150 // top of the column header row
 	headH    = 52
-	footH    = 3*36 + 20 // three lines of counts
+	footH    = FooterLines*36 + 20 // the footer's lines of counts
 )
 
 // Colours of the drawing itself; the cells' colours are rules.StatusColor's.
@@ -87,13 +88,86 @@ func (c Category) Label() string {
 
 var categories = []Category{CatOnTime, CatLate, CatOverdue, CatNotDue, CatNotApplicable}
 
-// Column is one stage column of the board.
+// Column is one column of the board: a stage, or 评分.
 type Column struct {
 	Title string
 	// Cells has one category per unit, in the order of Input.Units.
 	Cells []Category
 	// Texts has one short cell text per unit ("" = the category label).
 	Texts []string
+	// Fills, when set, colours the cells instead of the categories (the
+	// 评分 column colours a unit by its grade).
+	Fills []color.RGBA
+	// Footer is the column's count lines under the table (at most
+	// FooterLines); a stage column counts its status categories.
+	Footer []string
+}
+
+// FooterLines is how many count lines a column's footer shows.
+const FooterLines = 3
+
+// StatusFooter is a stage column's footer: how many units are in each
+// status category.
+func StatusFooter(cells []Category) []string {
+	n := map[Category]int{}
+	for _, cat := range cells {
+		n[cat]++
+	}
+	return []string{
+		fmt.Sprintf("按时%d 逾期%d", n[CatOnTime], n[CatLate]),
+		fmt.Sprintf("未交%d 未到期%d", n[CatOverdue], n[CatNotDue]),
+		fmt.Sprintf("不适用%d", n[CatNotApplicable]),
+	}
+}
+
+// ScoreTitle is the 评分 column's title.
+const ScoreTitle = "评分"
+
+// ScoreColumn is the 评分 column: a graded unit shows its weighted total
+// and grade in the grade's colour (rules.ScoringModel.GradeRGB), a unit
+// without scores 未评分 and one whose scores are incomplete 未评完 in grey,
+// a unit scoring leaves out (not evaluated) 不参评 in white. Its footer
+// counts the grades and the units not yet graded (未评完).
+// results are rules.ComputeResults' (any order); keys are the board's
+// units in row order.
+func ScoreColumn(m rules.ScoringModel, results []rules.UnitResult, keys []string) Column {
+	byKey := make(map[string]rules.UnitResult, len(results))
+	for _, r := range results {
+		byKey[r.UnitKey] = r
+	}
+	col := Column{Title: ScoreTitle}
+	grades := map[string]int{}
+	ungraded := 0
+	for _, k := range keys {
+		r, scored := byKey[k]
+		text, cat := "不参评", CatNotApplicable
+		switch {
+		case r.Graded:
+			text, cat = r.Weighted.String()+" "+r.Grade, CatOnTime
+			grades[r.Grade]++
+		case scored && r.Applicable == 0:
+			text = "无适用指标"
+		case scored && r.Self.Count == 0 && r.Inspection.Count == 0:
+			text, cat = "未评分", CatNotDue
+			ungraded++
+		case scored:
+			text, cat = "未评完", CatNotDue
+			ungraded++
+		}
+		red, green, blue := m.GradeRGB(r, scored && r.Applicable > 0)
+		col.Cells = append(col.Cells, cat)
+		col.Texts = append(col.Texts, text)
+		col.Fills = append(col.Fills, color.RGBA{red, green, blue, 0xff})
+	}
+	var counts []string
+	for _, b := range m.Bands {
+		counts = append(counts, fmt.Sprintf("%s%d", b.Grade, grades[b.Grade]))
+	}
+	for i := 0; i < len(counts); i += 2 {
+		col.Footer = append(col.Footer, strings.Join(counts[i:min(i+2, len(counts))], " "))
+	}
+	col.Footer = append(col.Footer, fmt.Sprintf("未评完%d", ungraded))
+	return col
 }
 
 // Input is everything one board shows.
@@ -126,6 +200,7 @@ func FromYear(office string, cal rules.Calendar, uys []rules.UnitYear, names map
 			col.Cells = append(col.Cells, CategoryOf(st.Kind))
 			col.Texts = append(col.Texts, cellText(st))
 		}
+		col.Footer = StatusFooter(col.Cells)
 		in.Columns = append(in.Columns, col)
 	}
 	return in
@@ -301,8 +376,15 @@ func RenderPage(f *Font, in Input, p int) (image.Image, error) {
 		dc.SetFontFace(small)
 		for c, col := range in.Columns {
 			rc := CellRect(in, r, c)
-			cat := col.Cells[i]
-			dc.SetColor(cat.Color())
+			cat := CatNotApplicable
+			if i < len(col.Cells) {
+				cat = col.Cells[i]
+			}
+			fillColour := cat.Color()
+			if i < len(col.Fills) {
+				fillColour = col.Fills[i]
+			}
+			dc.SetColor(fillColour)
 			dc.DrawRectangle(float64(rc.Min.X), y, float64(rc.Dx()), rowH)
 			dc.Fill()
 			label := cat.Label()
@@ -334,22 +416,27 @@ func RenderPage(f *Font, in Input, p int) (image.Image, error) {
 	dc.SetColor(ink)
 	dc.DrawStringAnchored("合计（全部单位）", margin+8, bottom+28, 0, 0.5)
 	for c, col := range in.Columns {
-		n := map[Category]int{}
-		for _, cat := range col.Cells {
-			n[cat]++
-		}
 		x, w := colX(len(in.Columns), c)
 		cx := float64(x) + float64(w)/2
-		lines := []string{
-			fmt.Sprintf("按时%d 逾期%d", n[CatOnTime], n[CatLate]),
-			fmt.Sprintf("未交%d 未到期%d", n[CatOverdue], n[CatNotDue]),
-			fmt.Sprintf("不适用%d", n[CatNotApplicable]),
-		}
-		for j, l := range lines {
-			dc.DrawStringAnchored(l, cx, bottom+28+float64(j*36), 0.5, 0.5)
+		for j, l := range footerLines(col) {
+			dc.DrawStringAnchored(fit(dc, l, float64(w-4)), cx, bottom+28+float64(j*36), 0.5, 0.5)
 		}
 	}
 	return dc.Image(), nil
+}
+
+// footerLines are the column's footer, FooterLines at most (extra lines
+// join the last), or its status counts when the caller set none.
+func footerLines(col Column) []string {
+	lines := col.Footer
+	if lines == nil {
+		lines = StatusFooter(col.Cells)
+	}
+	if len(lines) > FooterLines {
+		last := strings.Join(lines[FooterLines-1:], " ")
+		lines = append(append([]string{}, lines[:FooterLines-1]...), last)
+	}
+	return lines
 }
 
 // fit shortens s with "…" until it is at most w pixels wide.

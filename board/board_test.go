@@ -9,6 +9,7 @@ import (
 	"image/png"
 	"os"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -184,12 +185,13 @@ func TestBoardNoFont(t *testing.T) {
 	}
 }
 
-// TestBoardGolden draws the small board shown in README (docs/board.png)
-// and compares it with the committed file, with a tolerance for
+// TestBoardGolden draws the small board shown in README (docs/board.png),
+// with its 评分 column, and compares it with the committed file, with a tolerance for
 // antialiasing differences between font builds. -update rewrites it.
 func TestBoardGolden(t *testing.T) {
 	cal, uys, names, now := fixture(8)
 	in := board.FromYear("阿克奇县教育督导委员会办公室", cal, uys, names, now)
+	in.Columns = append(in.Columns, scoreColumn(uys))
 	pages, err := board.Render(loadFont(t), in)
 	if err != nil {
 		t.Fatal(err)
@@ -241,5 +243,75 @@ func TestLedgerUsesBoardColours(t *testing.T) {
 		if got, want := export.StatusFill(k), hex(board.CategoryOf(k).Color()); got != want {
 			t.Errorf("%s: ledger fill %s, board %s", k.Label(), got, want)
 		}
+	}
+}
+
+// scoreColumn is the 评分 column of fixture(8): units 1, 2, 3, 5 graded
+// 优秀, 良好, 合格, 不合格; unit 6 incomplete, unit 7 without scores;
+// units 4 and 8 left out of scoring.
+func scoreColumn(uys []rules.UnitYear) board.Column {
+	m := rules.ScoringModel{Bands: rules.DefaultGradeBands()}
+	results := []rules.UnitResult{
+		{UnitKey: "u000", Applicable: 30, Graded: true, Weighted: 929, Grade: rules.GradeExcellent},
+		{UnitKey: "u001", Applicable: 30, Graded: true, Weighted: 815, Grade: rules.GradeGood},
+		{UnitKey: "u002", Applicable: 30, Graded: true, Weighted: 701, Grade: rules.GradePass},
+		{UnitKey: "u004", Applicable: 30, Graded: true, Weighted: 552, Grade: rules.GradeFail},
+		{UnitKey: "u005", Applicable: 30, Self: rules.SourceResult{Count: 30, Complete: true}, Missing: []rules.ScoreSource{rules.SourceInspection}},
+		{UnitKey: "u006", Applicable: 30, Missing: []rules.ScoreSource{rules.SourceSelf, rules.SourceInspection}},
+	}
+	var keys []string
+	for _, uy := range uys {
+		keys = append(keys, uy.UnitKey)
+	}
+	return board.ScoreColumn(m, results, keys)
+}
+
+// TestBoardScoreColumn: with scores recorded the board gains a 评分 column:
+// a graded unit's cell shows its weighted total and grade in the grade's
+// colour, an incomplete one 未评完 in grey, a unit not scored 不参评 in
+// white; the column's footer counts grades, not statuses.
+func TestBoardScoreColumn(t *testing.T) {
+	cal, uys, names, now := fixture(8)
+	in := board.FromYear("阿克奇县教育督导委员会办公室", cal, uys, names, now)
+	col := scoreColumn(uys)
+	wantTexts := []string{"92.9 优秀", "81.5 良好", "70.1 合格", "不参评", "55.2 不合格", "未评完", "未评分", "不参评"}
+	if !slices.Equal(col.Texts, wantTexts) {
+		t.Errorf("cell texts %q, want %q", col.Texts, wantTexts)
+	}
+	if want := []string{"优秀1 良好1", "合格1 不合格1", "未评完2"}; !slices.Equal(col.Footer, want) {
+		t.Errorf("footer %q, want %q", col.Footer, want)
+	}
+	// 书面反馈 at 20 May: units 1, 3, 6, 8 on time, 2 and 7 late, 5 overdue
+	// (due 14 May), 4 not inspected.
+	if want := []string{"按时4 逾期2", "未交1 未到期0", "不适用1"}; !slices.Equal(in.Columns[1].Footer, want) {
+		t.Errorf("书面反馈 footer %q, want the status counts %q", in.Columns[1].Footer, want)
+	}
+	in.Columns = append(in.Columns, col)
+	pages, err := board.Render(loadFont(t), in)
+	if err != nil {
+		t.Fatal(err)
+	}
+	img := decode(t, pages[0])
+	rgb := func(r, g, b uint8) color.RGBA { return color.RGBA{r, g, b, 0xff} }
+	for _, w := range []struct {
+		row    int
+		colour color.RGBA
+		what   string
+	}{
+		{0, rgb(0x8f, 0xd1, 0x9e), "优秀 green"},
+		{1, rgb(0xa8, 0xc8, 0xf0), "良好 blue"},
+		{2, rgb(0xff, 0xe0, 0x82), "合格 yellow"},
+		{4, rgb(0xf2, 0x8b, 0x82), "不合格 red"},
+		{5, board.CatNotDue.Color(), "未评完 grey"},
+		{6, board.CatNotDue.Color(), "未评分 grey"},
+		{3, board.CatNotApplicable.Color(), "不参评 white"},
+	} {
+		if got := cellColour(img, board.CellRect(in, w.row, 4)); got != w.colour {
+			t.Errorf("评分 row %d (%s): colour %v, want %v", w.row, w.what, got, w.colour)
+		}
+	}
+	// The stage columns keep their places' colours with five columns.
+	if got := cellColour(img, board.CellRect(in, 2, 0)); got != board.CatOverdue.Color() {
+		t.Errorf("unit 3 report with the 评分 column: colour %v, want red", got)
 	}
 }

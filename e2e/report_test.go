@@ -3,6 +3,7 @@ package e2e_test
 import (
 	"archive/zip"
 	"bytes"
+	"context"
 	"image/color"
 	"image/png"
 	"io"
@@ -72,6 +73,41 @@ func TestReportAndBoardThroughWeChat(t *testing.T) {
 	}
 	if !strings.Contains(doc, "按时报送（1个）：县财政局。") {
 		t.Error("report does not list 县财政局 as on time")
+	}
+
+	// Once scores are recorded the board gains a 评分 column: 县财政局,
+	// scored in full by both sources, in its grade's colour (优秀 green);
+	// a unit without scores grey.
+	model, err := h.Cfg.ScoringModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var scores []rules.Score
+	for _, src := range []rules.ScoreSource{rules.SourceSelf, rules.SourceInspection} {
+		for _, ind := range model.Applicable("czj") {
+			scores = append(scores, rules.Score{Year: 2027, UnitKey: "czj", Code: ind.Code, Source: src, Points: ind.Max})
+		}
+	}
+	if _, err := h.App.Store.SaveScores(context.Background(), 2027, scores, "督导组", nil); err != nil {
+		t.Fatal(err)
+	}
+	h.Say(dir, "总览")
+	h.WaitFor(dir, apptest.TextPrefix("2027年督导评价总览"))
+	pic = h.WaitFor(dir, func(s wxsim.Sent) bool { return s.Kind == "image" })
+	img, err = png.Decode(bytes.NewReader(h.OpenSent(pic)))
+	if err != nil {
+		t.Fatalf("the 总览 image with scores is not a PNG: %v", err)
+	}
+	in = board.Input{Columns: make([]board.Column, 5)}
+	red, green, blue := model.GradeRGB(rules.UnitResult{Graded: true, Grade: rules.GradeExcellent}, true)
+	cell = board.CellRect(in, row, 4)
+	if got := color.RGBAModel.Convert(img.At(cell.Min.X+4, cell.Min.Y+4)); got != (color.RGBA{red, green, blue, 0xff}) {
+		t.Errorf("县财政局 评分 cell %v, want the 优秀 colour", got)
+	}
+	unscored := slices.IndexFunc(units, func(u rules.Unit) bool { return u.Key == "jkj" })
+	cell = board.CellRect(in, unscored, 4)
+	if got := color.RGBAModel.Convert(img.At(cell.Min.X+4, cell.Min.Y+4)); got != board.CatNotDue.Color() {
+		t.Errorf("%s 评分 cell %v, want grey (未评分)", units[unscored].Name, got)
 	}
 }
 

@@ -42,3 +42,44 @@ func (c StatusColor) RGB() (r, g, b uint8) {
 	v := statusRGB[c]
 	return v[0], v[1], v[2]
 }
+
+// Grade colours of the 评分 cells (总览's picture): the best band green, the
+// lowest red, the band after the best blue and any other yellow; a unit
+// scored but not yet graded grey, a unit not scored white.
+var (
+	gradeBest    = [3]uint8{0x8f, 0xd1, 0x9e}
+	gradeSecond  = [3]uint8{0xa8, 0xc8, 0xf0}
+	gradeMiddle  = [3]uint8{0xff, 0xe0, 0x82}
+	gradeLowest  = [3]uint8{0xf2, 0x8b, 0x82}
+	gradeNone    = statusRGB[ColorNotDue]
+	gradeNoScore = statusRGB[ColorNotApplicable]
+)
+
+// GradeRGB is the colour of a unit's 评分 cell: by the band of its grade
+// (r.Graded), grey while scores are missing, white when the unit is not
+// scored at all (scored false).
+func (m ScoringModel) GradeRGB(r UnitResult, scored bool) (red, green, blue uint8) {
+	v := gradeNoScore
+	if scored {
+		v = gradeNone
+	}
+	if r.Graded {
+		for i, b := range m.Bands {
+			if b.Grade != r.Grade {
+				continue
+			}
+			switch {
+			case i == 0:
+				v = gradeBest
+			case i == len(m.Bands)-1:
+				v = gradeLowest
+			case i == 1:
+				v = gradeSecond
+			default:
+				v = gradeMiddle
+			}
+			break
+		}
+	}
+	return v[0], v[1], v[2]
+}
