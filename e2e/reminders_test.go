@@ -46,9 +46,10 @@ func TestRemindersStopAfterSubmission(t *testing.T) {
 		t.Errorf("the director got %d messages from the sweep before any deadline", n)
 	}
 
-	// 县财政局 submits on 23 February.
+	// 县财政局 submits on 23 February: a complete report (one lacking a
+	// part would be named in its next reminder, TestReportPartsReminder).
 	h.SetTime(2027, time.February, 23, 15, 0)
-	h.SendFile(czj, "县财政局自查自评报告.docx", apptest.Docx("czj"))
+	h.SendFile(czj, "县财政局自查自评报告.docx", fixture(t, "complete.docx"))
 	h.WaitFor(czj, apptest.TextPrefix("【回执】"))
 
 	// 26 February 10:00, three days before: everyone but 县财政局.

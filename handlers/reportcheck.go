@@ -2,7 +2,6 @@ package handlers
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
 	"log/slog"
 	"strings"
@@ -23,22 +22,11 @@ type ReportReader interface {
 // check; a slower check follows the receipt as its own short message.
 const DefaultReportCheckBudget = 2 * time.Second
 
-// savedCheck is the check of a unit's latest self-assessment report.
-type savedCheck struct {
-	SubmissionID int64             `json:"submission_id"`
-	Version      int               `json:"version"`
-	Check        rules.ReportCheck `json:"check"`
-}
-
 // reportChecks run the content checks of self-assessment reports beside
 // their receipts; wg counts the checks and follow-ups still running.
 type reportChecks struct {
 	*env
 	wg sync.WaitGroup
-}
-
-func reportCheckKey(year int, unitKey string) string {
-	return fmt.Sprintf("handlers:reportcheck:%d:%s", year, unitKey)
 }
 
 // pendingCheck is a report check running beside the submission.
@@ -66,9 +54,19 @@ func (d *reportChecks) startReportCheck(ctx context.Context, unit rules.Unit, do
 			p.done <- rules.UnreadReport(unread)
 			return
 		}
-		p.done <- rules.CheckReport(text, pages, unit, d.o.Units, d.o.Indicators, d.year)
+		p.done <- rules.CheckReport(text, pages, unit, d.o.Units, d.checkedIndicators(unit.Key), d.year)
 	}()
 	return p
+}
+
+// checkedIndicators are the indicators the unit's report is checked
+// against: the scoring config's unit → indicator map when it names the
+// unit (scoring.unit_indicators), else all.
+func (d *reportChecks) checkedIndicators(unitKey string) []rules.Indicator {
+	if d.o.Scoring == nil {
+		return d.o.Indicators
+	}
+	return d.o.Scoring.CheckedIndicators(unitKey, d.o.Indicators)
 }
 
 // wait gives the check until the budget runs out: true when it finished.
@@ -128,8 +126,8 @@ func (d *reportChecks) finishReportCheck(ctx context.Context, r *Request, p *pen
 // its self-assessment report: a slow check of version 1 never overwrites
 // the check of version 2.
 func (d *reportChecks) saveReportCheck(ctx context.Context, saved rules.Submission, c rules.ReportCheck) error {
-	key := reportCheckKey(saved.Year, saved.UnitKey)
-	var prev savedCheck
+	key := rules.ReportCheckKey(saved.Year, saved.UnitKey)
+	var prev rules.SavedReportCheck
 	ok, err := d.getState(ctx, key, &prev)
 	if err != nil {
 		return err
@@ -137,11 +135,11 @@ func (d *reportChecks) saveReportCheck(ctx context.Context, saved rules.Submissi
 	if ok && prev.Version > saved.Version {
 		return nil
 	}
-	b, err := json.Marshal(savedCheck{SubmissionID: saved.ID, Version: saved.Version, Check: c})
+	v, err := rules.SavedReportCheck{SubmissionID: saved.ID, Version: saved.Version, Check: c}.Encode()
 	if err != nil {
-		return fmt.Errorf("handlers: encode report check: %w", err)
+		return fmt.Errorf("handlers: %w", err)
 	}
-	if err := d.store.PutState(ctx, key, string(b)); err != nil {
+	if err := d.store.PutState(ctx, key, v); err != nil {
 		return fmt.Errorf("handlers: save report check: %w", err)
 	}
 	return nil
@@ -149,9 +147,9 @@ func (d *reportChecks) saveReportCheck(ctx context.Context, saved rules.Submissi
 
 // latestReportCheck is the check of the unit's latest self-assessment
 // report; ok is false when none was checked.
-func (d *reportChecks) latestReportCheck(ctx context.Context, unitKey string) (savedCheck, bool, error) {
-	var s savedCheck
-	ok, err := d.getState(ctx, reportCheckKey(d.year, unitKey), &s)
+func (d *reportChecks) latestReportCheck(ctx context.Context, unitKey string) (rules.SavedReportCheck, bool, error) {
+	var s rules.SavedReportCheck
+	ok, err := d.getState(ctx, rules.ReportCheckKey(d.year, unitKey), &s)
 	return s, ok, err
 }
 

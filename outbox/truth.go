@@ -18,6 +18,8 @@ type TruthStore interface {
 	Acks(ctx context.Context, year int) (map[int64]map[string]time.Time, error)
 	// Problems is the year's rectification items of one unit ("" = all).
 	Problems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error)
+	// ReportChecks are the saved checks of the year's latest reports.
+	ReportChecks(ctx context.Context, year int) (map[string]rules.SavedReportCheck, error)
 }
 
 // StoreTruth is the relay's Truth over the database: it reads the year as
@@ -46,12 +48,18 @@ func (t StoreTruth) Recheck(ctx context.Context, m rules.Outgoing, now time.Time
 		return m, false, fmt.Errorf("outbox: truth: calendar %d: %w", year, err)
 	}
 	units := map[string]bool{}
-	ack, feedback, items := false, false, false
+	ack, feedback, items, parts := false, false, false, false
 	for _, o := range m.Asserts {
 		units[o.UnitKey] = true
 		ack = ack || o.Stage == rules.StageAck
 		feedback = feedback || o.Stage == rules.StageFeedback
 		items = items || o.Stage.IsItemStage()
+		parts = parts || o.Stage == rules.StageReportParts
+	}
+	if parts {
+		if in.ReportChecks, err = t.Store.ReportChecks(ctx, year); err != nil {
+			return m, false, fmt.Errorf("outbox: truth: report checks: %w", err)
+		}
 	}
 	if items {
 		unit := ""
@@ -116,7 +124,12 @@ func (t StoreTruth) digest(ctx context.Context, m rules.Outgoing, now time.Time)
 	if err != nil {
 		return m, false, fmt.Errorf("outbox: truth: unit years: %w", err)
 	}
+	checks, err := t.Store.ReportChecks(ctx, t.Year)
+	if err != nil {
+		return m, false, fmt.Errorf("outbox: truth: report checks: %w", err)
+	}
 	d := rules.BuildDigest(c, t.Policy, units, years, now)
+	d.ReportGaps = rules.ReportGaps(units, years, checks)
 	if !m.CreatedAt.IsZero() {
 		d.Date = rules.DateOf(m.CreatedAt, c.Location)
 	}

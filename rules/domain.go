@@ -109,6 +109,8 @@ func (s Stage) Label() string {
 		return "书面反馈意见"
 	case StageSupporting:
 		return "补充材料"
+	case StageReportParts:
+		return "自查自评报告缺少的部分"
 	}
 	if s.IsItemStage() {
 		return s.itemLabel()

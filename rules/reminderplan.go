@@ -22,10 +22,11 @@ type reminderStep struct {
 }
 
 // reminderSteps are the reminder planners, in the order their items appear
-// in a person's message: a unit's stages in cycle order, then its
-// acknowledgements. The office's feedback deadline goes to the directors,
+// in a person's message: a unit's stages in cycle order, the parts its
+// latest report lacks, its rectification items, then its acknowledgements. The office's feedback deadline goes to the directors,
 // whose messages hold nothing else.
 var reminderSteps = append(stageSteps(UnitStages),
+	reminderStep{name: "report_parts", plan: planReportParts},
 	reminderStep{name: "problem_items", plan: planItems},
 	reminderStep{name: "office_feedback", plan: planOfficeFeedback},
 	reminderStep{name: "ack", plan: planAcks},
@@ -328,6 +329,7 @@ func (s *sweep) planMessages(groups []group) ReminderPlan {
 		last := send[len(send)-1]
 		item := ReminderItem{
 			Problem:   last.item,
+			Parts:     last.parts,
 			UnitKey:   g.unitKey,
 			Stage:     g.stage,
 			Kind:      last.rec.Kind,

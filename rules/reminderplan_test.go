@@ -10,15 +10,15 @@ import (
 	"dudaobot/rules"
 )
 
-// TestReminderStepsOrder: a unit's stages in cycle order, its
-// rectification items, then the office's deadline, then acknowledgements;
+// TestReminderStepsOrder: a unit's stages in cycle order, the parts its
+// report lacks, its rectification items, then the office's deadline, then acknowledgements;
 // the notices follow.
 func TestReminderStepsOrder(t *testing.T) {
 	var want []string
 	for _, st := range rules.UnitStages {
 		want = append(want, string(st))
 	}
-	want = append(want, "problem_items", "office_feedback", "ack")
+	want = append(want, "report_parts", "problem_items", "office_feedback", "ack")
 	if got := rules.ReminderStepNames(); !reflect.DeepEqual(got, want) {
 		t.Errorf("reminder steps = %v, want %v", got, want)
 	}

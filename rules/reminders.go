@@ -127,6 +127,10 @@ type ReminderInput struct {
 	// Problems are the year's rectification items (carry-overs included);
 	// each owed item with a date is reminded like a stage deadline.
 	Problems []Problem
+	// ReportChecks are the saved checks of the units' latest
+	// self-assessment reports (by unit key): a report lacking a part is
+	// named in the unit's reminders until the due date.
+	ReportChecks map[string]SavedReportCheck
 	// Recorded are the reminder records already written (sent or missed).
 	Recorded []ReminderRecord
 	// LastSweep is when a sweep last completed (zero: never). A slot that
@@ -160,6 +164,8 @@ type ReminderItem struct {
 	Broadcast *Broadcast
 	// Problem for rectification items (Stage is its ItemStage).
 	Problem *Problem
+	// Parts for StageReportParts: what the unit's latest report lacks.
+	Parts []ReportPart
 }
 
 // ReminderPlan is what a sweep must do now.
@@ -185,6 +191,7 @@ type slot struct {
 	dueDate   Date
 	bc        *Broadcast
 	item      *Problem
+	parts     []ReportPart
 }
 
 // Effective moves a nominal slot instant out of quiet hours and weekends
@@ -349,6 +356,9 @@ func daysClause(it ReminderItem, today string) string {
 func stageLine(it ReminderItem, c Calendar) string {
 	if it.Problem != nil {
 		return itemReminderLine(it)
+	}
+	if it.Stage == StageReportParts {
+		return reportPartsLine(it)
 	}
 	var b strings.Builder
 	b.WriteString(it.Stage.Label())
@@ -570,7 +580,11 @@ type Digest struct {
 	Counts      []StageCounts
 	Overdue     map[string]map[Stage]int // unit → stage → days overdue
 	Escalations []Escalation
-	names       map[string]string
+	// ReportGaps are the units whose latest report lacks a part or names
+	// another unit (ReportGaps; the caller sets them): the directors' text
+	// lists them.
+	ReportGaps []ReportGap
+	names      map[string]string
 }
 
 // BuildDigest summarises every unit at now: per-stage counts, who still owes
@@ -657,7 +671,26 @@ func (d Digest) body(withEsc bool) string {
 
 // DirectorText is the digest sent to each director.
 func (d Digest) DirectorText() string {
-	return fmt.Sprintf("【督导日报】%s\n%s\n汇总编号：RB-%04d%02d%02d", d.Date.Chinese(), d.body(true), d.Date.Year, int(d.Date.Month), d.Date.Day)
+	return fmt.Sprintf("【督导日报】%s\n%s%s\n汇总编号：RB-%04d%02d%02d", d.Date.Chinese(), d.body(true), d.gapsText(), d.Date.Year, int(d.Date.Month), d.Date.Day)
+}
+
+// maxGapReasons: up to this many units the digest says what each report
+// lacks; more are listed by name only, to stay phone-short.
+const maxGapReasons = 5
+
+// gapsText is the digest's line of reports to improve ("" when none).
+func (d Digest) gapsText() string {
+	if len(d.ReportGaps) == 0 {
+		return ""
+	}
+	parts := make([]string, len(d.ReportGaps))
+	for i, g := range d.ReportGaps {
+		parts[i] = d.name(g.UnitKey)
+		if len(d.ReportGaps) <= maxGapReasons {
+			parts[i] += "（" + g.Short() + "）"
+		}
+	}
+	return fmt.Sprintf("\n自查自评报告内容待完善（%d个）：%s", len(d.ReportGaps), strings.Join(parts, "、"))
 }
 
 // GroupText is the optional group digest: counts and missing units, no

@@ -244,11 +244,7 @@ func (c ReportCheck) Problems() []string {
 	if len(c.MissingParts) == len(ReportParts) {
 		out = append(out, "未见五个部分（基本情况、经验做法、工作成效、存在的问题、改进措施）的标题")
 	} else if len(c.MissingParts) > 0 {
-		var ps []string
-		for _, p := range c.MissingParts {
-			ps = append(ps, "“"+string(p)+"”")
-		}
-		out = append(out, "缺"+strings.Join(ps, "、")+"部分")
+		out = append(out, "缺"+QuotedParts(c.MissingParts)+"部分")
 	}
 	if c.OtherUnit != "" {
 		out = append(out, fmt.Sprintf("多处提及%s（%d次，本单位%d次），请确认不是其他单位的报告", c.OtherUnit, c.OtherCount, c.OwnMentions))

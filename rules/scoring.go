@@ -463,3 +463,21 @@ func UnitTotals(m ScoringModel, scores []Score) []SourceSum {
 	}
 	return out
 }
+
+// CheckedIndicators are the indicators a unit's report is checked against:
+// with the unit in UnitIndicators, the third-level indicators that apply to
+// it (and every indicator of the other levels, which the check skips);
+// otherwise all of inds.
+func (m ScoringModel) CheckedIndicators(unitKey string, inds []Indicator) []Indicator {
+	codes, ok := m.UnitIndicators[unitKey]
+	if !ok {
+		return inds
+	}
+	out := make([]Indicator, 0, len(codes))
+	for _, in := range inds {
+		if in.Level != 3 || slices.Contains(codes, in.Code) {
+			out = append(out, in)
+		}
+	}
+	return out
+}

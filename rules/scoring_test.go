@@ -321,3 +321,28 @@ func TestOverdueItems(t *testing.T) {
 		t.Errorf("OverdueItems = %+v, want %+v", got, want)
 	}
 }
+
+// CheckedIndicators keeps a mapped unit's third-level indicators (and the
+// upper levels); an unmapped unit is checked against all.
+func TestCheckedIndicators(t *testing.T) {
+	inds := []Indicator{{Code: "一", Level: 1}, {Code: "1", Level: 3}, {Code: "2", Level: 3}, {Code: "3", Level: 3}}
+	m := ScoringModel{UnitIndicators: map[string][]string{"czj": {"2"}, "ddb": {}}}
+	codes := func(is []Indicator) (out []string) {
+		for _, in := range is {
+			out = append(out, in.Code)
+		}
+		return out
+	}
+	for _, tc := range []struct {
+		unit string
+		want []string
+	}{
+		{"czj", []string{"一", "2"}},
+		{"ddb", []string{"一"}},
+		{"gaj", []string{"一", "1", "2", "3"}},
+	} {
+		if got := codes(m.CheckedIndicators(tc.unit, inds)); !slices.Equal(got, tc.want) {
+			t.Errorf("%s: %q, want %q", tc.unit, got, tc.want)
+		}
+	}
+}

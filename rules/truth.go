@@ -19,7 +19,10 @@ type TruthInput struct {
 	Acks       map[int64]map[string]time.Time // broadcast ID → unit key → ack time
 	// Problems are the year's rectification items (ItemOwed decides).
 	Problems []Problem
-	Now      time.Time
+	// ReportChecks are the saved checks of the units' latest reports
+	// (StageReportParts obligations).
+	ReportChecks map[string]SavedReportCheck
+	Now          time.Time
 }
 
 // Holds reports whether an obligation is still owed at in.Now. Stages go
@@ -45,6 +48,10 @@ func (in TruthInput) Holds(o Obligation) bool {
 	uy := in.Years[o.UnitKey]
 	if uy.UnitKey == "" {
 		uy.UnitKey = o.UnitKey
+	}
+	if o.Stage == StageReportParts {
+		_, _, owed := reportPartsOwed(in.Calendar, uy, in.ReportChecks[o.UnitKey], in.Now)
+		return owed
 	}
 	return StageStatusOf(in.Calendar, uy, o.Stage, in.Now).Kind.Missing()
 }
@@ -144,6 +151,15 @@ func (in TruthInput) itemLines(hold []Obligation) []string {
 				st := ProblemStatusOf(*p, c, in.Now) // Holds found it
 				it := item(o.Stage, st.Due)
 				it.Problem = p
+				out = append(out, strconv.Itoa(len(out)+1)+". "+stageLine(it, c))
+				continue
+			}
+			if o.Stage == StageReportParts {
+				// Holds found them: the parts missing now, which a newer
+				// version may have narrowed.
+				d, parts, _ := reportPartsOwed(c, in.Years[o.UnitKey], in.ReportChecks[o.UnitKey], in.Now)
+				it := item(o.Stage, d.DueDate)
+				it.Parts = parts
 				out = append(out, strconv.Itoa(len(out)+1)+". "+stageLine(it, c))
 				continue
 			}

@@ -42,6 +42,9 @@ type Store interface {
 	Enqueue(ctx context.Context, msgs ...rules.Outgoing) error
 	GetState(ctx context.Context, key string) (string, bool, error)
 	PutState(ctx context.Context, key, value string) error
+	// ReportChecks are the saved checks of the year's latest reports
+	// (reminders naming a missing part, the digest's list).
+	ReportChecks(ctx context.Context, year int) (map[string]rules.SavedReportCheck, error)
 }
 
 // Drainer drains the outbox (*outbox.Relay).
@@ -265,6 +268,9 @@ func (s *Scheduler) input(ctx context.Context, now time.Time) (rules.ReminderInp
 	if in.Problems, err = st.Problems(ctx, y, ""); err != nil {
 		return in, wrap("problems", err)
 	}
+	if in.ReportChecks, err = st.ReportChecks(ctx, y); err != nil {
+		return in, wrap("report checks", err)
+	}
 	v, ok, err := st.GetState(ctx, lastSweepKey)
 	if err != nil {
 		return in, wrap("last sweep", err)
@@ -307,7 +313,12 @@ func (s *Scheduler) SendDigest(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("scheduler: digest: unit years: %w", err)
 	}
+	checks, err := s.o.Store.ReportChecks(ctx, s.o.Year)
+	if err != nil {
+		return fmt.Errorf("scheduler: digest: report checks: %w", err)
+	}
 	d := rules.BuildDigest(cal, s.o.Policy, units, years, now)
+	d.ReportGaps = rules.ReportGaps(units, years, checks)
 	day := rules.DateOf(now, cal.Location)
 	var outs []rules.Outgoing
 	for _, dir := range s.o.Directors {
