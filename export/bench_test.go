@@ -38,6 +38,9 @@ func (m *memStore) Calendar(context.Context, int, *time.Location) (rules.Calenda
 	return m.cal, nil
 }
 func (m *memStore) Problems(context.Context, int, string) ([]rules.Problem, error) { return nil, nil }
+func (m *memStore) ReportChecks(context.Context, int) (map[string]rules.SavedReportCheck, error) {
+	return nil, nil
+}
 
 // benchUnits is the scale of storage's BenchmarkScale (goal 6): 5,000 units,
 // three versions each (two of the self-assessment, one plan).

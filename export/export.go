@@ -13,6 +13,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/xuri/excelize/v2"
@@ -29,6 +30,9 @@ type Store interface {
 	Calendar(ctx context.Context, year int, loc *time.Location) (rules.Calendar, error)
 	// Problems is the year's rectification items, carry-overs included.
 	Problems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error)
+	// ReportChecks are the saved checks of the units' latest
+	// self-assessment reports (the 总览 columns 五部分 and 指标覆盖).
+	ReportChecks(ctx context.Context, year int) (map[string]rules.SavedReportCheck, error)
 }
 
 // Clock tells the time the ledger is made at (statuses depend on it).
@@ -71,6 +75,10 @@ func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
 	if err != nil {
 		return fmt.Errorf("export: indicators: %w", err)
 	}
+	checks, err := l.Store.ReportChecks(ctx, year)
+	if err != nil {
+		return fmt.Errorf("export: report checks %d: %w", year, err)
+	}
 	now := l.Clock.Now()
 
 	f := excelize.NewFile()
@@ -98,7 +106,7 @@ func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
 	for _, u := range units {
 		names[u.Key] = u.Name
 	}
-	if err := writeOverview(f, st, cal, uys, names, now, loc); err != nil {
+	if err := writeOverview(f, st, cal, uys, names, checks, now, loc); err != nil {
 		return err
 	}
 	if err := writeSubmissions(f, st, subs, names, loc); err != nil {
@@ -133,17 +141,50 @@ func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
 	return nil
 }
 
-// OverviewHeader is the first row of sheet 总览: per stage a status column
-// and a date column.
+// Columns of sheet 总览 after the stages: the content check of the unit's
+// latest self-assessment report.
+const (
+	ColReportParts    = "五部分"
+	ColReportCoverage = "指标覆盖"
+)
+
+// OverviewHeader is the first row of sheet 总览: per stage a status column,
+// a date column and a submission time, then the latest report's check.
 func OverviewHeader() []string {
 	h := []string{"序号", "单位"}
 	for _, s := range rules.AllStages {
 		h = append(h, s.Label()+"状态", s.Label()+"截止日期", s.Label()+"提交时间")
 	}
-	return h
+	return append(h, ColReportParts, ColReportCoverage)
 }
 
-func writeOverview(f *excelize.File, sty styles, cal rules.Calendar, uys []rules.UnitYear, names map[string]string, now time.Time, loc *time.Location) error {
+// checkCells are the 五部分 and 指标覆盖 cells of a unit: from the check
+// of its latest version (齐全, or the parts missing; covered/checked), 未检查
+// while that version has no check, the reason when its text was not read,
+// empty before any report.
+func checkCells(uy rules.UnitYear, s rules.SavedReportCheck, checked bool) (parts, coverage string) {
+	if uy.Versions[rules.StageSelfAssessment] == 0 {
+		return "", ""
+	}
+	if !checked || s.Version != uy.Versions[rules.StageSelfAssessment] {
+		return "未检查", ""
+	}
+	if s.Check.Unread != "" {
+		return "未自动检查（" + s.Check.Unread + "）", ""
+	}
+	c, _ := s.Current(uy)
+	parts = "齐全"
+	if len(c.MissingParts) > 0 {
+		missing := make([]string, len(c.MissingParts))
+		for i, p := range c.MissingParts {
+			missing[i] = string(p)
+		}
+		parts = "缺" + strings.Join(missing, "、")
+	}
+	return parts, fmt.Sprintf("%d/%d", len(c.Covered), c.Indicators)
+}
+
+func writeOverview(f *excelize.File, sty styles, cal rules.Calendar, uys []rules.UnitYear, names map[string]string, checks map[string]rules.SavedReportCheck, now time.Time, loc *time.Location) error {
 	sw, err := newSheet(f, SheetOverview)
 	if err != nil {
 		return err
@@ -157,6 +198,9 @@ func writeOverview(f *excelize.File, sty styles, cal rules.Calendar, uys []rules
 		_ = sw.SetColWidth(c+1, c+1, 12)
 		_ = sw.SetColWidth(c+2, c+2, 20)
 	}
+	last := 3 + 3*len(rules.AllStages)
+	_ = sw.SetColWidth(last, last, 24)
+	_ = sw.SetColWidth(last+1, last+1, 10)
 	if err := sw.SetRow("A1", sty.header(OverviewHeader()), headerRow); err != nil {
 		return fmt.Errorf("export: overview header: %w", err)
 	}
@@ -170,6 +214,9 @@ func writeOverview(f *excelize.File, sty styles, cal rules.Calendar, uys []rules
 			row = append(row, excelize.Cell{StyleID: sty.status[rules.ColorOf(st.Kind)], Value: st.Text()},
 				excelize.Cell{StyleID: sty.body, Value: due}, excelize.Cell{StyleID: sty.body, Value: fmtTime(st.SubmittedAt, loc)})
 		}
+		sc, checked := checks[uy.UnitKey]
+		parts, coverage := checkCells(uy, sc, checked)
+		row = append(row, excelize.Cell{StyleID: sty.body, Value: parts}, excelize.Cell{StyleID: sty.body, Value: coverage})
 		cell, _ := excelize.CoordinatesToCellName(1, i+2)
 		if err := sw.SetRow(cell, row); err != nil {
 			return fmt.Errorf("export: overview row %d: %w", i+2, err)

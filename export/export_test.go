@@ -99,6 +99,22 @@ func writeFixtureLedger(t *testing.T, extra int) []byte {
 		t.Fatal(err)
 	}
 
+	// The report checks: 县财政局's latest version lacks 存在的问题, 县公安局's
+	// file could not be read.
+	saveCheck := func(unit string, c rules.SavedReportCheck) {
+		t.Helper()
+		v, err := c.Encode()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := st.PutState(ctx, rules.ReportCheckKey(2027, unit), v); err != nil {
+			t.Fatal(err)
+		}
+	}
+	saveCheck("czj", rules.SavedReportCheck{SubmissionID: 2, Version: 2 + extra, Check: rules.ReportCheck{
+		Chars: 3000, MissingParts: []rules.ReportPart{rules.PartProblems}, Indicators: 30, Covered: []string{"5", "13", "27"}}})
+	saveCheck("gaj", rules.SavedReportCheck{SubmissionID: 3, Version: 1, Check: rules.UnreadReport("格式暂不支持")})
+
 	var buf bytes.Buffer
 	l := &export.Ledger{Store: st, Clock: clk, Location: loc}
 	if err := l.WriteLedger(ctx, 2027, &buf); err != nil {
@@ -146,6 +162,18 @@ func checkLedger(t *testing.T, f *excelize.File) {
 			t.Errorf("%s submitted=%q, want %q", tc.unit, got, tc.at)
 		}
 	}
+	// The latest report's check: 五部分 and 指标覆盖 after the stages.
+	for _, tc := range []struct{ unit, parts, coverage string }{
+		{"县财政局", "缺存在的问题", "3/30"},
+		{"县公安局", "未自动检查（格式暂不支持）", ""},
+		{"县国家安全局", "", ""},
+	} {
+		r, n := byName[tc.unit], len(export.OverviewHeader())
+		if got := []string{cell(r, n-2), cell(r, n-1)}; got[0] != tc.parts || got[1] != tc.coverage {
+			t.Errorf("%s 五部分/指标覆盖 = %q, want %q/%q", tc.unit, got, tc.parts, tc.coverage)
+		}
+	}
+
 	// Feedback (the office's obligation) is overdue on 20 May: due 14 May.
 	if got, want := cell(byName["县财政局"], 5), "已逾期6天"; got != want {
 		t.Errorf("feedback status=%q, want %q", got, want)
