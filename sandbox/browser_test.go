@@ -46,7 +46,7 @@ func TestBrowser(t *testing.T) {
 	t.Cleanup(func() { s.Close() })
 
 	doc := filepath.Join(t.TempDir(), "县财政局2026年度自查自评报告.docx")
-	if err := os.WriteFile(doc, docx(t, "县财政局2026年度履行教育职责自查自评报告"), 0o644); err != nil {
+	if err := os.WriteFile(doc, completeReport(t), 0o644); err != nil {
 		t.Fatal(err)
 	}
 

@@ -1,14 +1,12 @@
 package sandbox_test
 
 import (
-	"archive/zip"
 	"bufio"
-	"bytes"
 	"context"
 	"encoding/json"
-	"io"
 	"log/slog"
 	"net/http"
+	"os"
 	"strings"
 	"testing"
 	"time"
@@ -46,32 +44,17 @@ func startSandbox(t *testing.T, dataDir string) *sandbox.Sandbox {
 	return s
 }
 
-// docx is a minimal real Word document: a zip with [Content_Types].xml and
-// word/document.xml.
-func docx(t *testing.T, text string) []byte {
+// completeReport is a real-looking self-assessment report of 县财政局 with
+// all five parts (the content check's fixture): a unit that sent it owes
+// nothing more, so it is never reminded (a report lacking a part would be
+// named in its reminders until the due date).
+func completeReport(t *testing.T) []byte {
 	t.Helper()
-	var buf bytes.Buffer
-	zw := zip.NewWriter(&buf)
-	for _, f := range [][2]string{
-		{"[Content_Types].xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
-			`<Types xmlns="http://schemas.openxmlformats.org/package/2006/content-types">` +
-			`<Default Extension="xml" ContentType="application/xml"/>` +
-			`<Override PartName="/word/document.xml" ContentType="application/vnd.openxmlformats-officedocument.wordprocessingml.document.main+xml"/>` +
-			`</Types>`},
-		{"word/document.xml", `<?xml version="1.0" encoding="UTF-8" standalone="yes"?>` +
-			`<w:document xmlns:w="http://schemas.openxmlformats.org/wordprocessingml/2006/main"><w:body><w:p><w:r><w:t>` +
-			text + `</w:t></w:r></w:p></w:body></w:document>`},
-	} {
-		w, err := zw.Create(f[0])
-		if err != nil {
-			t.Fatal(err)
-		}
-		io.WriteString(w, f[1])
-	}
-	if err := zw.Close(); err != nil {
+	b, err := os.ReadFile("../extract/testdata/complete.docx")
+	if err != nil {
 		t.Fatal(err)
 	}
-	return buf.Bytes()
+	return b
 }
 
 // sseEvent is one event of /api/events.

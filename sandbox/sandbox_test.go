@@ -208,8 +208,9 @@ func TestAPI(t *testing.T) {
 		t.Error("clock state says the bot is offline after Start")
 	}
 
-	// An official sends a .docx: the receipt arrives on the event stream.
-	sent := c.upload(czj.ID, "县财政局2026年度自查自评报告.docx", docx(t, "自查自评报告"))
+	// An official sends a complete report: the receipt arrives on the event
+	// stream.
+	sent := c.upload(czj.ID, "县财政局2026年度自查自评报告.docx", completeReport(t))
 	if sent.From != "person" || sent.Kind != "file" || sent.Size == 0 {
 		t.Fatalf("upload answer %+v", sent)
 	}
