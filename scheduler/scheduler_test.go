@@ -231,6 +231,37 @@ func TestSendDigest(t *testing.T) {
 	}
 }
 
+// TestSendDigestReportGaps: the directors' digest names the units whose
+// latest report lacks a part or names another unit, as queued and as
+// rendered again at send time; a check of an older version counts for
+// nothing.
+func TestSendDigestReportGaps(t *testing.T) {
+	w := newWorld(t, time.Date(2027, 2, 20, 9, 30, 0, 0, time.UTC), func(o *scheduler.Options) { o.GroupDigest = "督导工作群" })
+	w.submit("xwb", rules.StageSelfAssessment, w.at("2027-02-20 09:00"))
+	w.submit("zzb", rules.StageSelfAssessment, w.at("2027-02-21 09:00"))
+	w.submit("zzb", rules.StageSelfAssessment, w.at("2027-02-22 09:00"))
+	save := func(unit string, c rules.SavedReportCheck) {
+		v, err := c.Encode()
+		w.must(err)
+		w.must(w.st.PutState(context.Background(), rules.ReportCheckKey(2027, unit), v))
+	}
+	save("xwb", rules.SavedReportCheck{SubmissionID: 1, Version: 1, Check: rules.ReportCheck{Chars: 3000, MissingParts: []rules.ReportPart{rules.PartProblems}}})
+	save("zzb", rules.SavedReportCheck{SubmissionID: 2, Version: 1, Check: rules.ReportCheck{Chars: 3000, MissingParts: []rules.ReportPart{rules.PartResults}}})
+	w.set(w.at("2027-02-22 17:30"))
+	w.must(w.sched.SendDigest(context.Background()))
+	w.drain()
+	got := kinds(w.tr.all(), "digest")
+	if len(got) != 2 {
+		t.Fatalf("digests = %d, want 2", len(got))
+	}
+	if want := "\n自查自评报告内容待完善（1个）：县委办公室（缺“存在的问题”）\n"; !strings.Contains(got[0].Msg.Text, want) {
+		t.Errorf("director digest lacks %q:\n%s", want, got[0].Msg.Text)
+	}
+	if strings.Contains(got[1].Msg.Text, "待完善") {
+		t.Errorf("group digest lists the reports:\n%s", got[1].Msg.Text)
+	}
+}
+
 func TestBackup(t *testing.T) {
 	w := newWorld(t, time.Date(2027, 3, 1, 19, 0, 0, 0, time.UTC), func(o *scheduler.Options) { o.BackupKeep = 3 })
 	dir := filepath.Join(w.dir, "backups")
