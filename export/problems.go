@@ -151,13 +151,6 @@ func (ProblemSheets) ReadPlan(r io.Reader, year int) ([]rules.PlanLine, error) {
 	return ReadPlan(r, year)
 }
 
-// IsPlan reports whether a workbook's header row is the plan template's
-// (序号, 整改措施, 完成时限): an official's filled template, not a document.
-func (ProblemSheets) IsPlan(r io.Reader) bool {
-	_, err := readTable(r, []string{colSeq, rules.FieldMeasure, rules.FieldDue})
-	return err == nil
-}
-
 // WritePlanTemplate writes the plan template prefilled with the unit's
 // problems (序号, 问题描述) and the unit's plan so far, for the unit to fill.
 func WritePlanTemplate(w io.Writer, ps []rules.Problem) error {

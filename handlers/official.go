@@ -59,9 +59,6 @@ func (d *Conversations) file(ctx context.Context, r *Request) error {
 			return err
 		}
 	}
-	if handled, err := d.probs.planSheet(ctx, r, doc); handled || err != nil {
-		return err // the filled plan template: the plan per item
-	}
 	return d.off.submitFile(ctx, r, doc)
 }
 

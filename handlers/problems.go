@@ -63,7 +63,11 @@ func (d *problems) askList(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	text := strings.TrimSpace(inline + "\n" + rest)
+	return d.previewList(ctx, r, unit, strings.TrimSpace(inline+"\n"+rest))
+}
+
+// previewList parses a unit's list (text lines) and shows it back for 确认.
+func (d *problems) previewList(ctx context.Context, r *Request, unit rules.Unit, text string) error {
 	lines, err := rules.ParseProblemListOn(text, d.year, d.today())
 	if err != nil {
 		return listRefused(err, "问题清单未登记，请改正后重新发送。")

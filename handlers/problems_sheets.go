@@ -21,8 +21,6 @@ type ProblemSheets interface {
 	WritePlanTemplate(w io.Writer, ps []rules.Problem) error
 	ReadProblemList(r io.Reader, year int) ([]rules.ProblemLine, error)
 	ReadPlan(r io.Reader, year int) ([]rules.PlanLine, error)
-	// IsPlan reports whether a workbook has the plan template's header.
-	IsPlan(r io.Reader) bool
 }
 
 // storedOpener reads a stored file back (app.HandlerFiles): a filled
@@ -35,40 +33,46 @@ type storedOpener interface {
 // kilobytes.
 const maxSheetBytes = 4 << 20
 
-// planSheet takes an official's .xlsx with the plan template's header as
-// the unit's plan per item (as 整改措施 lines are), the workbook kept as
-// the 整改方案 version once complete. handled is false for any other file:
-// it is filed as before.
-func (d *problems) planSheet(ctx context.Context, r *Request, doc stored) (bool, error) {
-	sheets := d.o.ProblemSheets
-	op, canOpen := d.files.(storedOpener)
-	if d.o.Problems == nil || sheets == nil || !canOpen || r.ID.Role != rules.RoleOfficial || doc.Size > maxSheetBytes {
-		return false, nil
+// planSheet takes an official's filled plan template (the recogniser's
+// row, sheets.go) as the unit's plan per item, as 整改措施 lines are; the
+// workbook is kept as the 整改方案 version once complete.
+func (d *problems) planSheet(ctx context.Context, r *Request, doc stored) error {
+	if err := d.enabled(); err != nil {
+		return err
 	}
-	if _, ext := d.files.Name(doc.Name); ext != "xlsx" {
-		return false, nil
-	}
-	f, err := op.OpenStored(doc.Path)
+	b, err := d.readStored(doc)
 	if err != nil {
-		return true, fmt.Errorf("handlers: open %s: %w", doc.Path, err)
+		return err
 	}
-	b, err := io.ReadAll(io.LimitReader(f, maxSheetBytes))
-	f.Close()
-	if err != nil {
-		return true, fmt.Errorf("handlers: read %s: %w", doc.Path, err)
-	}
-	if !sheets.IsPlan(bytes.NewReader(b)) {
-		return false, nil
-	}
-	unit := d.units[r.ID.UnitKey]
-	return true, d.savePlan(ctx, r, unit, func() ([]rules.PlanLine, error) {
-		lines, err := sheets.ReadPlan(bytes.NewReader(b), d.year)
+	return d.savePlan(ctx, r, d.units[r.ID.UnitKey], func() ([]rules.PlanLine, error) {
+		lines, err := d.o.ProblemSheets.ReadPlan(bytes.NewReader(b), d.year)
 		var named interface{ Chinese() string }
 		if err != nil && errors.As(err, &named) {
 			return nil, userErr(ErrBadInput, "《"+doc.Name+"》中有需要改正的地方：\n"+named.Chinese()+"\n整改措施未保存，请改正后重新发送。")
 		}
 		return lines, err
 	}, &doc)
+}
+
+// readStored reads a stored template back, bounded.
+func (d *problems) readStored(doc stored) ([]byte, error) {
+	op, ok := d.files.(storedOpener)
+	if !ok || d.o.ProblemSheets == nil {
+		return nil, userErr(ErrBadInput, "表格功能暂未启用，请用文字发送。")
+	}
+	if doc.Size > maxSheetBytes {
+		return nil, userErr(ErrBadInput, "《"+doc.Name+"》过大，不像是填写后的模板，请检查后重新发送。")
+	}
+	f, err := op.OpenStored(doc.Path)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: open %s: %w", doc.Path, err)
+	}
+	defer f.Close()
+	b, err := io.ReadAll(io.LimitReader(f, maxSheetBytes))
+	if err != nil {
+		return nil, fmt.Errorf("handlers: read %s: %w", doc.Path, err)
+	}
+	return b, nil
 }
 
 // A problem list longer than this goes to the unit as a workbook rather
@@ -150,4 +154,90 @@ func filesTo(to rules.Recipient, kind, key string, files []stored, now time.Time
 			FilePath: f.Path, FileName: f.Name, CreatedAt: now})
 	}
 	return outs
+}
+
+// awaitListSheet is the awaiting kind of 问题清单模板 <单位>: the director's
+// filled 问题清单 workbook that follows within pairWindow is that unit's.
+// It has its own key: 反馈 and 下发 take the awaiting file first.
+const awaitListSheet = "problem_sheet"
+
+func listSheetKey(remark string) string { return "handlers:listsheet:" + remark }
+
+// listTemplate is 问题清单模板 <单位>: the blank 问题清单 template as a file;
+// the filled workbook the director sends back within ten minutes is the
+// unit's list, previewed for 确认 like the typed one.
+func (d *problems) listTemplate(ctx context.Context, r *Request) error {
+	if err := d.enabled(); err != nil {
+		return err
+	}
+	if d.o.ProblemSheets == nil {
+		return userErr(ErrBadInput, "表格功能暂未启用，请用文字发送问题清单，如：\n问题清单 财政\n1. ……")
+	}
+	if len(r.Args) == 0 {
+		return userErr(ErrBadInput, "请写明单位，如“问题清单模板 财政”。")
+	}
+	unit, err := d.resolveUnit(r.Args[0])
+	if err != nil {
+		return err
+	}
+	doc, err := d.storeSheet(ctx, unit.Name+"问题清单模板.xlsx", d.o.ProblemSheets.WriteProblemListTemplate)
+	if err != nil {
+		return err
+	}
+	if err := d.putState(ctx, listSheetKey(r.ID.Remark), awaiting{Kind: awaitListSheet, Unit: unit.Key, At: r.At}); err != nil {
+		return err
+	}
+	msgs := []rules.Outgoing{d.replyMsg(r, "请在附件的“问题描述”列逐行填写"+unit.Name+"的问题（“对应指标”“整改时限建议”可不填），10分钟内发回即可预览登记。"), d.replyMsg(r, "")}
+	msgs[1].FilePath, msgs[1].FileName = doc.Path, doc.Name
+	if err := d.store.Enqueue(ctx, msgs...); err != nil {
+		return fmt.Errorf("handlers: queue list template: %w", err)
+	}
+	return nil
+}
+
+// listSheet takes a director's filled 问题清单 template (the recogniser's
+// row, sheets.go) as the list of the unit named by 问题清单模板 <单位> in
+// the last ten minutes: its cells named when wrong, else previewed for
+// 确认 like the typed list.
+func (d *problems) listSheet(ctx context.Context, r *Request, doc stored) error {
+	if err := d.enabled(); err != nil {
+		return err
+	}
+	var a awaiting
+	ok, err := d.getState(ctx, listSheetKey(r.ID.Remark), &a)
+	if err != nil {
+		return err
+	}
+	unit, known := d.units[a.Unit]
+	if !ok || a.Kind != awaitListSheet || r.At.Sub(a.At) > pairWindow || !known {
+		return userErr(ErrBadInput, "《"+doc.Name+"》是问题清单模板，但不知道是哪个单位的。请先发送“问题清单模板 单位名”，再在10分钟内发回填好的表格。")
+	}
+	if err := d.deleteState(ctx, listSheetKey(r.ID.Remark)); err != nil {
+		return err
+	}
+	b, err := d.readStored(doc)
+	if err != nil {
+		return err
+	}
+	lines, err := d.o.ProblemSheets.ReadProblemList(bytes.NewReader(b), d.year)
+	var named interface{ Chinese() string }
+	if err != nil && errors.As(err, &named) {
+		return userErr(ErrBadInput, "《"+doc.Name+"》中有需要改正的地方：\n"+named.Chinese()+"\n问题清单未登记，请改正后再发送“问题清单模板 "+unit.ShortName()+"”并发回表格。")
+	}
+	if err != nil {
+		return fmt.Errorf("handlers: read problem list %s: %w", doc.Path, err)
+	}
+	// The rows become the typed form, so 确认 stores them by one path.
+	var t strings.Builder
+	for _, l := range lines {
+		fmt.Fprintf(&t, "%d. %s", l.Seq, strings.ReplaceAll(l.Text, "\n", " "))
+		if l.Indicator != "" {
+			t.WriteString("；指标：" + l.Indicator)
+		}
+		if !l.SuggestedDue.IsZero() {
+			t.WriteString("；时限：" + l.SuggestedDue.String())
+		}
+		t.WriteString("\n")
+	}
+	return d.previewList(ctx, r, unit, t.String())
 }

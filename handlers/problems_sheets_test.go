@@ -180,3 +180,62 @@ func TestPlanTemplateFilledInChat(t *testing.T) {
 		t.Errorf("another workbook → %s", got)
 	}
 }
+
+// 问题清单模板 <单位>: the template as a file; filled and sent back within
+// ten minutes it is that unit's list, a bad cell named, else previewed and
+// stored on 确认. Without the command first, the unit is asked for.
+func TestProblemListTemplateInChat(t *testing.T) {
+	h := handlerstest.New(t)
+	ctx := context.Background()
+	dir := h.Director()
+	h.At(2027, time.May, 10, 9, 0)
+	fill := func(tpl rules.Outgoing, cells map[string]string) []byte {
+		t.Helper()
+		f, err := h.Files.Open(tpl.FilePath)
+		if err != nil {
+			t.Fatal(err)
+		}
+		x, err := excelize.OpenReader(f)
+		f.Close()
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer x.Close()
+		for c, v := range cells {
+			if err := x.SetCellValue(export.SheetProblemList, c, v); err != nil {
+				t.Fatal(err)
+			}
+		}
+		var buf bytes.Buffer
+		if err := x.Write(&buf); err != nil {
+			t.Fatal(err)
+		}
+		return buf.Bytes()
+	}
+	h.Text(dir, "问题清单模板 财政")
+	msgs := h.Drain()
+	if len(msgs) != 2 || msgs[1].FileName != "县财政局问题清单模板.xlsx" {
+		t.Fatalf("问题清单模板 → %+v", msgs)
+	}
+	golden(t, "list_template", msgs[0].Text)
+	tpl := msgs[1]
+	h.File(dir, "财政问题.xlsx", fill(tpl, map[string]string{"A2": "1", "B2": "教育经费台账不全", "C2": "3.2.1", "A3": "2", "D3": "6月31日"}))
+	golden(t, "list_sheet_refused", one(t, h.Drain()))
+	h.Text(dir, "问题清单模板 财政")
+	h.Drain()
+	h.File(dir, "财政问题.xlsx", fill(tpl, map[string]string{"A2": "1", "B2": "教育经费台账不全", "C2": "3.2.1", "A3": "2", "B3": "学校安全隐患未整改", "D3": "6月30日"}))
+	golden(t, "list_sheet_preview", one(t, h.Drain()))
+	if ps, _ := h.Store.Problems(ctx, 2027, "czj"); len(ps) != 0 {
+		t.Fatalf("stored before 确认: %+v", ps)
+	}
+	h.Text(dir, "确认")
+	h.Drain()
+	ps, _ := h.Store.Problems(ctx, 2027, "czj")
+	if len(ps) != 2 || ps[0].Indicator != "3.2.1" || ps[1].SuggestedDue != (rules.Date{Year: 2027, Month: time.June, Day: 30}) {
+		t.Fatalf("stored %+v", ps)
+	}
+	h.File(dir, "财政问题.xlsx", fill(tpl, map[string]string{"A2": "1", "B2": "x"}))
+	if got := one(t, h.Drain()); !strings.Contains(got, "问题清单模板 单位名") {
+		t.Errorf("a list with no unit named → %s", got)
+	}
+}

@@ -61,6 +61,7 @@ func (d *Conversations) routes() *Router {
 	m.Handle("评分表", Directors|Inspectors, d.sc.inspectionTemplate) // the blank 评分表, one sheet per unit
 
 	// Problem lists and rectification items (problems.go).
+	m.Handle("问题清单模板", Directors, d.probs.listTemplate)            // <单位>: the template; the filled .xlsx back within 10 minutes is previewed
 	m.Handle("问题清单", Directors, d.probs.askList)                   // <单位> + numbered lines (preview, 确认)
 	m.Handle("整改措施", Officials, d.probs.plan)                      // numbered plan lines per item
 	m.Handle("整改完成", Officials, d.probs.done)                      // <序号> <整改情况>

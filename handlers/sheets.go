@@ -57,6 +57,17 @@ func (d *Conversations) sheetKinds() []sheetKind {
 			refuse: "评分表由督学或督导办主任报送。",
 			handle: d.sc.receiveSheet,
 		},
+		{
+			// Before 问题清单: the plan template holds 序号 and 问题描述 too.
+			name: "整改方案模板", match: headersIn("序号", "整改措施", "完成时限"), access: Officials,
+			refuse: "整改方案模板由各责任单位联系人填写后报送。",
+			handle: d.probs.planSheet,
+		},
+		{
+			name: "问题清单模板", match: headersIn("序号", "问题描述", "对应指标", "整改时限建议"), access: Directors,
+			refuse: "问题清单由督导办主任登记。",
+			handle: d.probs.listSheet,
+		},
 	}
 }
 

@@ -52,10 +52,10 @@ func TestSheetKinds(t *testing.T) {
 			"评分表", handlers.Directors | handlers.Inspectors},
 		{"评分表, units × indicators", func(b *bytes.Buffer) error { return export.WriteInspectionMatrix(b, h.Units, m) },
 			"评分表", handlers.Directors | handlers.Inspectors},
-		{"problem list template", func(b *bytes.Buffer) error { return export.WriteProblemListTemplate(b) }, "", 0},
+		{"problem list template", func(b *bytes.Buffer) error { return export.WriteProblemListTemplate(b) }, "问题清单模板", handlers.Directors},
 		{"plan template", func(b *bytes.Buffer) error {
 			return export.WritePlanTemplate(b, []rules.Problem{{Seq: 1, Text: "校舍维修"}})
-		}, "", 0},
+		}, "整改方案模板", handlers.Officials},
 	} {
 		heads := headsOf(t, c.write)
 		kind, access := handlers.SheetKindOf(h.Conv, heads)
