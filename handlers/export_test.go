@@ -31,3 +31,15 @@ func SheetKindOf(c *Conversations, heads []SheetHead) (name string, access Acces
 	}
 	return k.name, k.access
 }
+
+// RouteWords are the menu's command words, in registration order (the
+// events excluded).
+func RouteWords(d *Intake) []string {
+	var out []string
+	for _, w := range d.mux.order {
+		if w[0] != '\a' {
+			out = append(out, w)
+		}
+	}
+	return out
+}

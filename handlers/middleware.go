@@ -244,6 +244,9 @@ func (d *Intake) authorise(next Handler) Handler {
 			if r.ID.Role == rules.RoleInspector {
 				return userErr(ErrForbidden, textInspectorOnly)
 			}
+			if rt.access&Inspectors != 0 && rt.access&Directors != 0 {
+				return userErr(ErrForbidden, "“"+rt.word+"”仅限督导办主任和督学使用。发送“帮助”可查看您可用的命令。")
+			}
 			if rt.access&Directors != 0 {
 				return userErr(ErrForbidden, "“"+rt.word+"”仅限督导办主任使用。发送“帮助”可查看您可用的命令。")
 			}

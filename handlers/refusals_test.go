@@ -151,6 +151,11 @@ func TestDirectorOnlyRefused(t *testing.T) {
 			golden(t, "refusal_director_only", got)
 		}
 	}
+	// 评分表 is the inspectors' and the director's.
+	h.Text(czj, "评分表")
+	if got := one(t, h.Drain()); got != "“评分表”仅限督导办主任和督学使用。发送“帮助”可查看您可用的命令。" {
+		t.Errorf("评分表 from an official: %q", got)
+	}
 	// And the director is told which commands are the officials'.
 	h.Text(h.Director(), "收到")
 	if got := one(t, h.Drain()); !strings.Contains(got, "供各责任单位联系人使用") {
@@ -354,5 +359,48 @@ func TestBindingCode(t *testing.T) {
 	h.Text(s, "状态")
 	if got := one(t, h.Drain()); got != strings.TrimSpace(readGolden(t, "refusal_stranger")) {
 		t.Errorf("after ForgetSessions → %s", got)
+	}
+}
+
+// The inspector's row of the matrix: every command word of the menu, bare
+// and naming every unit, is refused with what an inspector may do, except
+// 帮助 (and its synonyms), 评分表, 确认 and 取消; nothing is stored.
+func TestInspectorRefusedMatrix(t *testing.T) {
+	h := handlerstest.New(t)
+	ctx := context.Background()
+	ins := h.Inspector()
+	allowed := map[string]bool{"帮助": true, "菜单": true, "help": true, "评分表": true, "确认": true, "取消": true}
+	const refusal = "督学可以发送“评分表”领取空白评分表，填好后把.xlsx文件发给机器人。发送“帮助”查看说明。"
+	n := 0
+	for _, w := range handlers.RouteWords(h.Intake) {
+		if allowed[w] {
+			continue
+		}
+		texts := []string{w}
+		for _, u := range h.Units {
+			texts = append(texts, w+" "+u.Name)
+		}
+		for _, text := range texts {
+			h.Text(ins, text)
+			h.Clock.Advance(4 * time.Second) // a person's pace: under the rate limit
+			n++
+		}
+		for _, m := range h.Drain() {
+			if m.To.Remark != ins.Remark || m.Text != refusal || m.FilePath != "" {
+				t.Fatalf("%s: inspector got %+v", w, m)
+			}
+		}
+	}
+	if n < 30*len(h.Units) {
+		t.Fatalf("only %d texts tried", n)
+	}
+	subs, _ := h.Store.Submissions(ctx, 2027, "")
+	sc, _ := h.Store.Scores(ctx, 2027, "")
+	if len(subs) != 0 || len(sc) != 0 {
+		t.Errorf("an inspector's commands stored %d submissions and %d scores", len(subs), len(sc))
+	}
+	h.Text(ins, "确认")
+	if got := one(t, h.Drain()); got != "目前没有需要确认的操作。" {
+		t.Errorf("确认 with nothing pending: %q", got)
 	}
 }
