@@ -100,7 +100,7 @@ func planItems(s *sweep) []group {
 			continue
 		}
 		d := itemDeadline(*p, st, s.c, s.now)
-		slots := s.in.Policy.deadlineSlots(s.c, d, p.UnitKey, false)
+		slots := s.in.Policy.deadlineSlots(s.c, d, p.UnitKey, false, s.today)
 		for k := range slots {
 			slots[k].item = p
 		}

@@ -42,7 +42,6 @@ type noticeStep struct {
 // noticeSteps run after the reminders are planned, in this order.
 var noticeSteps = []noticeStep{
 	{name: "stopped", plan: planStoppedNotices},
-	{name: "weekly_list", plan: planWeeklyList},
 }
 
 // officeRank is the unit rank of the office's own deadline: before every
@@ -128,7 +127,7 @@ func newSweep(in ReminderInput) *sweep {
 		s.recorded[keyOf(r)] = true
 		// Notices to the directors about units do not count as the unit's
 		// reminder of the day.
-		if r.Kind == ReminderStopped || r.Kind == ReminderWeekly {
+		if r.Kind == ReminderStopped {
 			continue
 		}
 		if !r.Missed && !r.At.IsZero() && DateOf(r.At, c.Location) == s.today {
@@ -195,7 +194,7 @@ func planStage(s *sweep, st Stage) []group {
 		ck := slotCacheKey{st, d.DueDate, d.Opens.UnixNano()}
 		tmpl, ok := s.slotCache[ck]
 		if !ok {
-			tmpl = s.in.Policy.deadlineSlots(s.c, d, "", false)
+			tmpl = s.in.Policy.deadlineSlots(s.c, d, "", false, s.today)
 			s.slotCache[ck] = tmpl
 		}
 		slots := make([]slot, len(tmpl))
@@ -217,10 +216,15 @@ func planOfficeFeedback(s *sweep) []group {
 		return nil
 	}
 	d := FeedbackDeadline(s.c)
+	// The office is reminded from the last inspection day on, not while it
+	// is still inspecting (a month ahead would fall in the inspection).
+	if last := s.c.InspectionEnd.Start(s.c.Location); last.After(d.Opens) {
+		d.Opens = last
+	}
 	if s.now.Before(d.Opens) {
 		return nil
 	}
-	due := s.due(s.in.Policy.deadlineSlots(s.c, d, "", true))
+	due := s.due(s.in.Policy.deadlineSlots(s.c, d, "", true, s.today))
 	if len(due) == 0 {
 		return nil
 	}
@@ -277,7 +281,8 @@ func planAcks(s *sweep) []group {
 //     reminder item; all of a person's items go into ONE message, and a
 //     person who already got a reminder today gets nothing more until the
 //     next day (the item stays due and is sent then).
-//   - Then the notice steps: 已停止提醒 and the weekly 督办清单 (stopped.go).
+//   - After the OverdueMax overdue slots, one slot a week while owed.
+//   - Then the notice steps: 转为每周提醒, once per (unit, stage) (stopped.go).
 func PlanReminders(in ReminderInput) ReminderPlan {
 	s := newSweep(in)
 	var groups []group

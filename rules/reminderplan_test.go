@@ -22,7 +22,7 @@ func TestReminderStepsOrder(t *testing.T) {
 	if got := rules.ReminderStepNames(); !reflect.DeepEqual(got, want) {
 		t.Errorf("reminder steps = %v, want %v", got, want)
 	}
-	if got, want := rules.NoticeStepNames(), []string{"stopped", "weekly_list"}; !reflect.DeepEqual(got, want) {
+	if got, want := rules.NoticeStepNames(), []string{"stopped"}; !reflect.DeepEqual(got, want) {
 		t.Errorf("notice steps = %v, want %v", got, want)
 	}
 }
@@ -159,6 +159,41 @@ func TestReminderStageSteps(t *testing.T) {
 			},
 			want: []rules.StepGroup{sg("mzj", done, "2027-06-30@10:00 due")},
 		},
+		{
+			// Due Friday 2 July, weekends skipped: the Saturday and Sunday
+			// overdue slots may not go on that Friday (not yet overdue), so
+			// they go on Monday with Monday's own.
+			name: "Weekend_OverdueSlotNeverBeforeTheDeadline_Friday",
+			step: done,
+			in: func() rules.ReminderInput {
+				in := input(at("2027-07-02 10:00"), time.Time{})
+				in.Policy = rules.DefaultReminderPolicy()
+				y := withFeedback("mzj", at("2027-05-05 11:00"))
+				y.RectificationDue = rules.Date{Year: 2027, Month: 7, Day: 2}
+				in.Years = []rules.UnitYear{y}
+				for _, d := range []string{"06-02", "06-18", "06-25", "06-29", "07-01"} {
+					in.Recorded = append(in.Recorded, rec("mzj", done, "2027-"+d+"@10:00"))
+				}
+				return in
+			},
+			want: []rules.StepGroup{sg("mzj", done, "2027-07-02@10:00 due")},
+		},
+		{
+			name: "Weekend_OverdueSlotNeverBeforeTheDeadline_Monday",
+			step: done,
+			in: func() rules.ReminderInput {
+				in := input(at("2027-07-05 10:00"), time.Time{})
+				in.Policy = rules.DefaultReminderPolicy()
+				y := withFeedback("mzj", at("2027-05-05 11:00"))
+				y.RectificationDue = rules.Date{Year: 2027, Month: 7, Day: 2}
+				in.Years = []rules.UnitYear{y}
+				for _, d := range []string{"06-02", "06-18", "06-25", "06-29", "07-01", "07-02"} {
+					in.Recorded = append(in.Recorded, rec("mzj", done, "2027-"+d+"@10:00"))
+				}
+				return in
+			},
+			want: []rules.StepGroup{sg("mzj", done, "2027-07-03@10:00 overdue", "2027-07-04@10:00 overdue", "2027-07-05@10:00 escalate")},
+		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -185,6 +220,18 @@ func TestReminderOfficeFeedbackStep(t *testing.T) {
 				return in
 			},
 			want: []rules.StepGroup{sg("", fb, "2027-05-13@10:00 office", "2027-05-14@10:00 office")},
+		},
+		{
+			// Inspection ends 30 April, feedback due 14 May: the slots 30
+			// days ahead (14 April) fall in the inspection and are not
+			// planned; the first is on its last day.
+			name: "DefaultCadence_FromTheLastInspectionDay",
+			in: func() rules.ReminderInput {
+				in := input(at("2027-04-30 10:00"), time.Time{})
+				in.Policy = rules.DefaultReminderPolicy()
+				return in
+			},
+			want: []rules.StepGroup{sg("", fb, "2027-04-30@10:00 office")},
 		},
 		{
 			name: "EveryUnitHasFeedback_Nothing",
@@ -319,7 +366,7 @@ func TestReminderNoticeSteps(t *testing.T) {
 				return in
 			},
 			wantSlots: []string{"czj|self_assessment|stopped"},
-			wantText:  []string{"已停止提醒：县财政局 自查自评报告 逾期5天"},
+			wantText:  []string{"转为每周提醒：县财政局 自查自评报告 已逾期5天", "此后每周提醒一次"},
 		},
 		{
 			name: "Stopped_AlreadyTold_Nothing",
@@ -336,46 +383,6 @@ func TestReminderNoticeSteps(t *testing.T) {
 			in: func() rules.ReminderInput {
 				in := input(at("2027-03-06 10:00"), time.Time{})
 				in.Recorded = lastOverdue("czj", time.Time{})[:8]
-				return in
-			},
-		},
-		{
-			name: "Weekly_MondaySlot_ListsToldBeforeIt",
-			step: "weekly_list",
-			in: func() rules.ReminderInput {
-				// 2027-03-08 is a Monday.
-				in := input(at("2027-03-08 10:00"), time.Time{})
-				in.Recorded = append(lastOverdue("czj", at("2027-03-06 10:00")), lastOverdue("mzj", at("2027-03-06 10:00"))...)
-				return in
-			},
-			wantSlots: []string{"|escalation_list|week:2027-W10"},
-			wantText:  []string{"【督办清单】2027年3月8日当周", "1. 县财政局 自查自评报告 已逾期7天", "2. 县民政局 自查自评报告 已逾期7天"},
-		},
-		{
-			name: "Weekly_BeforeMondaySlot_Nothing",
-			step: "weekly_list",
-			in: func() rules.ReminderInput {
-				in := input(at("2027-03-08 09:59"), time.Time{})
-				in.Recorded = lastOverdue("czj", at("2027-03-06 10:00"))
-				return in
-			},
-		},
-		{
-			name: "Weekly_ThisWeekSent_Nothing",
-			step: "weekly_list",
-			in: func() rules.ReminderInput {
-				in := input(at("2027-03-09 10:00"), time.Time{})
-				in.Recorded = append(lastOverdue("czj", at("2027-03-06 10:00")),
-					rules.ReminderRecord{Year: 2027, Stage: rules.StageEscalationList, Slot: "week:2027-W10", Kind: rules.ReminderWeekly, At: at("2027-03-08 10:00")})
-				return in
-			},
-		},
-		{
-			name: "Weekly_ToldThisWeek_WaitsForNextWeek",
-			step: "weekly_list",
-			in: func() rules.ReminderInput {
-				in := input(at("2027-03-09 10:00"), time.Time{})
-				in.Recorded = lastOverdue("czj", at("2027-03-08 10:00"))
 				return in
 			},
 		},

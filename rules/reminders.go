@@ -28,7 +28,8 @@ type ReminderPolicy struct {
 	// BeforeDays: remind N days before the due date (0 = on the due date).
 	BeforeDays []int
 	// OverdueEveryDays and OverdueMax: after the due date, remind every N
-	// days, at most M times.
+	// days, M times; after those, once a week (WeeklyAfterMax) until the
+	// unit submits or the deadline closes.
 	OverdueEveryDays int
 	OverdueMax       int
 	// EscalateAfterDays: overdue reminders from this many days overdue on
@@ -41,7 +42,11 @@ type ReminderPolicy struct {
 	// QuietStart–QuietEnd: no reminders inside this window (it may cross
 	// midnight); a slot inside it is deferred to QuietEnd. Equal = no quiet hours.
 	QuietStart, QuietEnd TimeOfDay
-	// SkipWeekends defers Saturday and Sunday slots to Monday's slot time.
+	// SkipWeekends moves a Saturday or Sunday slot to the Friday before, at
+	// the slot time: a reminder ahead of a deadline must not come later
+	// than planned. A slot that may not go out that early (an overdue
+	// reminder whose Friday is not yet past the deadline, an acknowledgement
+	// reminder whose wait is not over) goes to the Monday after instead.
 	SkipWeekends bool
 	// SlotTime is the time of day of every reminder slot (the daily sweep's
 	// time, e.g. 10:00). Slots, not sweeps, decide what is sent, so the sweep
@@ -53,16 +58,26 @@ type ReminderPolicy struct {
 	CatchupGrace time.Duration
 }
 
+// WeeklyAfterMax is the interval of the reminders that follow the last of
+// the OverdueMax overdue reminders while the unit still owes the stage.
+const WeeklyAfterMax = 7
+
+// DefaultBeforeDays are the default reminder offsets before a deadline.
+// The first comes a month ahead: a self-assessment report needs weeks of
+// data collection, so a first reminder 7 days before comes too late.
+var DefaultBeforeDays = []int{30, 14, 7, 3, 1, 0}
+
 // DefaultReminderPolicy is the policy shipped in config.yaml.
 func DefaultReminderPolicy() ReminderPolicy {
 	return ReminderPolicy{
-		BeforeDays:        []int{7, 3, 1, 0},
+		BeforeDays:        append([]int(nil), DefaultBeforeDays...),
 		OverdueEveryDays:  1,
 		OverdueMax:        5,
 		EscalateAfterDays: 3,
 		AckAfter:          48 * time.Hour,
 		QuietStart:        TimeOfDay{21, 0},
 		QuietEnd:          TimeOfDay{8, 0},
+		SkipWeekends:      true,
 		SlotTime:          TimeOfDay{10, 0},
 		CatchupGrace:      6 * time.Hour,
 	}
@@ -76,29 +91,14 @@ const (
 	ReminderEscalate = "escalate" // overdue ≥ EscalateAfterDays: the backup is told too
 	ReminderAck      = "ack"      // broadcast/feedback not acknowledged
 	ReminderOffice   = "office"   // the office's own feedback deadline (to the directors)
-	// ReminderStopped: the last overdue reminder of a (unit, stage) went out
-	// and the unit still owes it; the directors are told once (Slot
-	// SlotStopped) that automatic chasing has stopped.
+	// ReminderStopped: the last of the OverdueMax overdue reminders of a
+	// (unit, stage) went out and the unit still owes it; the directors are
+	// told once (Slot SlotStopped) that its reminders are now weekly.
 	ReminderStopped = "stopped"
-	// ReminderWeekly: the directors' weekly list of the units whose
-	// reminders have stopped and that still owe (UnitKey "", Stage
-	// StageEscalationList, Slot WeekSlot).
-	ReminderWeekly = "weekly"
 )
 
 // SlotStopped is the Slot of the one ReminderStopped record of a (unit, stage).
 const SlotStopped = "stopped"
-
-// StageEscalationList is the pseudo-stage of the weekly escalation list's
-// records. It is not a submission stage.
-const StageEscalationList Stage = "escalation_list"
-
-// WeekSlot names the ISO week of d ("week:2027-W10"), the Slot of that
-// week's escalation list.
-func WeekSlot(d Date) string {
-	y, w := time.Date(d.Year, d.Month, d.Day, 12, 0, 0, 0, time.UTC).ISOWeek()
-	return fmt.Sprintf("week:%04d-W%02d", y, w)
-}
 
 // StageAck is the pseudo-stage of acknowledgement reminders in
 // ReminderRecord (Slot "ack:<broadcast id>"). It is not a submission stage.
@@ -194,13 +194,29 @@ type slot struct {
 	parts     []ReportPart
 }
 
-// Effective moves a nominal slot instant out of quiet hours and weekends
-// (when skipped) to the next allowed time.
+// Effective moves a nominal slot instant out of quiet hours and, when
+// weekends are skipped, off Saturday and Sunday to the Friday before.
 func (p ReminderPolicy) Effective(t time.Time, loc *time.Location) time.Time {
+	return p.effectiveFrom(t, time.Time{}, loc)
+}
+
+// effectiveFrom is Effective for a slot that must not go out before floor:
+// a weekend slot whose Friday would be before floor goes forward to the
+// Monday after instead.
+func (p ReminderPolicy) effectiveFrom(t, floor time.Time, loc *time.Location) time.Time {
 	t = t.In(loc)
+	if p.SkipWeekends && weekend(t) {
+		back := 1
+		if t.Weekday() == time.Sunday {
+			back = 2
+		}
+		if fri := p.SlotTime.On(DateOf(t, loc).AddDays(-back), loc); !fri.Before(floor) {
+			t = fri
+		}
+	}
 	for range 16 {
 		d := DateOf(t, loc)
-		if p.SkipWeekends && (t.Weekday() == time.Saturday || t.Weekday() == time.Sunday) {
+		if p.SkipWeekends && weekend(t) {
 			add := 1
 			if t.Weekday() == time.Saturday {
 				add = 2
@@ -216,6 +232,8 @@ func (p ReminderPolicy) Effective(t time.Time, loc *time.Location) time.Time {
 	}
 	return t
 }
+
+func weekend(t time.Time) bool { return t.Weekday() == time.Saturday || t.Weekday() == time.Sunday }
 
 // QuietUntil reports whether t falls in quiet hours and, if so, the instant
 // they end (in loc). The planner moves slots with it and the relay holds
@@ -247,8 +265,10 @@ func (p ReminderPolicy) inQuiet(t time.Time) bool {
 }
 
 // deadlineSlots lists the dated slots of one deadline that fall after the
-// stage opened, in time order.
-func (p ReminderPolicy) deadlineSlots(c Calendar, d Deadline, unitKey string, office bool) []slot {
+// stage opened, in time order: BeforeDays, OverdueMax overdue slots, then
+// one a week up to until (the sweep's day: later ones are not due yet,
+// except a weekend slot moved to the Friday before).
+func (p ReminderPolicy) deadlineSlots(c Calendar, d Deadline, unitKey string, office bool, until Date) []slot {
 	loc := c.Location
 	var out []slot
 	seen := map[Date]bool{}
@@ -261,13 +281,19 @@ func (p ReminderPolicy) deadlineSlots(c Calendar, d Deadline, unitKey string, of
 		if at.Before(d.Opens) {
 			return
 		}
+		// A reminder before the deadline may go out as early as the stage
+		// opens; one after it never before the deadline has passed.
+		floor := d.Opens
+		if kind == ReminderOverdue || kind == ReminderEscalate {
+			floor = d.Due
+		}
 		if office {
 			kind = ReminderOffice
 		}
 		out = append(out, slot{
 			rec:       ReminderRecord{Year: c.Year, UnitKey: unitKey, Stage: d.Stage, Slot: SlotName(day, p.SlotTime), Kind: kind},
 			nominal:   at,
-			effective: p.Effective(at, loc),
+			effective: p.effectiveFrom(at, floor, loc),
 			dueDate:   d.DueDate,
 		})
 	}
@@ -282,13 +308,18 @@ func (p ReminderPolicy) deadlineSlots(c Calendar, d Deadline, unitKey string, of
 		add(d.DueDate.AddDays(-n), kind)
 	}
 	every := max(p.OverdueEveryDays, 1)
-	for k := 1; k <= p.OverdueMax; k++ {
-		days := k * every
-		kind := ReminderOverdue
+	overdueKind := func(days int) string {
 		if p.EscalateAfterDays > 0 && days >= p.EscalateAfterDays {
-			kind = ReminderEscalate
+			return ReminderEscalate
 		}
-		add(d.DueDate.AddDays(days), kind)
+		return ReminderOverdue
+	}
+	for k := 1; k <= p.OverdueMax; k++ {
+		add(d.DueDate.AddDays(k*every), overdueKind(k*every))
+	}
+	until = until.AddDays(2)
+	for days := p.OverdueMax*every + WeeklyAfterMax; !until.Before(d.DueDate.AddDays(days)); days += WeeklyAfterMax {
+		add(d.DueDate.AddDays(days), overdueKind(days))
 	}
 	sort.SliceStable(out, func(i, j int) bool { return out[i].nominal.Before(out[j].nominal) })
 	return out
@@ -308,7 +339,7 @@ func (p ReminderPolicy) ackSlot(c Calendar, b *Broadcast, unitKey string) slot {
 	return slot{
 		rec:       ReminderRecord{Year: c.Year, UnitKey: unitKey, Stage: StageAck, Slot: fmt.Sprintf("ack:%d", b.ID), Kind: ReminderAck},
 		nominal:   at,
-		effective: p.Effective(at, loc),
+		effective: p.effectiveFrom(at, from, loc),
 		bc:        b,
 	}
 }
@@ -346,7 +377,9 @@ func reminderOut(c Calendar, remark, text string, now time.Time) Outgoing {
 func daysClause(it ReminderItem, today string) string {
 	switch {
 	case it.Overdue:
-		return fmt.Sprintf("，已逾期%d天", it.Days)
+		// Firmer than the friendly text before the deadline: the lateness
+		// is recorded and reported, and the reader is told so.
+		return fmt.Sprintf("，已记为逾期%d天，将在年度报告中体现", it.Days)
 	case it.Days == 0:
 		return "，" + today
 	}
@@ -395,7 +428,7 @@ func ackLine(it ReminderItem, loc *time.Location) string {
 func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Outgoing {
 	day := DateOf(now, c.Location)
 	var lines []string
-	catchup, needFile, escalate := false, false, false
+	catchup, needFile, overdueFile, escalate := false, false, false, false
 	for _, it := range items {
 		catchup = catchup || it.Catchup
 		if it.Stage == StageAck {
@@ -403,6 +436,7 @@ func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Out
 			continue
 		}
 		needFile = needFile || it.Problem == nil
+		overdueFile = overdueFile || (it.Problem == nil && it.Overdue)
 		escalate = escalate || it.Kind == ReminderEscalate
 		lines = append(lines, stageLine(it, c))
 	}
@@ -425,7 +459,10 @@ func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Out
 		return b.String()
 	}
 	footer := ""
-	if needFile {
+	switch {
+	case overdueFile:
+		footer = unitOverdueFooter
+	case needFile:
 		footer = unitFileFooter
 	}
 	var asserts []Obligation
@@ -467,8 +504,12 @@ func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Out
 	return outs
 }
 
-// unitFileFooter closes a unit reminder that asks for a file.
-const unitFileFooter = "请尽快报送，直接把文件发给我即可。"
+// unitFileFooter closes a unit reminder that asks for a file;
+// unitOverdueFooter one that asks for a file already overdue.
+const (
+	unitFileFooter    = "请尽快报送，直接把文件发给我即可。"
+	unitOverdueFooter = "请立即报送，直接把文件发给我即可。"
+)
 
 // obligation is what a reminder item asserts about unitKey.
 func (it ReminderItem) obligation(year int, unitKey string) Obligation {

@@ -50,9 +50,19 @@ var (
 )
 
 // input builds a planner input where no unit has done anything yet.
+// mechanicsPolicy is the cadence the planner's mechanics tests were written
+// for (7/3/1/0 days, weekends not skipped), so they do not depend on the
+// shipped defaults; TestDefaultCadence checks those.
+func mechanicsPolicy() rules.ReminderPolicy {
+	p := rules.DefaultReminderPolicy()
+	p.BeforeDays = []int{7, 3, 1, 0}
+	p.SkipWeekends = false
+	return p
+}
+
 func input(now time.Time, lastSweep time.Time) rules.ReminderInput {
 	return rules.ReminderInput{
-		Calendar: cal(), Policy: rules.DefaultReminderPolicy(),
+		Calendar: cal(), Policy: mechanicsPolicy(),
 		Units: testUnits, Directors: testDirs,
 		LastSweep: lastSweep, Now: now,
 	}
@@ -212,7 +222,7 @@ func TestPlanReminders(t *testing.T) {
 			},
 			wantTo:     []string{"督导-czj", "督导-czj-备"},
 			wantWrites: 1,
-			contains:   []string{"已逾期3天", "TX-20270304-czj-"},
+			contains:   []string{"已记为逾期3天，将在年度报告中体现", "TX-20270304-czj-"},
 			check: func(t *testing.T, p rules.ReminderPlan) {
 				if !strings.Contains(p.Messages[1].Text, "备用联系人") || !strings.HasSuffix(p.Messages[1].Text, "TX-20270304-czj-B") {
 					t.Errorf("backup text = %q", p.Messages[1].Text)
@@ -391,7 +401,7 @@ func TestPlanRemindersDeferredSentNextDay(t *testing.T) {
 		t.Fatalf("reminders to %v", got)
 	}
 	txt := p.Messages[0].Text
-	for _, want := range []string{"整改完成情况：截止日期为2027年5月9日，已逾期1天"} {
+	for _, want := range []string{"整改完成情况：截止日期为2027年5月9日，已记为逾期1天，将在年度报告中体现"} {
 		if !strings.Contains(txt, want) {
 			t.Errorf("text lacks %q:\n%s", want, txt)
 		}
@@ -408,13 +418,13 @@ func TestPlanRemindersDeferredSentNextDay(t *testing.T) {
 
 func TestReminderPolicyEffective(t *testing.T) {
 	p := rules.DefaultReminderPolicy()
-	p.SkipWeekends = true
 	tests := []struct{ in, want string }{
 		{"2027-02-22 10:00", "2027-02-22 10:00"}, // Monday
 		{"2027-02-22 21:00", "2027-02-23 08:00"}, // quiet start
 		{"2027-02-23 07:59", "2027-02-23 08:00"}, // before quiet end
-		{"2027-02-27 10:00", "2027-03-01 10:00"}, // Saturday → Monday slot
-		{"2027-02-28 10:00", "2027-03-01 10:00"}, // Sunday → Monday slot
+		{"2027-02-27 10:00", "2027-02-26 10:00"}, // Saturday → the Friday before
+		{"2027-02-28 10:00", "2027-02-26 10:00"}, // Sunday → the Friday before
+		{"2027-02-28 23:00", "2027-02-26 10:00"}, // Sunday night → the Friday's slot
 		{"2027-02-26 22:00", "2027-03-01 10:00"}, // Friday night → Sat 08:00 → Monday
 	}
 	for _, tt := range tests {

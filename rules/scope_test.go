@@ -183,15 +183,21 @@ func TestPlanRemindersNotApplicable(t *testing.T) {
 	}
 }
 
-// After the last overdue reminder the directors hear once that chasing
-// stopped, then the unit is on a weekly list until it submits; restarts
-// (replanning with the records) never repeat either.
-func TestPlanRemindersStoppedAndWeeklyList(t *testing.T) {
-	in := input(at("2027-02-01 10:00"), time.Time{})
-	in.Units = testUnits[:2] // czj never submits; gaj submits on 3 March
+// TestDefaultCadence plays the shipped policy for a unit that submits three
+// weeks late: reminders 30/14/7/3/1/0 days ahead, never on a weekend (a
+// Saturday or Sunday slot goes on the Friday before, an overdue one never
+// before the deadline has passed), five daily overdue reminders in the firm
+// wording, then one a week until it submits; the directors hear once that
+// the unit's reminders became weekly. Restarts (replanning with the records)
+// repeat nothing.
+func TestDefaultCadence(t *testing.T) {
+	in := input(at("2027-01-20 10:00"), time.Time{})
+	in.Policy = rules.DefaultReminderPolicy()
+	in.Units = testUnits[:2] // czj submits on 24 March; gaj on 3 March
 	submittedAt := map[string]time.Time{"gaj": at("2027-03-03 15:00"), "czj": at("2027-03-24 15:00")}
-	var got []string
-	for day := at("2027-02-01 10:00"); day.Before(at("2027-04-10 10:00")); day = day.AddDate(0, 0, 1) {
+	var director, czjDays []string
+	texts := map[string]string{}
+	for day := at("2027-01-20 10:00"); day.Before(at("2027-04-10 10:00")); day = day.AddDate(0, 0, 1) {
 		in.Now = day
 		in.Years = nil
 		for _, u := range in.Units {
@@ -205,25 +211,46 @@ func TestPlanRemindersStoppedAndWeeklyList(t *testing.T) {
 			p := rules.PlanReminders(in)
 			in.Recorded = apply(in.Recorded, p)
 			for _, m := range p.Messages {
-				if m.Kind == "escalation" {
-					got = append(got, rules.DateOf(day, sh).String()+" "+m.Key+"\n"+m.Text)
+				d := rules.DateOf(day, sh).String()
+				switch {
+				case m.Kind == "escalation":
+					director = append(director, d+" "+m.Key+"\n"+m.Text)
+				case m.To.Remark == "督导-czj":
+					czjDays = append(czjDays, d[5:])
+					texts[d[5:]] = m.Text
+				}
+				if wd := day.Weekday(); wd == time.Saturday || wd == time.Sunday {
+					t.Errorf("%s sent on a %s: %s", m.To.Remark, wd, m.Text)
 				}
 			}
 			in.LastSweep = day
 		}
 	}
-	want := []string{
-		"2027-03-06 stopped:2027|czj|self_assessment|stopped:督导办主任\n" +
-			"【督导提醒】已停止提醒：县财政局 自查自评报告 逾期5天\n" +
-			"该单位已收到全部5次逾期提醒，仍未报送，机器人不再自动提醒。此后每周一的督办清单会列出尚未报送的单位，直至报送。建议您直接联系督促。",
-		"2027-03-08 weekly:2027:week:2027-W10:督导办主任\n" +
-			"【督办清单】2027年3月8日当周\n以下单位已停止自动提醒，仍未报送（1项）：\n1. 县财政局 自查自评报告 已逾期7天\n请直接联系上述单位督促报送；报送后自动移出清单。",
-		"2027-03-15 weekly:2027:week:2027-W11:督导办主任\n" +
-			"【督办清单】2027年3月15日当周\n以下单位已停止自动提醒，仍未报送（1项）：\n1. 县财政局 自查自评报告 已逾期14天\n请直接联系上述单位督促报送；报送后自动移出清单。",
-		"2027-03-22 weekly:2027:week:2027-W12:督导办主任\n" +
-			"【督办清单】2027年3月22日当周\n以下单位已停止自动提醒，仍未报送（1项）：\n1. 县财政局 自查自评报告 已逾期21天\n请直接联系上述单位督促报送；报送后自动移出清单。",
+	wantDays := []string{
+		"01-29",                   // 30 days ahead (Sat 30 Jan → Friday)
+		"02-15", "02-22", "02-26", // 14, 7, 3 days (1 day ahead is Sunday 28 Feb → Friday 26)
+		"03-01",                            // the due date
+		"03-02", "03-03", "03-04", "03-05", // overdue 1–4 days; the 5th (Sat 6 Mar) → Friday 5
+		"03-12", "03-19", // then weekly (Saturdays → Fridays) until the 24 March submission
 	}
-	if !slices.Equal(got, want) {
-		t.Errorf("director escalation messages:\n%s\nwant:\n%s", strings.Join(got, "\n---\n"), strings.Join(want, "\n---\n"))
+	if !slices.Equal(czjDays, wantDays) {
+		t.Errorf("czj reminded on %v, want %v", czjDays, wantDays)
+	}
+	for day, want := range map[string]string{
+		"01-29": "截止日期为2027年3月1日，还剩31天。\n请尽快报送",
+		"03-02": "截止日期为2027年3月1日，已记为逾期1天，将在年度报告中体现。\n请立即报送",
+		"03-12": "截止日期为2027年3月1日，已记为逾期11天，将在年度报告中体现。\n请立即报送",
+	} {
+		if !strings.Contains(texts[day], want) {
+			t.Errorf("reminder of %s lacks %q:\n%s", day, want, texts[day])
+		}
+	}
+	wantDirector := []string{
+		"2027-03-05 stopped:2027|czj|self_assessment|stopped:督导办主任\n" +
+			"【督导提醒】转为每周提醒：县财政局 自查自评报告 已逾期4天\n" +
+			"该单位已收到5次逾期提醒，仍未报送。此后每周提醒一次，直至报送。建议您直接联系督促。",
+	}
+	if !slices.Equal(director, wantDirector) {
+		t.Errorf("director escalation messages:\n%s\nwant:\n%s", strings.Join(director, "\n---\n"), strings.Join(wantDirector, "\n---\n"))
 	}
 }

@@ -15,15 +15,12 @@ type stoppedItem struct {
 }
 
 // A unit is never dropped silently once its overdue reminders are used up:
-//
-//   - once the last overdue reminder of a (unit, stage) is recorded (sent,
-//     or missed while the bot was down) and the stage is still owed, the
-//     directors are told once 「已停止提醒：X单位 自查自评报告 逾期N天」
-//     (one record per (unit, stage), Slot SlotStopped, so restarts never
-//     repeat it): planStoppedNotices;
-//   - from the next week on, the week's first sweep at or after Monday's
-//     slot sends the directors one list of every such unit that still owes
-//     (one record per ISO week), until it submits: planWeeklyList.
+// its reminders go on once a week (deadlineSlots), and once the last of the
+// OverdueMax overdue reminders of a (unit, stage) is recorded (sent, or
+// missed while the bot was down) and the stage is still owed, the directors
+// are told once 「转为每周提醒：X单位 自查自评报告 已逾期N天」 (one record per
+// (unit, stage), Slot SlotStopped, so restarts never repeat it):
+// planStoppedNotices. The daily digest keeps listing the unit.
 
 // exhausted is one (unit, stage) whose last overdue reminder is recorded
 // and that is still owed, with its 已停止提醒 record if there is one.
@@ -108,36 +105,6 @@ func planStoppedNotices(s *sweep, plan *ReminderPlan) {
 	}
 }
 
-// planWeeklyList sends the week's 督办清单 once, at or after Monday's slot,
-// listing the (unit, stage)s told about before that slot that still owe.
-func planWeeklyList(s *sweep, plan *ReminderPlan) {
-	c, p, now := s.c, s.in.Policy, s.now
-	loc := c.Location
-	monday := s.today.AddDays(-((int(time.Date(s.today.Year, s.today.Month, s.today.Day, 12, 0, 0, 0, time.UTC).Weekday()) + 6) % 7))
-	weekAt := p.Effective(p.SlotTime.On(monday, loc), loc)
-	if now.Before(weekAt) {
-		return
-	}
-	done := recordsDone(s, plan)
-	weekRec := ReminderRecord{Year: c.Year, Stage: StageEscalationList, Slot: WeekSlot(monday), Kind: ReminderWeekly}
-	if _, ok := done[weekRec.Key()]; ok {
-		return
-	}
-	var listed []stoppedItem
-	for _, e := range exhaustedItems(s, done) {
-		if e.told && e.stopped.At.Before(weekAt) {
-			listed = append(listed, e.item)
-		}
-	}
-	if len(listed) == 0 {
-		return
-	}
-	weekRec.At = now
-	outs := weeklyList(c, s.in.Directors, listed, monday, weekRec.Slot, now)
-	plan.Writes = append(plan.Writes, ReminderWrite{Record: weekRec, Outs: outs})
-	plan.Messages = append(plan.Messages, outs...)
-}
-
 // directorOuts are the messages of one notice to every director. The
 // notice asserts that each listed unit still owes its stage, in list order,
 // so the relay drops the units that submitted before it went out
@@ -166,35 +133,23 @@ func directorOuts(ds []Director, key func(remark string) string, text string, it
 	return outs
 }
 
-// stoppedNotice tells the directors that chasing stopped for these items.
+// stoppedNotice tells the directors that these items are now reminded
+// weekly.
 func stoppedNotice(c Calendar, p ReminderPolicy, ds []Director, items []stoppedItem, first ReminderRecord, now time.Time) []Outgoing {
 	var b strings.Builder
 	if len(items) == 1 {
 		it := items[0]
-		fmt.Fprintf(&b, "【督导提醒】已停止提醒：%s %s 逾期%d天\n", it.unit.Name, it.stage.Label(), it.days)
-		fmt.Fprintf(&b, "该单位已收到全部%d次逾期提醒，仍未报送，机器人不再自动提醒。", p.OverdueMax)
+		fmt.Fprintf(&b, "【督导提醒】转为每周提醒：%s %s 已逾期%d天\n", it.unit.Name, it.stage.Label(), it.days)
+		fmt.Fprintf(&b, "该单位已收到%d次逾期提醒，仍未报送。", p.OverdueMax)
 	} else {
-		fmt.Fprintf(&b, "【督导提醒】已停止提醒（%d项）：\n", len(items))
+		fmt.Fprintf(&b, "【督导提醒】以下%d项转为每周提醒：\n", len(items))
 		for i, it := range items {
-			fmt.Fprintf(&b, "%d. %s %s 逾期%d天\n", i+1, it.unit.Name, it.stage.Label(), it.days)
+			fmt.Fprintf(&b, "%d. %s %s 已逾期%d天\n", i+1, it.unit.Name, it.stage.Label(), it.days)
 		}
-		fmt.Fprintf(&b, "以上单位已收到全部%d次逾期提醒，仍未报送，机器人不再自动提醒。", p.OverdueMax)
+		fmt.Fprintf(&b, "以上单位已收到%d次逾期提醒，仍未报送。", p.OverdueMax)
 	}
-	b.WriteString("此后每周一的督办清单会列出尚未报送的单位，直至报送。建议您直接联系督促。")
+	b.WriteString("此后每周提醒一次，直至报送。建议您直接联系督促。")
 	return directorOuts(ds, func(remark string) string {
 		return fmt.Sprintf("stopped:%s:%s", first.Key(), remark)
-	}, b.String(), items, c.Year, now)
-}
-
-// weeklyList is the directors' weekly escalation list.
-func weeklyList(c Calendar, ds []Director, items []stoppedItem, monday Date, slot string, now time.Time) []Outgoing {
-	var b strings.Builder
-	fmt.Fprintf(&b, "【督办清单】%s当周\n以下单位已停止自动提醒，仍未报送（%d项）：\n", monday.Chinese(), len(items))
-	for i, it := range items {
-		fmt.Fprintf(&b, "%d. %s %s 已逾期%d天\n", i+1, it.unit.Name, it.stage.Label(), it.days)
-	}
-	b.WriteString("请直接联系上述单位督促报送；报送后自动移出清单。")
-	return directorOuts(ds, func(remark string) string {
-		return fmt.Sprintf("weekly:%d:%s:%s", c.Year, slot, remark)
 	}, b.String(), items, c.Year, now)
 }

@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -320,8 +321,23 @@ func TestAPI(t *testing.T) {
 			days = append(days, m.Time)
 		}
 	}
-	if len(days) != 5 || days[0] != "2月22日 10:00" || days[4] != "3月2日 10:00" || !strings.Contains(chat[len(chat)-1].Text, "已逾期1天") {
-		t.Errorf("县委办 reminders at %v; last: %q", days, chat[len(chat)-1].Text)
+	// 30, 14, 7 days ahead, 3 and 1 day ahead (Friday 26 February and
+	// Sunday 28: both on the Friday), the due date, 1 day overdue.
+	wantDays := []string{"1月29日 10:00", "2月15日 10:00", "2月22日 10:00", "2月26日 10:00", "3月1日 10:00", "3月2日 10:00"}
+	if !slices.Equal(days, wantDays) || !strings.Contains(chat[len(chat)-1].Text, "已记为逾期1天") {
+		t.Errorf("县委办 reminders at %v, want %v; last: %q", days, wantDays, chat[len(chat)-1].Text)
+	}
+	// The fast-forward keeps quiet hours (21:00–08:00): nothing the bot
+	// sent on the way, to anyone, went out inside them.
+	for _, who := range cs {
+		var msgs []message
+		c.get("api/contacts/"+who.ID+"/messages", &msgs)
+		for _, m := range msgs {
+			hm := m.Time[strings.LastIndex(m.Time, " ")+1:]
+			if m.From == "bot" && (hm < "08:00" || hm >= "21:00") {
+				t.Errorf("sent to %s at %s, inside quiet hours: %q", who.Remark, m.Time, m.Text)
+			}
+		}
 	}
 	for _, m := range s.Sim().SentTo(czj.ID) {
 		if strings.Contains(m.Text, "【督导提醒】") {

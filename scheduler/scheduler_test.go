@@ -348,8 +348,8 @@ func TestFirstStartMidCycle(t *testing.T) {
 			t.Errorf("%s got %d reminders, want 1", u.Name, len(got))
 			continue
 		}
-		if text := got[0].Msg.Text; !strings.Contains(text, "自查自评报告") || !strings.Contains(text, "已逾期4天") || strings.Contains(text, "补发") {
-			t.Errorf("%s reminder = %q, want the self-assessment report 已逾期4天, not labelled 补发", u.Name, text)
+		if text := got[0].Msg.Text; !strings.Contains(text, "自查自评报告") || !strings.Contains(text, "已记为逾期4天") || strings.Contains(text, "补发") {
+			t.Errorf("%s reminder = %q, want the self-assessment report 已记为逾期4天, not labelled 补发", u.Name, text)
 		}
 	}
 	before := len(all)

@@ -37,8 +37,8 @@ func script(w *world) []event {
 		key := u.Key
 		// Self-assessment (due 1 March).
 		switch i % 4 {
-		case 0: // early, before any reminder
-			add(day(2, 10+i%7, 9, 30), "sa-early", func(w *world) { w.submit(key, rules.StageSelfAssessment, w.clk.Now()) })
+		case 0: // early, before any reminder (the first is 30 days ahead)
+			add(day(1, 20+i%7, 9, 30), "sa-early", func(w *world) { w.submit(key, rules.StageSelfAssessment, w.clk.Now()) })
 		case 1: // on the last day, after that morning's reminder
 			add(day(3, 1, 16, 0), "sa-lastday", func(w *world) { w.submit(key, rules.StageSelfAssessment, w.clk.Now()) })
 		case 2: // late: 3 or 8 days
@@ -319,8 +319,12 @@ func testYearSimulation(t *testing.T, driver string) {
 			saNever++
 		}
 	}
-	if saNever != 9 { // 4 before + 5 overdue
-		t.Errorf("never-submitting unit got %d self-assessment reminders, want 9", saNever)
+	// 4 before (30, 14, 7 days; 3 and 1 day ahead, Friday 26 and Sunday 28
+	// February, both on the Friday), the due date, 4 overdue (the 5th,
+	// Saturday 6 March, on Friday 5 with the 4th), then weekly (Saturdays
+	// on Fridays) from 12 March to 30 July: 21.
+	if saNever != 30 {
+		t.Errorf("never-submitting unit got %d self-assessment reminders, want 30", saNever)
 	}
 	for _, s := range early {
 		if strings.Contains(s.Msg.Text, "自查自评报告") {
@@ -352,8 +356,8 @@ func testYearSimulation(t *testing.T, driver string) {
 		"2027-02-28 08:00 sweep":    true, // quiet morning
 		"2027-03-04 10:00 sweep":    true, // right after the escalation sweep and its sends
 		"2027-05-12 15:00 feedback": true, // a feedback was just recorded
-		"2027-03-06 10:00 sweep":    true, // right after the 已停止提醒 notice was queued
-		"2027-03-08 10:00 sweep":    true, // right after the first weekly escalation list
+		"2027-03-05 10:00 sweep":    true, // right after the 转为每周提醒 notice was queued
+		"2027-03-12 10:00 sweep":    true, // right after the first weekly reminders
 	})
 	checkNoDuplicates(t, restarted)
 	if r := render(t, restarted); r != got {
@@ -366,8 +370,9 @@ func testYearSimulation(t *testing.T, driver string) {
 // sends each exactly once.
 func TestYearRestartWithQueuedReminders(t *testing.T) {
 	w := newWorld(t, time.Date(2027, 2, 21, 2, 0, 0, 0, time.UTC), nil)
-	w.sweep()
+	w.sweep() // the first start: what is owed so far (30 and 14 days ahead) once
 	w.drain()
+	first := len(kinds(w.tr.all(), "reminder"))
 	w.set(w.at("2027-02-22 10:00"))
 	w.sweep() // queued, not sent
 	w.restart()
@@ -378,8 +383,8 @@ func TestYearRestartWithQueuedReminders(t *testing.T) {
 	w.drain()
 	all := w.tr.all()
 	checkNoDuplicates(t, all)
-	if n := len(kinds(all, "reminder")); n != evaluatedUnits {
-		t.Errorf("sent %d reminders, want %d", n, evaluatedUnits)
+	if n := len(kinds(all, "reminder")) - first; n != evaluatedUnits {
+		t.Errorf("sent %d reminders on 22 February, want %d", n, evaluatedUnits)
 	}
 }
 
