@@ -318,8 +318,14 @@ func TestStartStop(t *testing.T) {
 	if err := w.sched.Stop(testutil.HangGuard(t)); err != nil { // a hang guard, not a window
 		t.Fatal(err)
 	}
-	if n := len(reminderRecords(t, w)); n != evaluatedUnits {
-		t.Errorf("start-up sweep recorded %d, want %d", n, evaluatedUnits)
+	// 22 February 10:30: each unit's slots so far (30, 14 and 7 days ahead).
+	units := map[string]bool{}
+	recs := reminderRecords(t, w)
+	for _, r := range recs {
+		units[r.UnitKey] = true
+	}
+	if len(units) != evaluatedUnits || len(recs) != 3*evaluatedUnits {
+		t.Errorf("start-up sweep recorded %d slots of %d units, want 3 of each of %d", len(recs), len(units), evaluatedUnits)
 	}
 }
 
