@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -43,36 +44,43 @@ func stageLabel(s rules.Stage) string {
 	return s.Label()
 }
 
-// overview is 总览: counts per stage and the names of the units owing it.
+// overview is 总览: what came since the last digest, the counts per stage,
+// the units that owe (each once, when they fit on a phone screen), then the
+// board picture.
 func (d *director) overview(ctx context.Context, r *Request) error {
 	v, err := d.yearView(ctx)
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "%d年督导评价总览（截至%s，共%d个单位）", d.year, fmtTime(v.now, d.loc), len(v.units))
-	for _, sc := range rules.Overview(v.cal, v.units, v.now) {
-		fmt.Fprintf(&b, "\n%s：按时%d，逾期提交%d，未交%d（其中已逾期%d），未开始%d",
-			stageLabel(sc.Stage), sc.OnTime, sc.Late, sc.Open+sc.Overdue, sc.Overdue, sc.NotOpen)
-		if sc.NotApplicable > 0 {
-			fmt.Fprintf(&b, "，不适用%d", sc.NotApplicable)
-		}
-		if len(sc.Missing) > 0 {
-			names := make([]string, len(sc.Missing))
-			for i, k := range sc.Missing {
-				names[i] = d.unitName(k)
-			}
-			b.WriteString("\n  未交：" + strings.Join(names, "、"))
-		}
+	lines := []string{fmt.Sprintf("%d年督导评价总览（截至%s，共%d个单位）", d.year, fmtTime(v.now, d.loc), len(v.units))}
+	ch, err := d.changesLine(ctx, v, rules.AllStages)
+	if err != nil {
+		return err
 	}
+	if ch != "" {
+		lines = append(lines, ch)
+	}
+	counts := rules.SummaryCounts(v.cal, v.units, v.now)
+	if len(counts) == 0 {
+		lines = append(lines, "目前没有进行中的事项。")
+	}
+	lines = append(lines, counts...)
 	items, err := d.itemsCount(ctx, v.cal)
 	if err != nil {
 		return err
 	}
 	if items != "" {
-		b.WriteString("\n" + items)
+		lines = append(lines, items)
 	}
-	if err := d.reply(ctx, r, b.String()); err != nil {
+	if groups := rules.OwedGroups(v.cal, v.units, rules.UnitStages, v.now, false); len(groups) > 0 {
+		used := rules.PhoneLines(strings.Join(lines, "\n"))
+		if text := rules.GroupsText(groups, d.unitName, used); used+rules.PhoneLines(text) <= rules.PhoneLineBudget {
+			lines = append(lines, text)
+		} else {
+			lines = append(lines, "未交名单请发送“未交”，逾期情况请发送“逾期”。")
+		}
+	}
+	if err := d.reply(ctx, r, strings.Join(lines, "\n")); err != nil {
 		return err
 	}
 	d.overviewPictures(ctx, r)
@@ -124,7 +132,9 @@ func (d *director) query(ctx context.Context, r *Request) error {
 	return d.reply(ctx, r, text)
 }
 
-// missing is 未交 [阶段]: the units that owe a stage now.
+// missing is 未交 [阶段]: the units that owe now, each once, grouped by
+// what they owe; the office's own feedback in one line of its own (its
+// list with 未交 反馈).
 func (d *director) missing(ctx context.Context, r *Request) error {
 	stages := rules.AllStages
 	if arg := strings.Join(r.Args, ""); arg != "" {
@@ -138,22 +148,39 @@ func (d *director) missing(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "未交名单（截至%s）", fmtTime(v.now, d.loc))
-	for _, s := range stages {
-		var items []string
-		for _, u := range v.units {
-			if st := rules.StageStatusOf(v.cal, u, s, v.now); st.Kind.Missing() {
-				items = append(items, d.unitName(u.UnitKey)+"（"+shortStatus(st)+"）")
-			}
-		}
-		if len(items) == 0 {
-			fmt.Fprintf(&b, "\n%s：无未交单位", stageLabel(s))
-			continue
-		}
-		fmt.Fprintf(&b, "\n%s 未交%d个：%s", stageLabel(s), len(items), strings.Join(items, "、"))
+	head := fmt.Sprintf("未交名单（截至%s）", fmtTime(v.now, d.loc))
+	if len(stages) == 1 && stages[0] == rules.StageFeedback {
+		return d.reply(ctx, r, head+"\n"+d.feedbackWaiting(v))
 	}
-	return d.reply(ctx, r, b.String())
+	groups := rules.OwedGroups(v.cal, v.units, stages, v.now, false)
+	owing := 0
+	for _, g := range groups {
+		owing += len(g.Units)
+	}
+	lines := []string{head}
+	if owing > 0 {
+		lines[0] += fmt.Sprintf("：%d个单位", owing)
+	}
+	ch, err := d.changesLine(ctx, v, stages)
+	if err != nil {
+		return err
+	}
+	if ch != "" {
+		lines = append(lines, ch)
+	}
+	summary := slices.Clone(lines)
+	if owing == 0 {
+		lines = append(lines, "目前没有未交的单位。")
+	} else {
+		lines = append(lines, rules.GroupsText(groups, d.unitName, rules.PhoneLines(strings.Join(lines, "\n"))))
+	}
+	if len(stages) > 1 {
+		if fb := d.officeFeedbackLine(v); fb != "" {
+			lines = append(lines, fb)
+			summary = append(summary, fb)
+		}
+	}
+	return d.shortOrLedger(ctx, r, lines, summary)
 }
 
 // shortStatus is 「剩3天」, 「今天截止」 or 「已逾期2天」.
@@ -172,39 +199,64 @@ func shortStatus(st rules.StageStatus) string {
 	return st.Kind.Label()
 }
 
-// overdue is 逾期: units past a deadline with nothing received, and those
-// that submitted late.
+// overdue is 逾期: units past a deadline with nothing received (each
+// once, grouped by what they owe), then those that submitted late (each
+// once, with their late stages), then the office's own feedback when it is
+// late.
 func (d *director) overdue(ctx context.Context, r *Request) error {
 	v, err := d.yearView(ctx)
 	if err != nil {
 		return err
 	}
-	var b strings.Builder
-	fmt.Fprintf(&b, "逾期情况（截至%s）", fmtTime(v.now, d.loc))
-	found := false
-	for _, s := range rules.AllStages {
-		var over, late []string
-		for _, u := range v.units {
-			st := rules.StageStatusOf(v.cal, u, s, v.now)
-			switch st.Kind {
-			case rules.StatusOverdue:
-				over = append(over, d.unitName(u.UnitKey)+"（"+shortStatus(st)+"）")
-			case rules.StatusLate:
-				late = append(late, d.unitName(u.UnitKey)+"（"+shortStatus(st)+"）")
+	groups := rules.OwedGroups(v.cal, v.units, rules.UnitStages, v.now, true)
+	over := 0
+	for _, g := range groups {
+		over += len(g.Units)
+	}
+	var late []string
+	for _, u := range v.units {
+		var parts []string
+		for _, s := range rules.UnitStages {
+			if st := rules.StageStatusOf(v.cal, u, s, v.now); st.Kind == rules.StatusLate {
+				parts = append(parts, s.Label()+shortStatus(st))
 			}
 		}
-		if len(over) > 0 {
-			fmt.Fprintf(&b, "\n%s 已逾期未交%d个：%s", stageLabel(s), len(over), strings.Join(over, "、"))
+		if len(parts) > 0 {
+			late = append(late, d.unitName(u.UnitKey)+"（"+strings.Join(parts, "、")+"）")
 		}
-		if len(late) > 0 {
-			fmt.Fprintf(&b, "\n%s 逾期提交%d个：%s", stageLabel(s), len(late), strings.Join(late, "、"))
-		}
-		found = found || len(over)+len(late) > 0
 	}
-	if !found {
-		b.WriteString("\n目前没有逾期的单位。")
+	var fb string
+	if line := d.officeFeedbackLine(v); strings.Contains(line, "已逾期") {
+		fb = line
 	}
-	return d.reply(ctx, r, b.String())
+	head := fmt.Sprintf("逾期情况（截至%s）", fmtTime(v.now, d.loc))
+	if over+len(late) == 0 && fb == "" {
+		return d.reply(ctx, r, head+"\n目前没有逾期的单位。")
+	}
+	var counts []string
+	if over > 0 {
+		counts = append(counts, fmt.Sprintf("已逾期未交%d个单位", over))
+	}
+	if len(late) > 0 {
+		counts = append(counts, fmt.Sprintf("逾期提交%d个", len(late)))
+	}
+	lines := []string{head}
+	if len(counts) > 0 {
+		lines[0] += "：" + strings.Join(counts, "，")
+	}
+	summary := slices.Clone(lines)
+	if over > 0 {
+		lines = append(lines, "已逾期未交：")
+		lines = append(lines, rules.GroupsText(groups, d.unitName, rules.PhoneLines(strings.Join(lines, "\n"))))
+	}
+	if len(late) > 0 {
+		lines = append(lines, "逾期提交：", strings.Join(late, "、"))
+	}
+	if fb != "" {
+		lines = append(lines, fb)
+		summary = append(summary, fb)
+	}
+	return d.shortOrLedger(ctx, r, lines, summary)
 }
 
 // remind is 催办 <单位|全部>: an immediate reminder to the officials of the
@@ -391,6 +443,11 @@ func (d *director) export(ctx context.Context, r *Request) error {
 	if d.o.Ledger == nil {
 		return userErr(ErrBadInput, "导出功能暂未启用，请联系管理员在电脑上运行 dudaobot export。")
 	}
+	return d.sendLedger(ctx, r, fmt.Sprintf("%d年督导评价台账已生成（截至%s），请查收附件。", d.year, fmtTime(d.clock.Now(), d.loc)))
+}
+
+// sendLedger replies text with the year's ledger attached.
+func (d *director) sendLedger(ctx context.Context, r *Request, text string) error {
 	name := fmt.Sprintf("%d年督导评价台账.xlsx", d.year)
 	blob, err := d.document(ctx, "ledger", "xlsx", func(w io.Writer) error {
 		return d.o.Ledger.WriteLedger(ctx, d.year, w)
@@ -398,7 +455,6 @@ func (d *director) export(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	text := fmt.Sprintf("%d年督导评价台账已生成（截至%s），请查收附件。", d.year, fmtTime(d.clock.Now(), d.loc))
 	msgs := []rules.Outgoing{d.replyMsg(r, text), d.replyMsg(r, "")}
 	msgs[1].FilePath, msgs[1].FileName = blob.Path, name
 	if err := d.store.Enqueue(ctx, msgs...); err != nil {

@@ -20,6 +20,8 @@ type TruthStore interface {
 	Problems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error)
 	// ReportChecks are the saved checks of the year's latest reports.
 	ReportChecks(ctx context.Context, year int) (map[string]rules.SavedReportCheck, error)
+	// GetState reads the digest's state (rules.DigestStateKey).
+	GetState(ctx context.Context, key string) (string, bool, error)
 }
 
 // StoreTruth is the relay's Truth over the database: it reads the year as
@@ -132,6 +134,17 @@ func (t StoreTruth) digest(ctx context.Context, m rules.Outgoing, now time.Time)
 	d.ReportGaps = rules.ReportGaps(units, years, checks)
 	if !m.CreatedAt.IsZero() {
 		d.Date = rules.DateOf(m.CreatedAt, c.Location)
+		v, ok, err := t.Store.GetState(ctx, rules.DigestStateKey)
+		if err != nil {
+			return m, false, fmt.Errorf("outbox: truth: digest state: %w", err)
+		}
+		if ok {
+			st, err := rules.ParseDigestState(v)
+			if err != nil {
+				return m, false, fmt.Errorf("outbox: truth: %w", err)
+			}
+			d.Since = st.SinceFor(m.CreatedAt, c.Location)
+		}
 	}
 	if m.To.Group != "" {
 		m.Text = d.GroupText()

@@ -625,7 +625,14 @@ type Digest struct {
 	// another unit (ReportGaps; the caller sets them): the directors' text
 	// lists them.
 	ReportGaps []ReportGap
-	names      map[string]string
+	// Since is when the digest before this one was made (DigestState):
+	// what was received after it leads the text. Zero: no changes line.
+	Since time.Time
+	names map[string]string
+	c     Calendar
+	p     ReminderPolicy
+	years []UnitYear // roster order
+	now   time.Time
 }
 
 // BuildDigest summarises every unit at now: per-stage counts, who still owes
@@ -635,7 +642,7 @@ func BuildDigest(c Calendar, p ReminderPolicy, units []Unit, years []UnitYear, n
 	for _, y := range years {
 		byKey[y.UnitKey] = y
 	}
-	d := Digest{Date: DateOf(now, c.Location), Overdue: map[string]map[Stage]int{}, names: map[string]string{}}
+	d := Digest{Date: DateOf(now, c.Location), Overdue: map[string]map[Stage]int{}, names: map[string]string{}, c: c, p: p, now: now}
 	ordered := make([]UnitYear, 0, len(units))
 	for _, u := range units {
 		d.names[u.Key] = u.Name
@@ -659,6 +666,7 @@ func BuildDigest(c Calendar, p ReminderPolicy, units []Unit, years []UnitYear, n
 		}
 	}
 	d.Counts = Overview(c, ordered, now)
+	d.years = ordered
 	return d
 }
 
@@ -669,45 +677,44 @@ func (d Digest) name(k string) string {
 	return k
 }
 
+// body is the short answer: what was received since the last digest, the
+// count lines, then the units that owe, each named once (OwedGroups); the
+// director's copy closes with how many of them were escalated, not a
+// second list of them.
 func (d Digest) body(withEsc bool) string {
-	var b strings.Builder
-	shown := false
-	for _, sc := range d.Counts {
-		if sc.OnTime+sc.Late+sc.Open+sc.Overdue == 0 {
-			continue
-		}
-		shown = true
-		fmt.Fprintf(&b, "%s：按时%d，逾期提交%d，未到期未交%d，已逾期未交%d", sc.Stage.Label(), sc.OnTime, sc.Late, sc.Open, sc.Overdue)
-		if sc.NotApplicable > 0 {
-			fmt.Fprintf(&b, "，不适用%d", sc.NotApplicable)
-		}
-		b.WriteString("\n")
-		if len(sc.Missing) > 0 {
-			var parts []string
-			for _, k := range sc.Missing {
-				if days, ok := d.Overdue[k][sc.Stage]; ok {
-					parts = append(parts, fmt.Sprintf("%s（逾期%d天）", d.name(k), days))
-				} else {
-					parts = append(parts, d.name(k))
-				}
-			}
-			label := "尚未报送"
-			if sc.Stage == StageFeedback {
-				label = "尚未反馈"
-			}
-			fmt.Fprintf(&b, "  %s（%d个）：%s\n", label, len(sc.Missing), strings.Join(parts, "、"))
-		}
+	var lines []string
+	if ch := ChangesLine(ChangesSince(d.years, d.Since, d.now), d.name); ch != "" {
+		lines = append(lines, ch)
 	}
-	if !shown {
-		b.WriteString("目前没有进行中的事项。\n")
+	counts := SummaryCounts(d.c, d.years, d.now)
+	if len(counts) == 0 {
+		return strings.Join(append(lines, "目前没有进行中的事项。"), "\n")
+	}
+	lines = append(lines, counts...)
+	groups := OwedGroups(d.c, d.years, UnitStages, d.now, false)
+	if len(groups) > 0 {
+		text := GroupsText(groups, d.name, PhoneLines(strings.Join(lines, "\n"))+3)
+		if PhoneLines(strings.Join(lines, "\n")+"\n"+text)+3 > PhoneLineBudget {
+			text = "未交单位较多，请发送“未交”查看名单。"
+		}
+		lines = append(lines, text)
 	}
 	if withEsc && len(d.Escalations) > 0 {
-		b.WriteString("已升级（同时提醒备用联系人）：\n")
+		esc := map[string]bool{}
 		for _, e := range d.Escalations {
-			fmt.Fprintf(&b, "  %s：%s已逾期%d天\n", d.name(e.UnitKey), e.Stage.Label(), e.Days)
+			esc[e.UnitKey] = true
+		}
+		listed := 0
+		for _, g := range groups {
+			listed += len(g.Units)
+		}
+		if len(esc) == listed {
+			lines = append(lines, fmt.Sprintf("以上单位均已逾期%d天以上，已同时提醒备用联系人。", d.p.EscalateAfterDays))
+		} else {
+			lines = append(lines, fmt.Sprintf("其中%d个单位已逾期%d天以上，已同时提醒备用联系人。", len(esc), d.p.EscalateAfterDays))
 		}
 	}
-	return strings.TrimRight(b.String(), "\n")
+	return strings.Join(lines, "\n")
 }
 
 // DirectorText is the digest sent to each director.

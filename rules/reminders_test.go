@@ -435,16 +435,53 @@ func TestReminderPolicyEffective(t *testing.T) {
 }
 
 func TestBuildDigest(t *testing.T) {
-	years := []rules.UnitYear{submitted("gaj", rules.StageSelfAssessment, at("2027-02-10 09:00"))}
+	sa := rules.StageSelfAssessment
+	years := []rules.UnitYear{submitted("gaj", sa, at("2027-03-05 11:00"))}
+	mzj := submitted("mzj", sa, at("2027-02-10 09:00"))
+	years = append(years, mzj)
 	d := rules.BuildDigest(cal(), rules.DefaultReminderPolicy(), testUnits, years, at("2027-03-05 17:30"))
-	txt := d.DirectorText()
-	for _, want := range []string{"【督导日报】2027年3月5日", "自查自评报告：按时1，逾期提交0，未到期未交0，已逾期未交2", "县财政局（逾期4天）", "已升级", "县民政局：自查自评报告已逾期4天"} {
-		if !strings.Contains(txt, want) {
-			t.Errorf("digest lacks %q:\n%s", want, txt)
-		}
+	d.Since = at("2027-03-04 17:30")
+	// What came since the last digest leads; zero parts and stages not
+	// yet open are left out; the escalation is a line, not a second list.
+	want := "【督导日报】2027年3月5日\n" +
+		"新交：县公安局（自查自评报告）\n" +
+		"自查自评报告：已交2（逾期1），未交1（已逾期）\n" +
+		"自查自评报告（1个，已逾期4天）：\n县财政局\n" +
+		"以上单位均已逾期3天以上，已同时提醒备用联系人。\n" +
+		"汇总编号：RB-20270305"
+	if got := d.DirectorText(); got != want {
+		t.Errorf("digest:\n%s\nwant:\n%s", got, want)
 	}
-	if g := d.GroupText(); strings.Contains(g, "@") || strings.Contains(g, "已升级") {
+	if g := d.GroupText(); strings.Contains(g, "@") || strings.Contains(g, "备用联系人") || !strings.Contains(g, "新交：县公安局") {
 		t.Errorf("group digest:\n%s", g)
+	}
+	// Before the first digest there is no "since": no changes line.
+	d.Since = time.Time{}
+	if got := d.DirectorText(); strings.Contains(got, "新交") {
+		t.Errorf("first digest names changes:\n%s", got)
+	}
+}
+
+func TestDigestState(t *testing.T) {
+	var s rules.DigestState
+	mon, tue := at("2027-03-01 17:30"), at("2027-03-02 17:30")
+	s = s.Next(mon, sh)
+	if !s.SinceFor(mon, sh).IsZero() {
+		t.Errorf("first digest since %v, want none", s.SinceFor(mon, sh))
+	}
+	s = s.Next(tue, sh)
+	if got := s.SinceFor(tue, sh); !got.Equal(mon) {
+		t.Errorf("Tuesday's digest since %v, want Monday's", got)
+	}
+	if again := s.Next(tue.Add(time.Hour), sh); again != s {
+		t.Errorf("a second digest the same day moved the state: %+v", again)
+	}
+	back, err := rules.ParseDigestState(s.String())
+	if err != nil || !back.At.Equal(s.At) || !back.Prev.Equal(s.Prev) {
+		t.Errorf("round trip %+v, %v; want %+v", back, err, s)
+	}
+	if _, err := rules.ParseDigestState("garbage"); err == nil {
+		t.Error("garbage state parsed")
 	}
 }
 

@@ -45,7 +45,7 @@ func planReportParts(s *sweep) []group {
 		d.Stage = StageReportParts
 		d.Opens = uy.LastSubmitted[StageSelfAssessment]
 		var slots []slot
-		for _, sl := range s.in.Policy.deadlineSlots(s.c, d, u.Key, false) {
+		for _, sl := range s.in.Policy.deadlineSlots(s.c, d, u.Key, false, s.today) {
 			if sl.rec.Kind == ReminderBefore || sl.rec.Kind == ReminderDue {
 				sl.parts = parts
 				slots = append(slots, sl)

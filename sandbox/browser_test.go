@@ -181,7 +181,7 @@ func TestBrowser(t *testing.T) {
 	waitJS("a reminder for 县委办公室 (unread badge)", `(() => { const b = document.querySelector('[data-contact-remark="督导-县委办"] .unread'); return b && !b.hidden && Number(b.textContent) > 0; })()`)
 	waitJS("the jump to end", `document.querySelector('#clock-box').dataset.jumping === 'false' && document.querySelector('#clock-now').textContent.includes('2027年3月2日')`)
 	openChat("督导-县委办")
-	botSaid("the overdue reminder", `x.startsWith('【督导提醒】县委办公室') && x.includes('自查自评报告') && x.includes('已逾期')`)
+	botSaid("the overdue reminder", `x.startsWith('【督导提醒】县委办公室') && x.includes('自查自评报告') && x.includes('已记为逾期')`)
 	waitJS("县委办公室 overdue in the table", `document.querySelector('#compliance-table tr[data-unit="xwb"] td[data-stage="self_assessment"]')?.dataset.kind === 'overdue'`)
 	// 县财政局 submitted: it was never reminded.
 	for _, m := range s.Sim().SentTo(sentToID(t, s, "督导-财政局")) {

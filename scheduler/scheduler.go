@@ -296,9 +296,10 @@ func (s *Scheduler) DrainOutbox(ctx context.Context) error {
 }
 
 // SendDigest queues the director's digest (and the optional group digest):
-// per-stage counts, the units that still owe each stage, and the units
-// escalated (overdue at least EscalateAfterDays). Keys are per day, so a
-// second run the same day queues nothing.
+// what was received since the digest before, per-stage counts, the units
+// that still owe (each once), and how many were escalated (overdue at least
+// EscalateAfterDays); then it stores when it was made (rules.DigestState).
+// Keys are per day, so a second run the same day queues nothing.
 func (s *Scheduler) SendDigest(ctx context.Context) error {
 	now := s.o.Clock.Now()
 	cal, err := s.o.Store.Calendar(ctx, s.o.Year, s.o.Location)
@@ -317,8 +318,14 @@ func (s *Scheduler) SendDigest(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("scheduler: digest: report checks: %w", err)
 	}
+	state, err := digestState(ctx, s.o.Store)
+	if err != nil {
+		return fmt.Errorf("scheduler: digest: %w", err)
+	}
+	next := state.Next(now, cal.Location)
 	d := rules.BuildDigest(cal, s.o.Policy, units, years, now)
 	d.ReportGaps = rules.ReportGaps(units, years, checks)
+	d.Since = next.SinceFor(now, cal.Location)
 	day := rules.DateOf(now, cal.Location)
 	var outs []rules.Outgoing
 	for _, dir := range s.o.Directors {
@@ -341,7 +348,19 @@ func (s *Scheduler) SendDigest(ctx context.Context) error {
 	if err := s.o.Store.Enqueue(ctx, outs...); err != nil {
 		return fmt.Errorf("scheduler: digest: %w", err)
 	}
+	if err := s.o.Store.PutState(ctx, rules.DigestStateKey, next.String()); err != nil {
+		return fmt.Errorf("scheduler: digest: save state: %w", err)
+	}
 	return nil
+}
+
+// digestState is the stored digest state (zero before the first digest).
+func digestState(ctx context.Context, st Store) (rules.DigestState, error) {
+	v, ok, err := st.GetState(ctx, rules.DigestStateKey)
+	if err != nil || !ok {
+		return rules.DigestState{}, err
+	}
+	return rules.ParseDigestState(v)
 }
 
 // backupPrefix and backupSuffix frame the daily backup file names.

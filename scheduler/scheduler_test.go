@@ -79,8 +79,8 @@ func TestChainOrder(t *testing.T) {
 			t.Fatalf("panicking sweep wrote %d", n)
 		}
 		w.sched.RunJob("sweep")
-		if n := len(reminderRecords(t, w)); n != evaluatedUnits {
-			t.Fatalf("second sweep wrote %d records, want %d", n, evaluatedUnits)
+		if n := len(reminderRecords(t, w)); n != 3*evaluatedUnits { // 30, 14 and 7 days ahead
+			t.Fatalf("second sweep wrote %d records, want %d", n, 3*evaluatedUnits)
 		}
 	})
 }
@@ -200,34 +200,68 @@ func TestOverlappingSweeps(t *testing.T) {
 	if len(all) != evaluatedUnits {
 		t.Errorf("outbox rows = %d, want %d", len(all), evaluatedUnits)
 	}
-	if n := len(reminderRecords(t, w)); n != evaluatedUnits {
-		t.Errorf("records = %d, want %d", n, evaluatedUnits)
+	if n := len(reminderRecords(t, w)); n != 3*evaluatedUnits { // 30, 14 and 7 days ahead, in one message
+		t.Errorf("records = %d, want %d", n, 3*evaluatedUnits)
 	}
 }
 
+// TestSendDigest plays the digests of 3 and 4 March for the 28 shipped
+// units. Before, the 4 March digest named the 24 overdue units twice
+// (inline and in 「已升级…」 lines, one per unit), listed every unit under
+// 书面反馈意见 two months before the inspection ended, and did not say
+// what had come in. Now it leads with what came since the digest before
+// (its time is stored), names each unit once, says in one line that they
+// were escalated, fits a phone screen, and is pinned in
+// testdata/digest_mar4.golden (-update rewrites it).
 func TestSendDigest(t *testing.T) {
-	w := newWorld(t, time.Date(2027, 3, 5, 9, 30, 0, 0, time.UTC), func(o *scheduler.Options) { o.GroupDigest = "督导工作群" })
+	w := newWorld(t, time.Date(2027, 3, 3, 9, 30, 0, 0, time.UTC), func(o *scheduler.Options) { o.GroupDigest = "督导工作群" })
 	w.submit("xwb", rules.StageSelfAssessment, w.at("2027-02-20 09:00"))
-	w.submit("zzb", rules.StageSelfAssessment, w.at("2027-03-03 09:00"))
-	w.set(w.at("2027-03-05 17:30"))
+	w.submit("gaj", rules.StageSelfAssessment, w.at("2027-03-02 11:00"))
 	w.must(w.sched.SendDigest(context.Background()))
-	w.must(w.sched.SendDigest(context.Background())) // same day: nothing more
 	w.drain()
-	got := kinds(w.tr.all(), "digest")
+	first := kinds(w.tr.all(), "digest")
+	if len(first) != 2 || strings.Contains(first[0].Msg.Text, "新交") {
+		t.Fatalf("first digest (nothing to compare with) = %+v", first)
+	}
+	w.set(w.at("2027-03-04 08:30"))
+	w.submit("wjw", rules.StageSelfAssessment, w.clk.Now())
+	w.set(w.at("2027-03-04 17:30"))
+	w.must(w.sched.SendDigest(context.Background()))
+	w.must(w.sched.SendDigest(context.Background())) // a second run the same day: nothing more
+	w.drain()
+	got := kinds(w.tr.all(), "digest")[2:]
 	if len(got) != 2 {
-		t.Fatalf("digests = %d, want 2", len(got))
+		t.Fatalf("digests of 4 March = %d, want 2", len(got))
 	}
 	dir, grp := got[0].Msg, got[1].Msg
-	for _, want := range []string{"【督导日报】2027年3月5日", "自查自评报告：按时1，逾期提交1，未到期未交0，已逾期未交25，不适用1", "县委宣传部（逾期4天）", "已升级", "县委宣传部：自查自评报告已逾期4天"} {
-		if !strings.Contains(dir.Text, want) {
-			t.Errorf("director digest lacks %q:\n%s", want, dir.Text)
-		}
-	}
 	if dir.To.Remark != "督导办主任" || grp.To.Group != "督导工作群" {
 		t.Errorf("to %+v / %+v", dir.To, grp.To)
 	}
-	if strings.Contains(grp.Text, "@") || strings.Contains(grp.Text, "已升级") || !strings.Contains(grp.Text, "县委宣传部") {
-		t.Errorf("group digest:\n%s", grp.Text)
+	text := "=== director\n" + dir.Text + "\n=== group\n" + grp.Text + "\n"
+	const golden = "testdata/digest_mar4.golden"
+	if *update {
+		w.must(os.WriteFile(golden, []byte(text), 0o600))
+	}
+	want, err := os.ReadFile(golden)
+	w.must(err)
+	if text != string(want) {
+		t.Errorf("digests of 4 March differ from %s:\n%s", golden, firstDiff(string(want), text))
+	}
+	for _, m := range []string{dir.Text, grp.Text} {
+		if n := rules.PhoneLines(m); n > rules.PhoneLineBudget {
+			t.Errorf("digest takes %d phone lines, want at most %d:\n%s", n, rules.PhoneLineBudget, m)
+		}
+		if !strings.Contains(m, "新交：县卫健委（自查自评报告）") || strings.Contains(m, "反馈") {
+			t.Errorf("digest:\n%s\nwant what came since the last digest first, no feedback before the inspection ended", m)
+		}
+		for _, u := range w.cfg.Units() {
+			if n := strings.Count(m, u.Name+"、") + strings.Count(m, u.Name+"\n") + strings.Count(m, u.Name+"（"); n > 1 {
+				t.Errorf("digest names %s %d times:\n%s", u.Name, n, m)
+			}
+		}
+	}
+	if strings.Count(dir.Text, "备用联系人") != 1 || strings.Contains(grp.Text, "备用联系人") || strings.Contains(grp.Text, "@") {
+		t.Errorf("escalation: one line for the director, none in the group:\n%s\n---\n%s", dir.Text, grp.Text)
 	}
 }
 
