@@ -150,7 +150,7 @@ func TestBrowser(t *testing.T) {
 	// does the compliance table.
 	openChat("督导办主任")
 	step("type 总览", chromedp.SendKeys(chromedp.CSS("#msg-input"), "总览"), chromedp.Click(chromedp.CSS("#send-btn"), chromedp.NodeVisible))
-	botSaid("the overview", `x.includes('督导评价总览') && x.includes('自查自评报告：按时1') && !x.split('\n').find(l => l.includes('未交：')).includes('县财政局')`)
+	botSaid("the overview", `x.includes('督导评价总览') && x.includes('自查自评报告：已交1，未交26') && !x.includes('县财政局')`)
 	waitJS("县财政局 on time in the table", `document.querySelector('#compliance-table tr[data-unit="czj"] td[data-stage="self_assessment"]')?.dataset.kind === 'on_time'`)
 	// The board follows the text as an image, shown in the chat like any
 	// picture (decoded by the browser at its full 1080 px width).
@@ -193,10 +193,43 @@ func TestBrowser(t *testing.T) {
 	path := shot(t, tab, "")
 	t.Logf("screenshot: %s", path)
 
+	// The page fits what it shows, measured in the browser: at desktop
+	// width, and at phone width (390 px) in the chat and in the panel.
+	// Before: status cells wrapped as 已逾期60/天, the feedback column said
+	// 未提交（剩71天） for every unit months before the inspection ended,
+	// every 县委 unit had the avatar 委, and the input's placeholder was cut
+	// off on a phone.
+	if !evalJS[bool](t, tab, `(() => { const c = [...document.querySelectorAll('#compliance-table td[data-stage="feedback"]')]; return c.length === 28 && c.every(td => td.textContent === ''); })()`) {
+		t.Error("the feedback column is not empty before the inspection ends")
+	}
+	avatars := evalJS[[]string](t, tab, `[...document.querySelectorAll('.contact[data-role="official"] .avatar')].map(a => a.textContent)`)
+	seen := map[string]bool{}
+	for _, a := range avatars {
+		if seen[a] || a == "委" || a == "" {
+			t.Errorf("avatar %q repeated or not a unit's initials (all: %v)", a, avatars)
+		}
+		seen[a] = true
+	}
+	if len(avatars) != 28 {
+		t.Errorf("%d official avatars, want 28", len(avatars))
+	}
+	if bad := evalJS[[]string](t, tab, layoutProblemsJS); len(bad) > 0 {
+		t.Errorf("desktop layout: %v", bad)
+	}
+
 	// Phone width: one column with tabs.
 	step("phone viewport", chromedp.EmulateViewport(390, 844, chromedp.EmulateMobile))
 	waitJS("the one-column layout", `getComputedStyle(document.querySelector('#tabs')).display !== 'none' && getComputedStyle(document.querySelector('#side-pane')).display === 'none' && getComputedStyle(document.querySelector('#chat-pane')).display !== 'none' && document.querySelector('#chat-pane').getBoundingClientRect().width <= 390`)
+	if bad := evalJS[[]string](t, tab, layoutProblemsJS); len(bad) > 0 {
+		t.Errorf("phone layout, chat: %v", bad)
+	}
 	t.Logf("phone screenshot: %s", shot(t, tab, "phone"))
+	step("the panel tab", chromedp.Click(chromedp.CSS(`#tabs button[data-tab="panel"]`), chromedp.NodeVisible))
+	waitJS("the panel at phone width", `getComputedStyle(document.querySelector('#side-pane')).display !== 'none' && document.querySelector('#compliance-table').getBoundingClientRect().width > 0`)
+	if bad := evalJS[[]string](t, tab, layoutProblemsJS); len(bad) > 0 {
+		t.Errorf("phone layout, panel: %v", bad)
+	}
+	t.Logf("phone panel screenshot: %s", shot(t, tab, "phone-panel"))
 
 	jsMu.Lock()
 	defer jsMu.Unlock()
@@ -204,6 +237,44 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("JavaScript errors on the page:\n%s", strings.Join(jsErrs, "\n"))
 	}
 	t.Logf("browser test took %v", time.Since(start).Round(time.Millisecond))
+}
+
+// layoutProblemsJS lists, in the page, what does not fit where it is shown:
+// a status cell of the table whose text overflows the cell or wraps onto a
+// second line (only cells on screen are measured), and the input's
+// placeholder wider than the box's inner width (measured with the box's
+// own font on a canvas).
+const layoutProblemsJS = `(() => {
+  const bad = [];
+  for (const td of document.querySelectorAll('#compliance-table td')) {
+    if (td.getClientRects().length === 0) continue;
+    const text = td.firstChild;
+    if (!text || text.nodeType !== Node.TEXT_NODE || text.textContent === '') continue;
+    if (td.scrollWidth > td.clientWidth + 1) bad.push('cell overflows: ' + td.textContent);
+    const r = document.createRange();
+    r.selectNodeContents(text);
+    if (r.getClientRects().length > 1) bad.push('cell wraps: ' + text.textContent);
+  }
+  const ta = document.querySelector('#msg-input');
+  if (ta.getClientRects().length > 0) {
+    const cs = getComputedStyle(ta);
+    const ctx = document.createElement('canvas').getContext('2d');
+    ctx.font = cs.font;
+    const need = ctx.measureText(ta.placeholder).width;
+    const room = ta.clientWidth - parseFloat(cs.paddingLeft) - parseFloat(cs.paddingRight);
+    if (need > room) bad.push('placeholder clipped: "' + ta.placeholder + '" needs ' + Math.ceil(need) + ' px, has ' + Math.floor(room));
+  }
+  return bad;
+})()`
+
+// evalJS evaluates expr in the page and returns its value.
+func evalJS[T any](t *testing.T, tab context.Context, expr string) T {
+	t.Helper()
+	v, err := chromedp.Run(tab, chromedp.Evaluate[T](expr))
+	if err != nil {
+		t.Fatalf("evaluate %s: %v", expr, err)
+	}
+	return v
 }
 
 // sentToID is the simulator contact id of a remark.

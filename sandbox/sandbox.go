@@ -30,6 +30,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"strings"
 	"sync"
 	"time"
 
@@ -129,6 +130,9 @@ type person struct {
 	Role     string `json:"role"` // "director" | "official" | "backup" | "group"
 	UnitKey  string `json:"unitKey,omitempty"`
 	UnitName string `json:"unitName,omitempty"`
+	// Avatar is the two characters the page shows as the contact's
+	// picture: the unit's short name (组织, 宣传, 卫健…), distinct per unit.
+	Avatar string `json:"avatar"`
 }
 
 // Run starts the sandbox, prints its URL to Options.Out and serves until
@@ -330,16 +334,17 @@ func (s *Sandbox) addContacts() {
 		s.byID[p.ID] = p
 	}
 	for _, d := range s.cfg.Directors() {
-		add(&person{Name: d.Name, Remark: d.WeChatRemark, Role: "director"})
+		add(&person{Name: d.Name, Remark: d.WeChatRemark, Role: "director", Avatar: "主任"})
 	}
+	avatars := unitAvatars(s.units)
 	var members []string
 	for _, u := range s.units {
 		for _, o := range u.Officials {
-			add(&person{Name: o.Name, Remark: o.WeChatRemark, Role: "official", UnitKey: u.Key, UnitName: u.Name})
+			add(&person{Name: o.Name, Remark: o.WeChatRemark, Role: "official", UnitKey: u.Key, UnitName: u.Name, Avatar: avatars[u.Key]})
 			members = append(members, s.people[len(s.people)-1].ID)
 		}
 		if b := u.Backup; b != nil {
-			add(&person{Name: b.Name, Remark: b.WeChatRemark, Role: "backup", UnitKey: u.Key, UnitName: u.Name})
+			add(&person{Name: b.Name, Remark: b.WeChatRemark, Role: "backup", UnitKey: u.Key, UnitName: u.Name, Avatar: avatars[u.Key]})
 		}
 	}
 	groups := append([]string(nil), s.cfg.WeChat.Groups...)
@@ -353,7 +358,7 @@ func (s *Sandbox) addContacts() {
 		}
 		seen[g] = true
 		c := s.sim.AddGroup(g, members...)
-		p := &person{ID: c.ID, Name: g, Role: "group"}
+		p := &person{ID: c.ID, Name: g, Role: "group", Avatar: string([]rune(g)[:min(2, len([]rune(g)))])}
 		s.people = append(s.people, p)
 		s.byID[p.ID] = p
 	}
@@ -510,4 +515,35 @@ func fmtTime(t time.Time, loc *time.Location) string {
 
 func weekday(t time.Time) string {
 	return "星期" + []string{"日", "一", "二", "三", "四", "五", "六"}[t.Weekday()]
+}
+
+// unitAvatars gives each unit two characters for its contacts' picture:
+// the start of its shortest name without the county's 县 (组织, 宣传, 卫健),
+// so the 县委 units no longer all show 委. A unit whose two characters
+// another unit already has takes the next of its names that differs, or
+// its first and last characters.
+func unitAvatars(units []rules.Unit) map[string]string {
+	out := make(map[string]string, len(units))
+	taken := map[string]bool{}
+	for _, u := range units {
+		names := append([]string{u.ShortName()}, u.Aliases...)
+		names = append(names, u.Name)
+		var cands []string
+		for _, n := range names {
+			r := []rune(strings.TrimPrefix(n, "县"))
+			if len(r) >= 2 {
+				cands = append(cands, string(r[:2]), string(r[0])+string(r[len(r)-1]))
+			}
+		}
+		pick := u.Key
+		for _, c := range cands {
+			if !taken[c] {
+				pick = c
+				break
+			}
+		}
+		taken[pick] = true
+		out[u.Key] = pick
+	}
+	return out
 }

@@ -54,6 +54,20 @@ type compliance struct {
 	} `json:"units"`
 }
 
+// text is the cell's text as the page shows it.
+func (c compliance) text(unit, stage string) string {
+	for _, u := range c.Units {
+		if u.Key == unit {
+			for _, cell := range u.Cells {
+				if cell.Stage == stage {
+					return cell.Text
+				}
+			}
+		}
+	}
+	return "?"
+}
+
 func (c compliance) cell(unit, stage string) string {
 	for _, u := range c.Units {
 		if u.Key == unit {
@@ -248,12 +262,12 @@ func TestAPI(t *testing.T) {
 		}
 	}
 
-	// The director: 总览 names 县财政局 as on time; 导出 sends the ledger.
+	// The director: 总览 counts 县财政局 as submitted (not among those owing); 导出 sends the ledger.
 	c.postJSON("api/contacts/"+dir.ID+"/text", map[string]string{"text": "总览"}, http.StatusOK, nil)
 	ov := waitMessage(t, events, "the overview", func(m message) bool {
 		return m.Contact == dir.ID && m.From == "bot" && strings.Contains(m.Text, "总览")
 	})
-	if !strings.Contains(ov.Message.Text, "自查自评报告：按时1") {
+	if !strings.Contains(ov.Message.Text, "自查自评报告：已交1，未交26") || strings.Contains(ov.Message.Text, "县财政局") {
 		t.Errorf("overview:\n%s", ov.Message.Text)
 	}
 	// A problem list: the compliance panel shows its items.
@@ -347,6 +361,16 @@ func TestAPI(t *testing.T) {
 	c.get("api/compliance", &table)
 	if table.cell("xwb", "self_assessment") != "overdue" || table.cell("czj", "self_assessment") != "on_time" {
 		t.Errorf("compliance after the deadline: xwb %q czj %q", table.cell("xwb", "self_assessment"), table.cell("czj", "self_assessment"))
+	}
+	// Short forms that fit a narrow cell; the office's feedback column is
+	// empty until the inspection ends (before: 未提交（剩71天） everywhere).
+	if got, want := table.text("xwb", "self_assessment")+" "+table.text("czj", "self_assessment"), "逾期1天 按时"; got != want {
+		t.Errorf("cell texts %q, want %q", got, want)
+	}
+	for _, u := range table.Units {
+		if txt := table.text(u.Key, "feedback"); txt != "" {
+			t.Errorf("feedback cell of %s = %q before the inspection ended, want empty", u.Key, txt)
+		}
 	}
 
 	// The digest goes out when the simulated clock passes 17:30 on a weekday.

@@ -101,7 +101,7 @@ function contactItem(c) {
     title: c.name + (c.unitName ? "（" + c.unitName + "）" : ""),
     onclick: () => selectContact(c.id),
   },
-  el("span", { class: "avatar", text: (c.unitName || c.remark || c.name).replace(/^县/, "").slice(0, 1) }),
+  el("span", { class: "avatar", text: c.avatar || (c.remark || c.name).slice(0, 2) }),
   el("span", { class: "who" },
     el("div", { class: "remark", text: c.remark || c.name }),
     el("div", { class: "preview", text: c.preview || ROLE_LABEL[c.role] || "" })),
@@ -149,7 +149,8 @@ async function selectContact(id) {
   $("#msg-input").disabled = !canType;
   $("#send-btn").disabled = !canType;
   $("#file-input").disabled = !canType;
-  $("#msg-input").placeholder = canType ? "以“" + (c.remark || c.name) + "”的身份输入，回车发送，Shift+回车换行" : "群聊只能查看机器人发来的消息";
+  // Short enough for a phone's input box (who is typing is in the title).
+  $("#msg-input").placeholder = canType ? "输入消息，回车发送" : "群聊只能查看";
   renderQuick(c);
   const box = $("#messages");
   box.replaceChildren(el("div", { class: "empty-hint", "data-loading": "true", text: "加载中…" }));
