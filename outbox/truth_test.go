@@ -164,7 +164,7 @@ func TestSendTimeTruth(t *testing.T) {
 		e.submit(t, "czj")
 		e.drain(t)
 		got := e.sentTo("督导办主任")
-		if len(got) != 1 || strings.Contains(got[0].Text, "县财政局") || !strings.Contains(got[0].Text, "按时1") ||
+		if len(got) != 1 || strings.Contains(got[0].Text, "县财政局") || !strings.Contains(got[0].Text, "已交1") ||
 			!strings.Contains(got[0].Text, "【督导日报】2027年3月1日") || !strings.Contains(got[0].Text, "RB-20270301") {
 			t.Fatalf("digest sent:\n%+v\nwant it as of the send: 县财政局 submitted, same date and number", got)
 		}
