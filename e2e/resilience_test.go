@@ -38,10 +38,13 @@ func TestRestartHotLogin(t *testing.T) {
 	v2 := apptest.Docx("第二版")
 	h.SendFile(czj, "自查自评报告（修改稿）.docx", v2)
 	receipt := h.WaitFor(czj, apptest.TextPrefix("【回执】")).Text
-	for _, want := range []string{"材料：自查自评报告（第2版）", "文件：自查自评报告（修改稿）.docx", "校验码：" + sha(v2)[:12]} {
+	for _, want := range []string{"回执号 R-2", "材料：自查自评报告（第2版）", "文件：自查自评报告（修改稿）.docx"} {
 		if !strings.Contains(receipt, want) {
 			t.Errorf("receipt after restart lacks %q:\n%s", want, receipt)
 		}
+	}
+	if subs, _ := h.App.Store.Submissions(context.Background(), 2027, "czj"); len(subs) != 2 || subs[1].SHA256 != sha(v2) {
+		t.Errorf("version 2 is not stored with the SHA-256 of what was sent: %+v", subs)
 	}
 
 	// Sending a file after a hot login needs webwx_data_ticket.

@@ -2,6 +2,7 @@ package e2e_test
 
 import (
 	"bytes"
+	"context"
 	"fmt"
 	"slices"
 	"strings"
@@ -12,6 +13,7 @@ import (
 
 	"dudaobot/app/apptest"
 	"dudaobot/export"
+	"dudaobot/rules"
 	"dudaobot/wxsim"
 )
 
@@ -54,11 +56,10 @@ func TestWholeYearThroughWeChat(t *testing.T) {
 	want := fmt.Sprintf(`【回执】回执号 R-1
 单位：县财政局
 材料：自查自评报告（第1版）
-文件：%s（%d字节）
-校验码：%s
+文件：%s（%.1f KB）
 收到时间：2027年2月20日 10:15
 结果：按时（截止2027年3月1日）
-内容检查：未见五个部分（基本情况、经验做法、工作成效、存在的问题、改进措施）的标题；篇幅较短（16字）；涉及指标 0/30，未涉及：1、2、3、4、5、6、7、8等30项`, reportName, len(report), sha(report)[:12])
+内容检查：未见五个部分（基本情况、经验做法、工作成效、存在的问题、改进措施）的标题；篇幅较短（16字）；涉及指标 0/30，未涉及：1、2、3、4、5、6、7、8等30项`, reportName, float64(len(report))/1024)
 	if receipt != want {
 		t.Errorf("receipt:\n%s\nwant:\n%s", receipt, want)
 	}
@@ -98,8 +99,9 @@ func TestWholeYearThroughWeChat(t *testing.T) {
 	h.Say(czj, "确认")
 	planReceipt := h.WaitFor(czj, apptest.TextPrefix("【回执】")).Text
 	golden(t, "receipt_text_plan", planReceipt)
-	if !strings.Contains(planReceipt, "校验码："+sha([]byte(plan))[:12]) {
-		t.Errorf("plan receipt checksum is not the SHA-256 of the plan text:\n%s", planReceipt)
+	subs, _ := h.App.Store.Submissions(context.Background(), 2027, "czj")
+	if !slices.ContainsFunc(subs, func(s rules.Submission) bool { return s.IsText && s.SHA256 == sha([]byte(plan)) }) {
+		t.Errorf("the plan is not stored with the SHA-256 of its text: %+v", subs)
 	}
 
 	// 20 May: the director's views.

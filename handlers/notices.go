@@ -48,16 +48,25 @@ func (d *notices) askFeedback(ctx context.Context, r *Request, unit rules.Unit, 
 	if err != nil {
 		return err
 	}
-	var who []string
-	for _, p := range d.officials[unit.Key] {
-		who = append(who, p.WeChatRemark)
-	}
+	who := d.contactNames(unit.Key)
 	if len(who) == 0 {
 		who = []string{"未配置联系人"}
 	}
 	due := rules.RectificationPlanDeadline(cal, r.At).DueDate
 	preview := fmt.Sprintf("即将向%s（%s）送达书面反馈意见《%s》。送达后该单位须于%s前报送整改方案。",
 		unit.Name, strings.Join(who, "、"), doc.Name, due.Chinese())
+	// The checks a person would make before sending: the file's name names
+	// another unit, or the unit has not even sent its report.
+	if named := rules.UnitsNamedIn(doc.Name, d.o.Units, unit.Key); len(named) > 0 {
+		preview = fmt.Sprintf("文件名提到“%s”，确认发给“%s”吗？\n", unitNames(named), unit.Name) + preview
+	}
+	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
+	if err != nil {
+		return fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
+	}
+	if uy.Versions[rules.StageSelfAssessment] == 0 {
+		preview += "\n提示：" + unit.Name + "尚未报送自查自评报告。"
+	}
 	return d.confirms.ask(ctx, r, pendingConfirm{Kind: confirmFeedback, Unit: unit.Key, File: &doc}, preview)
 }
 
@@ -93,15 +102,14 @@ func (d *notices) deliverFeedback(ctx context.Context, r *Request, unit rules.Un
 		notice = list
 	}
 	var outs []rules.Outgoing
-	var who []string
 	for _, p := range d.officials[unit.Key] {
 		to := rules.Recipient{Remark: p.WeChatRemark}
 		outs = append(outs,
 			rules.Outgoing{Kind: "feedback", Key: prefix + ":" + p.WeChatRemark + ":file", To: to, FilePath: doc.Path, FileName: doc.Name, CreatedAt: now},
 			rules.Outgoing{Kind: "feedback", Key: prefix + ":" + p.WeChatRemark + ":text", To: to, Text: notice, CreatedAt: now})
 		outs = append(outs, filesTo(to, "feedback", prefix+":"+p.WeChatRemark, sheets, now)...)
-		who = append(who, p.WeChatRemark)
 	}
+	who := d.contactNames(unit.Key)
 	confirm := fmt.Sprintf("已向%s（%s）送达书面反馈意见《%s》，送达时间%s。该单位须于%s前报送整改方案，逾期机器人会提醒。",
 		unit.Name, strings.Join(who, "、"), doc.Name, fmtTime(r.At, d.loc), due.Chinese())
 	outs = append(outs, d.replyMsg(r, confirm))
@@ -186,6 +194,11 @@ func (d *notices) askBroadcast(ctx context.Context, r *Request, text string, doc
 		what = "文件《" + doc.Name + "》。"
 	}
 	preview := fmt.Sprintf("即将向%d个单位的%d位联系人下发%s", units, people, what)
+	if doc != nil {
+		if named := rules.UnitsNamedIn(doc.Name, d.o.Units, ""); len(named) > 0 {
+			preview = fmt.Sprintf("文件名提到“%s”，确认下发给全部%d个单位吗？\n", unitNames(named), units) + preview
+		}
+	}
 	return d.confirms.ask(ctx, r, pendingConfirm{Kind: confirmBroadcast, Text: text, File: doc}, preview)
 }
 
@@ -265,4 +278,18 @@ func (d *notices) unacknowledged(ctx context.Context, r *Request) error {
 	}
 	return d.reply(ctx, r, fmt.Sprintf("%s%d个单位中已有%d个回复“收到”，尚有%d个未回复：%s。可发送“催办 单位”提醒。",
 		head, len(d.o.Units), len(d.o.Units)-len(keys), len(keys), strings.Join(names, "、")))
+}
+
+// contactNames are a unit's officials as people know them: by name (the
+// remark is the office's internal label, never shown).
+func (d *env) contactNames(unitKey string) []string {
+	var out []string
+	for _, p := range d.officials[unitKey] {
+		name := p.Name
+		if name == "" {
+			name = "联系人"
+		}
+		out = append(out, name)
+	}
+	return out
 }

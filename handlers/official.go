@@ -97,11 +97,15 @@ func (d *official) submitFile(ctx context.Context, r *Request, doc stored) error
 		Year: d.year, UnitKey: unit.Key, Official: r.ID.Remark, OriginalName: doc.Name,
 		StoredPath: doc.Path, Size: doc.Size, SHA256: doc.SHA256, ReceivedAt: r.At,
 	}
+	note, err := d.wrongUnitNote(ctx, unit, doc.Name, doc.SHA256, 0)
+	if err != nil {
+		return err
+	}
 	switch len(cands) {
 	case 0:
 		sub.Stage, sub.OnTime = rules.StageSupporting, true
 		_, err = d.store.AddSubmission(ctx, sub, r.ID.Remark, func(saved rules.Submission) []rules.Outgoing {
-			return []rules.Outgoing{d.receipt(r, unit, saved, cal, uy)}
+			return []rules.Outgoing{withNote(d.receipt(r, unit, saved, cal, uy), note)}
 		})
 	case 1:
 		sub.Stage = cands[0]
@@ -117,7 +121,7 @@ func (d *official) submitFile(ctx context.Context, r *Request, doc stored) error
 			if inReceipt {
 				out.Text += "\n" + check.check.Line()
 			}
-			return []rules.Outgoing{out}
+			return []rules.Outgoing{withNote(out, note)}
 		})
 		if err == nil {
 			d.checks.finishReportCheck(ctx, r, check, inReceipt, saved)
@@ -154,7 +158,6 @@ func (d *official) receipt(r *Request, unit rules.Unit, s rules.Submission, cal 
 	} else {
 		fmt.Fprintf(&b, "文件：%s（%s）\n", s.OriginalName, fmtSize(s.Size))
 	}
-	fmt.Fprintf(&b, "校验码：%s\n", short12(s.SHA256))
 	fmt.Fprintf(&b, "收到时间：%s\n", fmtTime(s.ReceivedAt, d.loc))
 	if s.Stage == rules.StageSupporting {
 		b.WriteString("说明：已作为补充材料保存，不计入各阶段的报送。")
@@ -217,8 +220,12 @@ func (d *official) refile(ctx context.Context, r *Request, pc pendingChoice, sta
 		return err
 	}
 	onTime := rules.OnTime(rules.DeadlineFor(cal, uy, stage), pc.At) // judged on when the file came
+	note, err := d.refiledNote(ctx, unit, pc.SubmissionID)
+	if err != nil {
+		return err
+	}
 	_, err = d.store.RefileSubmission(ctx, pc.SubmissionID, stage, onTime, r.ID.Remark, func(saved rules.Submission) []rules.Outgoing {
-		return []rules.Outgoing{d.receipt(r, unit, saved, cal, uy)}
+		return []rules.Outgoing{withNote(d.receipt(r, unit, saved, cal, uy), note)}
 	})
 	if err != nil {
 		return fmt.Errorf("handlers: refile %d: %w", pc.SubmissionID, err)

@@ -74,18 +74,20 @@ func fmtTime(t time.Time, loc *time.Location) string {
 	return fmt.Sprintf("%d年%d月%d日 %02d:%02d", t.Year(), int(t.Month()), t.Day(), t.Hour(), t.Minute())
 }
 
-// fmtSize formats a byte count for people.
+// fmtSize formats a byte count for people, in KB or MB (never bytes: a
+// number of 字节 reads like an internal code on a phone).
 func fmtSize(n int64) string {
+	const kb, mb = 1024, 1024 * 1024
 	switch {
-	case n < 1024:
-		return fmt.Sprintf("%d字节", n)
-	case n < 1024*1024:
-		return fmt.Sprintf("%.1f KB", float64(n)/1024)
+	case n < 10*kb:
+		// At least 0.1 KB: a small file is never shown as 0 KB.
+		return fmt.Sprintf("%.1f KB", max(float64(n)/kb, 0.1))
+	case n < mb:
+		return fmt.Sprintf("%d KB", (n+kb/2)/kb)
+	case n%mb == 0:
+		return fmt.Sprintf("%d MB", n/mb)
 	}
-	if n%(1024*1024) == 0 {
-		return fmt.Sprintf("%d MB", n/(1024*1024))
-	}
-	return fmt.Sprintf("%.1f MB", float64(n)/(1024*1024))
+	return fmt.Sprintf("%.1f MB", float64(n)/mb)
 }
 
 // short12 is the first 12 hex digits of a SHA-256, enough to compare by eye.

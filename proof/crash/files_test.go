@@ -17,8 +17,9 @@ import (
 
 var (
 	reReceiptNo = regexp.MustCompile(`回执号 R-(\d+)`)
-	reChecksum  = regexp.MustCompile(`校验码：([0-9a-f]{12})`)
-	reResend    = regexp.MustCompile(`发送的《([^》]+)》因系统重启未能登记，请重新发送`)
+	// The receipt names the file (officials see no checksum): 文件：NAME（0.5 KB）.
+	reFileLine = regexp.MustCompile(`文件：(.+)（[0-9.]+ [KM]B）`)
+	reResend   = regexp.MustCompile(`发送的《([^》]+)》因系统重启未能登记，请重新发送`)
 )
 
 const textDownloadFailed = "文件接收失败，请重新发送。"
@@ -78,16 +79,14 @@ func TestKillWhileFilesArrive(t *testing.T) {
 	// What the bot answered: a receipt (matched by checksum), a request to
 	// resend (by name), or the generic download failure (per sender).
 	outcome := func(all []sentFile) (receipted, resend map[string]bool, generic map[string]int) {
-		bySHA12 := map[string]string{}
+		sent := map[string]bool{}
 		for _, f := range all {
-			bySHA12[f.sha[:12]] = f.name
+			sent[f.name] = true
 		}
 		receipted, resend, generic = map[string]bool{}, map[string]bool{}, map[string]int{}
 		for _, s := range sim.Sent() {
-			if m := reChecksum.FindStringSubmatch(s.Text); m != nil && strings.Contains(s.Text, "【回执】") {
-				if name, ok := bySHA12[m[1]]; ok {
-					receipted[name] = true
-				}
+			if m := reFileLine.FindStringSubmatch(s.Text); m != nil && strings.Contains(s.Text, "【回执】") && sent[m[1]] {
+				receipted[m[1]] = true
 			}
 			if m := reResend.FindStringSubmatch(s.Text); m != nil {
 				resend[m[1]] = true
@@ -290,8 +289,8 @@ func TestKillWhileFilesArrive(t *testing.T) {
 			t.Errorf("receipt R-%d went out but there is no row", id)
 			continue
 		}
-		if c := reChecksum.FindStringSubmatch(s.Text); c == nil || !strings.HasPrefix(r.SHA256, c[1]) {
-			t.Errorf("receipt R-%d checksum %v does not match row %s", id, c, r.SHA256)
+		if c := reFileLine.FindStringSubmatch(s.Text); c == nil || c[1] != r.OriginalName {
+			t.Errorf("receipt R-%d names file %v, the row is %s", id, c, r.OriginalName)
 		}
 	}
 	dupes := 0
