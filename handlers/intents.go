@@ -393,15 +393,9 @@ func (d *Conversations) greetDirector(ctx context.Context, r *Request) error {
 	}
 	b.WriteString("\n" + line)
 	// 2. The latest notice's acknowledgements.
-	bs, err := d.env.store.Broadcasts(ctx, d.env.year)
+	last, err := d.env.latestNotice(ctx)
 	if err != nil {
-		return fmt.Errorf("handlers: broadcasts: %w", err)
-	}
-	var last *rules.Broadcast
-	for i := range bs {
-		if bs[i].Kind == "broadcast" {
-			last = &bs[i]
-		}
+		return err
 	}
 	if last == nil {
 		b.WriteString("\n2. 今年还没有下发过通知")

@@ -247,15 +247,9 @@ func (d *notices) sendBroadcast(ctx context.Context, r *Request, text string, do
 // unacknowledged is 未回复: units that have not answered the latest notice
 // with 收到.
 func (d *notices) unacknowledged(ctx context.Context, r *Request) error {
-	bs, err := d.store.Broadcasts(ctx, d.year)
+	last, err := d.latestNotice(ctx)
 	if err != nil {
-		return fmt.Errorf("handlers: broadcasts: %w", err)
-	}
-	var last *rules.Broadcast
-	for i := range bs {
-		if bs[i].Kind == "broadcast" {
-			last = &bs[i]
-		}
+		return err
 	}
 	if last == nil {
 		return d.reply(ctx, r, "今年还没有下发过通知。发送“下发 通知内容”即可向全部单位下发。")
@@ -292,4 +286,19 @@ func (d *env) contactNames(unitKey string) []string {
 		out = append(out, name)
 	}
 	return out
+}
+
+// latestNotice is the year's last 下发 (feedback is not a notice), or nil
+// when none was sent; 未回复 and the director's greeting both report on it.
+func (e *env) latestNotice(ctx context.Context) (*rules.Broadcast, error) {
+	bs, err := e.store.Broadcasts(ctx, e.year)
+	if err != nil {
+		return nil, fmt.Errorf("handlers: broadcasts: %w", err)
+	}
+	for i := len(bs) - 1; i >= 0; i-- {
+		if bs[i].Kind == "broadcast" {
+			return &bs[i], nil
+		}
+	}
+	return nil, nil
 }
