@@ -221,23 +221,13 @@ func ShortTitle(s rules.Stage) string {
 	return s.Label()
 }
 
+// cellText is the board's cell: the shared short form, except that an
+// overdue stage says 未交, since the picture has no other legend for it.
 func cellText(st rules.StageStatus) string {
-	switch st.Kind {
-	case rules.StatusOnTime:
-		return "按时"
-	case rules.StatusLate:
-		return fmt.Sprintf("逾期%d天交", max(st.Days, 1))
-	case rules.StatusOverdue:
+	if st.Kind == rules.StatusOverdue {
 		return fmt.Sprintf("逾期%d天未交", max(st.Days, 1))
-	case rules.StatusOpen:
-		if st.Days <= 0 {
-			return "今天截止"
-		}
-		return fmt.Sprintf("剩%d天", st.Days)
-	case rules.StatusNotApplicable:
-		return "不适用"
 	}
-	return "未开始"
+	return st.ShortText()
 }
 
 // Pages is how many images the input needs.

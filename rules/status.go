@@ -36,6 +36,28 @@ func (k StatusKind) Label() string {
 	return "未开始"
 }
 
+// ShortText is the status in the short form a table cell holds on one
+// line (the board, the sandbox panel): 按时, 逾期2天交, 剩9天, 今天截止,
+// 逾期60天, 不适用, 未开始.
+func (st StageStatus) ShortText() string {
+	switch st.Kind {
+	case StatusOnTime:
+		return "按时"
+	case StatusLate:
+		return fmt.Sprintf("逾期%d天交", max(st.Days, 1))
+	case StatusOpen:
+		if st.Days <= 0 {
+			return "今天截止"
+		}
+		return fmt.Sprintf("剩%d天", st.Days)
+	case StatusOverdue:
+		return fmt.Sprintf("逾期%d天", max(st.Days, 1))
+	case StatusNotApplicable:
+		return "不适用"
+	}
+	return "未开始"
+}
+
 // Submitted reports whether the stage has at least one version.
 func (k StatusKind) Submitted() bool { return k == StatusOnTime || k == StatusLate }
 

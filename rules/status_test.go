@@ -470,3 +470,24 @@ func TestStatusKindLabels(t *testing.T) {
 		}
 	}
 }
+
+// TestShortText: the one-line cell form the board and the sandbox share.
+func TestShortText(t *testing.T) {
+	for _, tt := range []struct {
+		st   rules.StageStatus
+		want string
+	}{
+		{rules.StageStatus{Kind: rules.StatusOnTime}, "按时"},
+		{rules.StageStatus{Kind: rules.StatusLate, Days: 2}, "逾期2天交"},
+		{rules.StageStatus{Kind: rules.StatusLate, Days: 0}, "逾期1天交"},
+		{rules.StageStatus{Kind: rules.StatusOpen, Days: 9}, "剩9天"},
+		{rules.StageStatus{Kind: rules.StatusOpen, Days: 0}, "今天截止"},
+		{rules.StageStatus{Kind: rules.StatusOverdue, Days: 60}, "逾期60天"},
+		{rules.StageStatus{Kind: rules.StatusNotApplicable}, "不适用"},
+		{rules.StageStatus{Kind: rules.StatusNotOpen}, "未开始"},
+	} {
+		if got := tt.st.ShortText(); got != tt.want {
+			t.Errorf("%v: got %q, want %q", tt.st, got, tt.want)
+		}
+	}
+}

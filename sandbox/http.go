@@ -476,27 +476,6 @@ func kindName(k rules.StatusKind) string {
 	return "not_open"
 }
 
-// cellText is a status in the table's short form, which fits a narrow
-// cell on one line: 按时, 逾期2天交, 剩9天, 今天截止, 逾期60天, 不适用, 未开始.
-func cellText(st rules.StageStatus) string {
-	switch st.Kind {
-	case rules.StatusOnTime:
-		return "按时"
-	case rules.StatusLate:
-		return fmt.Sprintf("逾期%d天交", max(st.Days, 1))
-	case rules.StatusOpen:
-		if st.Days <= 0 {
-			return "今天截止"
-		}
-		return fmt.Sprintf("剩%d天", st.Days)
-	case rules.StatusOverdue:
-		return fmt.Sprintf("逾期%d天", max(st.Days, 1))
-	case rules.StatusNotApplicable:
-		return "不适用"
-	}
-	return "未开始"
-}
-
 func (s *Sandbox) handleCompliance(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	year := s.cfg.Calendar().Year
@@ -545,7 +524,7 @@ func (s *Sandbox) handleCompliance(w http.ResponseWriter, r *http.Request) {
 			row.Name = uy.UnitKey
 		}
 		for _, st := range rules.UnitStatus(cal, uy, now) {
-			c := complianceCell{Stage: string(st.Stage), Kind: kindName(st.Kind), Text: cellText(st)}
+			c := complianceCell{Stage: string(st.Stage), Kind: kindName(st.Kind), Text: st.ShortText()}
 			if st.Deadline.Open {
 				c.Due = fmt.Sprintf("%d月%d日", int(st.Deadline.DueDate.Month), st.Deadline.DueDate.Day)
 			}
