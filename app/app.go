@@ -89,6 +89,12 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.Config == nil {
 		return nil, errors.New("app: no config")
 	}
+	// The same validation as config.Load: a config built or changed in code
+	// (the sandbox, tests, a caller) must not reach the store with, e.g.,
+	// an unknown zone that Location would quietly read as UTC.
+	if err := o.Config.Validate(); err != nil {
+		return nil, fmt.Errorf("app: config: %w", err)
+	}
 	o.Clock = cmp.Or[clock.Clock](o.Clock, clock.Real{})
 	// Every part logs through it: no WeChat session secret reaches a log.
 	o.Logger = ScrubLogger(cmp.Or(o.Logger, slog.New(slog.DiscardHandler)))

@@ -224,6 +224,11 @@ func TestNewRefusesBadConfigField(t *testing.T) {
 	}{
 		{"database.driver", func(_ *testing.T, c *config.Config) { c.Database.Driver = "mysql" }},
 		{"database.path", func(_ *testing.T, c *config.Config) { c.Database.Path = "" }},
+		// Fields only the config's own validation sees: without it an
+		// unknown zone silently became UTC (every deadline 8 hours off).
+		{"timezone", func(_ *testing.T, c *config.Config) { c.Timezone = "Asia/Akqi" }},
+		{"office.directors", func(_ *testing.T, c *config.Config) { c.Office.Directors = nil }},
+		{"wechat.max_file_mb", func(_ *testing.T, c *config.Config) { c.WeChat.MaxFileMB = 500 }},
 		{"files_dir", func(t *testing.T, c *config.Config) {
 			// A regular file where the folder should be.
 			p := filepath.Join(t.TempDir(), "not-a-dir")

@@ -4,6 +4,7 @@ import (
 	"archive/zip"
 	"bytes"
 	"fmt"
+	"math/rand/v2"
 	"strings"
 	"testing"
 	"time"
@@ -17,15 +18,24 @@ import (
 // reply naming the limit and nothing is stored; the next day it is taken.
 func TestUnitDailyQuota(t *testing.T) {
 	t.Parallel()
-	first := apptest.Docx("第一份")
+	// The smallest limits the config allows: 1 MB a file, and a day's
+	// quota no smaller than one file. Two files of about 0.6 MB each pass
+	// the file limit, and the second one goes over the day's quota.
+	first, second := sizedDocx(t, 1, 600<<10), sizedDocx(t, 2, 600<<10)
+	if len(first)+len(second) <= 1<<20 || len(first) > 1<<20 || len(second) > 1<<20 {
+		t.Fatalf("files of %d and %d bytes: want each ≤ 1 MB and both > 1 MB", len(first), len(second))
+	}
 	h := apptest.Start(t,
 		apptest.At(time.Date(2027, time.February, 20, 10, 0, 0, 0, shanghai(t))),
-		apptest.WithConfig(func(c *config.Config) { c.Files.UnitDailyBytes = int64(len(first)) + 100 }))
+		apptest.WithConfig(func(c *config.Config) {
+			c.WeChat.MaxFileMB = 1
+			c.Files.UnitDailyBytes = c.WeChat.MaxFileBytes()
+		}))
 	czj := h.Official("czj")
 	h.SendFile(czj, "自查自评报告.docx", first)
 	h.WaitFor(czj, apptest.TextPrefix("【回执】"))
 
-	h.SendFile(czj, "补充材料.docx", apptest.Docx("第二份，超过今天的限额"))
+	h.SendFile(czj, "补充材料.docx", second)
 	reply := h.WaitText(czj, "本文件未保存")
 	for _, want := range []string{"贵单位今天已发送文件共", "每个单位每天最多接收", "请明天再发送"} {
 		if !strings.Contains(reply, want) {
@@ -40,8 +50,24 @@ func TestUnitDailyQuota(t *testing.T) {
 	h.WaitText(czj, "县财政局")
 
 	h.SetTime(2027, time.February, 21, 9, 0)
-	h.SendFile(czj, "补充材料.docx", apptest.Docx("第二份，次日再发"))
+	h.SendFile(czj, "补充材料.docx", second)
 	h.WaitFor(czj, apptest.TextPrefix("【回执】"))
+}
+
+// sizedDocx is a .docx of at least size bytes: pseudo-random Chinese text
+// (seeded, so the same every run) that deflate cannot shrink much.
+func sizedDocx(t *testing.T, seed uint64, size int) []byte {
+	t.Helper()
+	r := rand.New(rand.NewPCG(seed, 0))
+	var b strings.Builder
+	for n := 1000; ; n *= 2 {
+		for b.Len() < n*3 {
+			b.WriteRune(rune(0x4e00 + r.IntN(0x5000)))
+		}
+		if d := apptest.Docx(b.String()); len(d) >= size {
+			return d
+		}
+	}
 }
 
 // TestDiskFull (issue 12, finding 6): with the disk below
