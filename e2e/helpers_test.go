@@ -78,3 +78,17 @@ func countPrefix(msgs []wxsim.Sent, prefix string) int {
 	}
 	return n
 }
+
+// logLineHas reports whether one line of logs holds every part.
+func logLineHas(logs string, parts ...string) bool {
+	for _, l := range strings.Split(logs, "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(l, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
+}

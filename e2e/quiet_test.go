@@ -50,10 +50,15 @@ func TestBacklogHeldThroughQuietHours(t *testing.T) {
 	}
 	h.SetTime(2027, time.February, 23, 8, 0)
 	got := h.WaitFor(czj, apptest.TextPrefix(reminderPrefix))
-	if !strings.Contains(got.Text, "还剩6天") || !strings.Contains(got.Text, "TX-20270222-czj-1") {
-		t.Errorf("morning reminder should count from 23 February and keep its number:\n%s", got.Text)
+	if !strings.Contains(got.Text, "还剩6天") || strings.Contains(got.Text, "TX-") || strings.Contains(got.Text, "提醒编号") {
+		t.Errorf("morning reminder should count from 23 February, without an internal number:\n%s", got.Text)
 	}
 	h.Settle()
+	// Its number stays the day it was planned, in the log of its send
+	// (logged before the row is marked sent, so settled means logged).
+	if !logLineHas(h.Logs(), "msg=sent", "reminder_id=TX-20270222-czj-1") {
+		t.Errorf("no sent log line with reminder_id=TX-20270222-czj-1:\n%s", h.Logs())
+	}
 	if n := remindersTo(h, units, ""); n != held {
 		t.Errorf("%d reminders sent at 08:00, want the %d held", n, held)
 	}

@@ -264,6 +264,12 @@ func quietExempt(m rules.Outgoing, now time.Time) bool {
 // rebuilt), the daily cap, the send.
 func (r *Relay) deliver(ctx context.Context, m rules.Outgoing) (outcome, error) {
 	log := r.o.Logger.With(slog.Int64("id", m.ID), slog.String("key", m.Key), slog.String("kind", m.Kind))
+	if m.Ref != "" {
+		// The number a reminder or digest no longer shows its reader: every
+		// outcome of the row is logged with it, so a message sent twice
+		// shows twice under one number.
+		log = log.With(slog.String(refAttr(m.Kind), m.Ref))
+	}
 	now := r.o.Clock.Now()
 	if !quietExempt(m, now) {
 		if end, quiet := r.o.Quiet.QuietUntil(now, r.o.Location); quiet {
@@ -320,12 +326,20 @@ func (r *Relay) deliver(ctx context.Context, m rules.Outgoing) (outcome, error) 
 	sendErr := r.o.Transport.Send(ctx, m)
 	r.lastSend = r.o.Clock.Now()
 	if sendErr == nil {
+		// Logged before MarkSent: the message is out whatever the store
+		// says next. Reminders and digests are logged by number (a few a
+		// day per person); replies and receipts only at debug.
+		if m.Ref != "" {
+			log.Info("sent")
+		} else {
+			log.Debug("sent")
+		}
 		if err := r.o.Store.MarkSent(ctx, m.ID, r.lastSend); err != nil {
 			// The message went out; if MarkSent is lost the row is sent
-			// again after its lease: the text's number makes that visible.
+			// again after its lease: its number (Ref) logged twice makes
+			// that visible.
 			return outcomeSent, fmt.Errorf("outbox: mark sent id=%d: %w", m.ID, err)
 		}
-		log.Debug("sent")
 		return outcomeSent, nil
 	}
 	if errors.Is(sendErr, rules.ErrTooOften) {
@@ -350,6 +364,15 @@ func (r *Relay) deliver(ctx context.Context, m rules.Outgoing) (outcome, error) 
 		return outcomeFailed, fmt.Errorf("outbox: mark retry id=%d: %w", m.ID, err)
 	}
 	return outcomeFailed, nil
+}
+
+// refAttr names the log attribute of a message's Ref: digest_id for a
+// digest (RB-…), reminder_id for the rest (TX-…).
+func refAttr(kind string) string {
+	if kind == "digest" {
+		return "digest_id"
+	}
+	return "reminder_id"
 }
 
 // attemptOf is the number of this try: ClaimDue counts the claim in

@@ -136,11 +136,21 @@ func TestSendTimeTruth(t *testing.T) {
 		e.drain(t)
 		got := e.sentTo("督导-czj")
 		if len(got) != 1 || strings.Contains(got[0].Text, "尚未确认收到") || !strings.Contains(got[0].Text, "1. 自查自评报告") ||
-			strings.Contains(got[0].Text, "2. ") || !strings.Contains(got[0].Text, "提醒编号：TX-20270301-czj-1") {
+			strings.Contains(got[0].Text, "2. ") || strings.Contains(got[0].Text, "提醒编号") {
 			t.Fatalf("czj got %+v, want the reminder without the acknowledged notice", got)
 		}
 		if r := e.row(t, key); r.Status != rules.OutboxSent || r.Text != got[0].Text || len(r.Asserts) != 1 {
 			t.Errorf("row after send: %s asserts=%+v; the row must hold the text sent", r.Status, r.Asserts)
+		}
+		// Rebuilt, it keeps its number: on the row and in the relay's log
+		// lines, never in the text.
+		if got[0].Ref != "TX-20270301-czj-1" || e.row(t, key).Ref != "TX-20270301-czj-1" {
+			t.Errorf("rebuilt reminder Ref %q (row %q), want TX-20270301-czj-1", got[0].Ref, e.row(t, key).Ref)
+		}
+		for _, want := range []string{"msg=\"rebuilt at send time for what still holds\"", "msg=sent"} {
+			if !logLineHas(e.logs.String(), want, "reminder_id=TX-20270301-czj-1") {
+				t.Errorf("no log line %s with reminder_id=TX-20270301-czj-1:\n%s", want, e.logs)
+			}
 		}
 		if got := e.sentTo("督导-gaj"); len(got) != 1 || !strings.Contains(got[0].Text, "尚未确认收到") {
 			t.Errorf("gaj (not acknowledged) got %+v", got)
@@ -156,7 +166,7 @@ func TestSendTimeTruth(t *testing.T) {
 		}
 		d := rules.BuildDigest(truthCal, rules.DefaultReminderPolicy(), truthUnits, years, e.clk.Now())
 		e.enqueue(t, rules.Outgoing{Key: "digest:2027-03-01:督导办主任", Kind: "digest", To: rules.Recipient{Remark: "督导办主任"},
-			Text: d.DirectorText(), CreatedAt: e.clk.Now()})
+			Text: d.DirectorText(), Ref: d.Number(), CreatedAt: e.clk.Now()})
 		if !strings.Contains(d.DirectorText(), "县财政局") {
 			t.Fatalf("queued digest does not name 县财政局:\n%s", d.DirectorText())
 		}
@@ -165,8 +175,25 @@ func TestSendTimeTruth(t *testing.T) {
 		e.drain(t)
 		got := e.sentTo("督导办主任")
 		if len(got) != 1 || strings.Contains(got[0].Text, "县财政局") || !strings.Contains(got[0].Text, "已交1") ||
-			!strings.Contains(got[0].Text, "【督导日报】2027年3月1日") || !strings.Contains(got[0].Text, "RB-20270301") {
-			t.Fatalf("digest sent:\n%+v\nwant it as of the send: 县财政局 submitted, same date and number", got)
+			!strings.Contains(got[0].Text, "【督导日报】2027年3月1日") || strings.Contains(got[0].Text, "RB-") || got[0].Ref != "RB-20270301" {
+			t.Fatalf("digest sent:\n%+v\nwant it as of the send: 县财政局 submitted, same date, its number RB-20270301 kept out of the text", got)
+		}
+		if !logLineHas(e.logs.String(), "msg=sent", "digest_id=RB-20270301") {
+			t.Errorf("no sent line with digest_id=RB-20270301:\n%s", e.logs)
 		}
 	})
+}
+
+// logLineHas reports whether one line of logs holds every part.
+func logLineHas(logs string, parts ...string) bool {
+	for _, l := range strings.Split(logs, "\n") {
+		all := true
+		for _, p := range parts {
+			all = all && strings.Contains(l, p)
+		}
+		if all {
+			return true
+		}
+	}
+	return false
 }

@@ -142,6 +142,11 @@ type Outgoing struct {
 	// supersede an older one still pending (one queued 状态 answer per
 	// person). Never set on receipts: nothing stored is lost.
 	ReplaceKey string
+	// Ref is the message's reference for the logs: a reminder's
+	// ReminderNumber (TX-…), a digest's Digest.Number (RB-…); "" for the
+	// rest. It is kept on the outbox row and logged by the relay, never
+	// written into Text: officials and the director read no internal codes.
+	Ref string
 }
 
 // Rechecked reports whether the relay must re-check the message at send

@@ -344,9 +344,15 @@ func (p ReminderPolicy) ackSlot(c Calendar, b *Broadcast, unitKey string) slot {
 	}
 }
 
-// ReminderNumber is the number a reminder message carries (提醒编号), so a
-// rare duplicate is recognisable: TX-20270222-czj-1 (official 1 of czj),
-// TX-20270222-czj-B (its backup), TX-20270222-office-1 (director 1).
+// ReminderNumber is a reminder message's reference (Outgoing.Ref):
+// TX-20270222-czj-1 (official 1 of czj), TX-20270222-czj-B (its backup),
+// TX-20270222-office-1 (director 1). It is data, not text: the outbox row
+// keeps it and the relay logs it (reminder_id) with every outcome of the
+// row, while the reader sees no code. A duplicate stays recognisable: the
+// outbox key (ReminderOutboxKey, one reminder per person per day) keeps a
+// second row from being queued, and a row sent twice (its lease expired
+// after a send whose MarkSent was lost) logs the same reminder_id and
+// outbox id twice; the reader sees the same text twice.
 func ReminderNumber(day Date, unitKey, who string) string {
 	if unitKey == "" {
 		unitKey = "office"
@@ -440,7 +446,7 @@ func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Out
 		escalate = escalate || it.Kind == ReminderEscalate
 		lines = append(lines, stageLine(it, c))
 	}
-	body := func(header, footer, number string) string {
+	body := func(header, footer string) string {
 		var b strings.Builder
 		b.WriteString(header)
 		b.WriteString("\n")
@@ -454,9 +460,7 @@ func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Out
 		if catchup {
 			b.WriteString("（系统恢复运行后补发）\n")
 		}
-		b.WriteString("提醒编号：")
-		b.WriteString(number)
-		return b.String()
+		return strings.TrimSuffix(b.String(), "\n")
 	}
 	footer := ""
 	switch {
@@ -474,9 +478,9 @@ func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Out
 		if o.WeChatRemark == "" {
 			continue
 		}
-		text := body(fmt.Sprintf("【督导提醒】%s：您好！贵单位以下事项尚未完成：", u.Name), footer,
-			ReminderNumber(day, u.Key, fmt.Sprint(i+1)))
+		text := body(fmt.Sprintf("【督导提醒】%s：您好！贵单位以下事项尚未完成：", u.Name), footer)
 		out := reminderOut(c, o.WeChatRemark, text, now)
+		out.Ref = ReminderNumber(day, u.Key, fmt.Sprint(i+1))
 		out.Asserts = asserts
 		outs = append(outs, out)
 	}
@@ -496,8 +500,9 @@ func unitMessages(c Calendar, u Unit, items []ReminderItem, now time.Time) []Out
 		if onlyItems {
 			header, footer = "贵单位以下整改事项已逾期，尚未完成：", "请协助督促尽快完成整改。"
 		}
-		text := body(fmt.Sprintf("【督导提醒】您是%s的备用联系人。", u.Name)+header, footer, ReminderNumber(day, u.Key, "B"))
+		text := body(fmt.Sprintf("【督导提醒】您是%s的备用联系人。", u.Name)+header, footer)
 		out := reminderOut(c, u.Backup.WeChatRemark, text, now)
+		out.Ref = ReminderNumber(day, u.Key, "B")
 		out.Asserts = escAsserts
 		outs = append(outs, out)
 	}
@@ -555,9 +560,8 @@ func officeMessages(c Calendar, ds []Director, units map[string]*Unit, items []R
 		if catchup {
 			b.WriteString("（系统恢复运行后补发）\n")
 		}
-		b.WriteString("提醒编号：")
-		b.WriteString(ReminderNumber(day, "", fmt.Sprint(i+1)))
-		out := reminderOut(c, d.WeChatRemark, b.String(), now)
+		out := reminderOut(c, d.WeChatRemark, strings.TrimSuffix(b.String(), "\n"), now)
+		out.Ref = ReminderNumber(day, "", fmt.Sprint(i+1))
 		// The office owes each pending unit its feedback: one obligation
 		// per unit, so the list shrinks as feedback is delivered.
 		for _, it := range items {
@@ -719,7 +723,15 @@ func (d Digest) body(withEsc bool) string {
 
 // DirectorText is the digest sent to each director.
 func (d Digest) DirectorText() string {
-	return fmt.Sprintf("【督导日报】%s\n%s%s\n汇总编号：RB-%04d%02d%02d", d.Date.Chinese(), d.body(true), d.gapsText(), d.Date.Year, int(d.Date.Month), d.Date.Day)
+	return fmt.Sprintf("【督导日报】%s\n%s%s", d.Date.Chinese(), d.body(true), d.gapsText())
+}
+
+// Number is the digest's reference (Outgoing.Ref), RB-20270304: kept on its
+// outbox rows and logged by the relay (digest_id), never in the text. A
+// digest is queued once per recipient per day (its key), so a duplicate is
+// a row sent twice, recognisable by the same digest_id in the log.
+func (d Digest) Number() string {
+	return fmt.Sprintf("RB-%04d%02d%02d", d.Date.Year, int(d.Date.Month), d.Date.Day)
 }
 
 // maxGapReasons: up to this many units the digest says what each report

@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"testing"
@@ -111,6 +112,7 @@ func TestPlanReminders(t *testing.T) {
 		wantMissed int
 		wantWrites int
 		contains   []string // every reminder text contains these
+		refPrefix  string   // every reminder's Ref (its number, for the logs) starts so
 		check      func(t *testing.T, p rules.ReminderPlan)
 	}{
 		{
@@ -118,7 +120,8 @@ func TestPlanReminders(t *testing.T) {
 			in:         func() rules.ReminderInput { return input(at("2027-02-22 10:00"), at("2027-02-21 10:00")) },
 			wantTo:     three,
 			wantWrites: 3,
-			contains:   []string{"自查自评报告", "2027年3月1日", "还剩7天", "直接把文件发给我即可", "提醒编号：TX-20270222-"},
+			contains:   []string{"自查自评报告", "2027年3月1日", "还剩7天", "直接把文件发给我即可"},
+			refPrefix:  "TX-20270222-",
 		},
 		{
 			name:   "OK_NotYet",
@@ -222,10 +225,11 @@ func TestPlanReminders(t *testing.T) {
 			},
 			wantTo:     []string{"督导-czj", "督导-czj-备"},
 			wantWrites: 1,
-			contains:   []string{"已记为逾期3天，将在年度报告中体现", "TX-20270304-czj-"},
+			contains:   []string{"已记为逾期3天，将在年度报告中体现"},
+			refPrefix:  "TX-20270304-czj-",
 			check: func(t *testing.T, p rules.ReminderPlan) {
-				if !strings.Contains(p.Messages[1].Text, "备用联系人") || !strings.HasSuffix(p.Messages[1].Text, "TX-20270304-czj-B") {
-					t.Errorf("backup text = %q", p.Messages[1].Text)
+				if !strings.Contains(p.Messages[1].Text, "备用联系人") || p.Messages[1].Ref != "TX-20270304-czj-B" {
+					t.Errorf("backup ref %q, text = %q", p.Messages[1].Ref, p.Messages[1].Text)
 				}
 			},
 		},
@@ -288,7 +292,8 @@ func TestPlanReminders(t *testing.T) {
 			},
 			wantTo:     []string{"督导办主任"},
 			wantWrites: 1,
-			contains:   []string{"书面反馈意见", "2027年5月14日", "还剩7天", "尚未反馈的单位（2个）：县财政局、县民政局", "TX-20270507-office-1"},
+			contains:   []string{"书面反馈意见", "2027年5月14日", "还剩7天", "尚未反馈的单位（2个）：县财政局、县民政局"},
+			refPrefix:  "TX-20270507-office-1",
 		},
 		{
 			name: "Merge_OneMessagePerPersonPerDay",
@@ -360,6 +365,14 @@ func TestPlanReminders(t *testing.T) {
 					if !strings.Contains(m.Text, c) {
 						t.Errorf("message to %s lacks %q:\n%s", m.To.Remark, c, m.Text)
 					}
+				}
+				// The number is the row's data for the logs; the reader
+				// sees no code.
+				if !strings.HasPrefix(m.Ref, cmp.Or(tt.refPrefix, "TX-")) {
+					t.Errorf("message to %s: Ref %q, want prefix %q", m.To.Remark, m.Ref, cmp.Or(tt.refPrefix, "TX-"))
+				}
+				if strings.Contains(m.Text, "提醒编号") || strings.Contains(m.Text, "TX-") || strings.HasSuffix(m.Text, "\n") {
+					t.Errorf("message to %s carries its number or a trailing newline:\n%q", m.To.Remark, m.Text)
 				}
 			}
 			// Every message is attached to exactly one write.
@@ -447,10 +460,13 @@ func TestBuildDigest(t *testing.T) {
 		"新交：县公安局（自查自评报告）\n" +
 		"自查自评报告：已交2（逾期1），未交1（已逾期）\n" +
 		"自查自评报告（1个，已逾期4天）：\n县财政局\n" +
-		"以上单位均已逾期3天以上，已同时提醒备用联系人。\n" +
-		"汇总编号：RB-20270305"
+		"以上单位均已逾期3天以上，已同时提醒备用联系人。"
 	if got := d.DirectorText(); got != want {
 		t.Errorf("digest:\n%s\nwant:\n%s", got, want)
+	}
+	// The digest's number is data for the logs, not text.
+	if got := d.Number(); got != "RB-20270305" {
+		t.Errorf("digest number = %q, want RB-20270305", got)
 	}
 	if g := d.GroupText(); strings.Contains(g, "@") || strings.Contains(g, "备用联系人") || !strings.Contains(g, "新交：县公安局") {
 		t.Errorf("group digest:\n%s", g)

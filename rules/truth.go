@@ -60,8 +60,9 @@ func (in TruthInput) Holds(o Obligation) bool {
 // whether it may be sent at all:
 //   - none of its obligations holds: ok is false (the relay supersedes it);
 //   - otherwise its numbered list is rebuilt from the obligations that still
-//     hold, with the days left counted at in.Now; the header, the footer and
-//     the 提醒编号 are kept, so a rare duplicate is still recognisable.
+//     hold, with the days left counted at in.Now; the header and the footer
+//     are kept, and so is its Ref (ReminderNumber: logged, never in the
+//     text), so a rare duplicate is still recognisable in the log.
 //
 // Rebuilding, rather than superseding and reminding the rest later, keeps
 // what is still owed in the message that was due now: its reminder slots are

@@ -29,6 +29,9 @@ func TestRecheckReminder(t *testing.T) {
 	if len(unitMsg.Asserts) != 2 {
 		t.Fatalf("czj reminder asserts %+v, want self-assessment and ack", unitMsg.Asserts)
 	}
+	if unitMsg.Ref != "TX-20270222-czj-1" {
+		t.Fatalf("czj reminder Ref %q, want TX-20270222-czj-1", unitMsg.Ref)
+	}
 
 	office := input(at("2027-05-11 10:00"), time.Time{})
 	officeMsg := messageTo(t, rules.PlanReminders(office), "督导办主任")
@@ -63,14 +66,14 @@ func TestRecheckReminder(t *testing.T) {
 	}{
 		{name: "AllHold_Unchanged", msg: unitMsg, in: truth(at("2027-02-22 10:00"), nil, false), wantOK: true, same: true, asserts: 2},
 		{name: "Submitted_OnlyAckLeft", msg: unitMsg, in: truth(at("2027-02-22 10:02"), []rules.UnitYear{saCzj}, false), wantOK: true,
-			has: []string{"1. 督导办于2027年2月18日发给贵单位的通知", "提醒编号：TX-20270222-czj-1", "【督导提醒】县财政局"},
+			has: []string{"1. 督导办于2027年2月18日发给贵单位的通知", "【督导提醒】县财政局"},
 			not: []string{"自查自评报告", "2. ", "请尽快报送"}, asserts: 1},
 		{name: "Acked_OnlyReportLeft", msg: unitMsg, in: truth(at("2027-02-22 10:02"), nil, true), wantOK: true,
-			has: []string{"1. 自查自评报告：截止日期为2027年3月1日，还剩7天。", "请尽快报送，直接把文件发给我即可。", "提醒编号：TX-20270222-czj-1"},
+			has: []string{"1. 自查自评报告：截止日期为2027年3月1日，还剩7天。", "请尽快报送，直接把文件发给我即可。"},
 			not: []string{"确认收到", "2. "}, asserts: 1},
 		{name: "NothingHolds_Superseded", msg: unitMsg, in: truth(at("2027-02-22 10:02"), []rules.UnitYear{saCzj}, true), wantOK: false},
 		{name: "HeldOvernight_DaysCountedAtSend", msg: unitMsg, in: truth(at("2027-02-23 08:00"), nil, true), wantOK: true,
-			has: []string{"还剩6天", "提醒编号：TX-20270222-czj-1"}, not: []string{"还剩7天"}, asserts: 1},
+			has: []string{"还剩6天"}, not: []string{"还剩7天"}, asserts: 1},
 		{name: "Office_AllPending_Unchanged", msg: officeMsg, in: truth(at("2027-05-11 10:00"), nil, false), wantOK: true, same: true, asserts: 3},
 		{name: "Office_OneDelivered_ListShrinks", msg: officeMsg, in: truth(at("2027-05-11 10:05"), []rules.UnitYear{feedback("gaj")}, false), wantOK: true,
 			has: []string{"尚未反馈的单位（2个）：县财政局、县民政局", "请按期向上述单位送达书面反馈意见。"}, not: []string{"县公安局"}, asserts: 2},
@@ -107,6 +110,10 @@ func TestRecheckReminder(t *testing.T) {
 			}
 			if len(got.Asserts) != tt.asserts {
 				t.Errorf("asserts %+v, want %d", got.Asserts, tt.asserts)
+			}
+			// The rebuilt message keeps its number for the logs.
+			if got.Ref != tt.msg.Ref {
+				t.Errorf("Ref %q, want the queued %q", got.Ref, tt.msg.Ref)
 			}
 		})
 	}

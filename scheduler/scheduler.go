@@ -334,14 +334,14 @@ func (s *Scheduler) SendDigest(ctx context.Context) error {
 		}
 		outs = append(outs, rules.Outgoing{
 			Key: fmt.Sprintf("digest:%s:%s", day, dir.WeChatRemark), Kind: "digest",
-			To: rules.Recipient{Remark: dir.WeChatRemark}, Text: d.DirectorText(),
+			To: rules.Recipient{Remark: dir.WeChatRemark}, Text: d.DirectorText(), Ref: d.Number(),
 			Status: rules.OutboxPending, NextTry: now, CreatedAt: now,
 		})
 	}
 	if s.o.GroupDigest != "" {
 		outs = append(outs, rules.Outgoing{
 			Key: fmt.Sprintf("digest:%s:group:%s", day, s.o.GroupDigest), Kind: "digest",
-			To: rules.Recipient{Group: s.o.GroupDigest}, Text: d.GroupText(),
+			To: rules.Recipient{Group: s.o.GroupDigest}, Text: d.GroupText(), Ref: d.Number(),
 			Status: rules.OutboxPending, NextTry: now, CreatedAt: now,
 		})
 	}

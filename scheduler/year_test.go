@@ -281,8 +281,8 @@ func checkNoDuplicates(t *testing.T, all []sent) {
 				t.Errorf("two reminders to %s", k)
 			}
 		}
-		if s.Msg.Kind == "reminder" && !strings.Contains(s.Msg.Text, "提醒编号：TX-") {
-			t.Errorf("reminder without its number: %s", s.Msg.Text)
+		if s.Msg.Kind == "reminder" && !strings.HasPrefix(s.Msg.Ref, "TX-") {
+			t.Errorf("reminder without its number (Ref %q): %s", s.Msg.Ref, s.Msg.Text)
 		}
 	}
 }

@@ -180,6 +180,9 @@ type outboxRow struct {
 	// Asserts is the JSON of rules.Outgoing.Asserts ("" = none).
 	Asserts    string `gorm:"not null;default:''"`
 	ReplaceKey string `gorm:"not null;default:'';index:ix_outbox_replace,where:replace_key <> ''"`
+	// Ref is rules.Outgoing.Ref: a reminder's or digest's number, for the
+	// relay's log ("" = none; added by AutoMigrate on older databases).
+	Ref string `gorm:"not null;default:''"`
 }
 
 func (outboxRow) TableName() string { return "outbox" }

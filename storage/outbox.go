@@ -32,11 +32,11 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...rules.Outgoing) error {
 // ix_outbox_sent: unsent rows have sent_at 0), so the claim order gives
 // every recipient of a lane one message before anyone gets a second.
 const enqueueSQL = `INSERT INTO outbox ("key", kind, to_remark, to_user, to_group, text, file_path, file_name,
- status, attempts, next_try, lease_until, created_at, sent_at, last_error, lane, turn, asserts, replace_key)
+ status, attempts, next_try, lease_until, created_at, sent_at, last_error, lane, turn, asserts, replace_key, ref)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, 0, '', ?,
  (SELECT COUNT(*) + 1 FROM outbox q WHERE q.to_remark = ? AND q.sent_at = 0 AND q.to_user = ? AND q.to_group = ?
   AND q.lane = ? AND q.status IN ('pending', 'sending')),
- ?, ?) ON CONFLICT ("key") DO NOTHING`
+ ?, ?, ?) ON CONFLICT ("key") DO NOTHING`
 
 // replaceSQL supersedes the pending rows a newer message replaces: same
 // replace key, another key (a re-run of the same message must not drop
@@ -69,7 +69,7 @@ func (s *Store) enqueueTx(tx *gorm.DB, msgs []rules.Outgoing) error {
 			Key: m.Key, Kind: m.Kind, ToRemark: m.To.Remark, ToUser: m.To.UserName, ToGroup: m.To.Group,
 			Text: m.Text, FilePath: m.FilePath, FileName: m.FileName,
 			Status: string(rules.OutboxPending), NextTry: ns(m.NextTry), CreatedAt: ns(m.CreatedAt),
-			Lane: int(rules.LaneOf(m.Kind)), Asserts: asserts, ReplaceKey: m.ReplaceKey,
+			Lane: int(rules.LaneOf(m.Kind)), Asserts: asserts, ReplaceKey: m.ReplaceKey, Ref: m.Ref,
 		}
 		if row.NextTry == 0 {
 			row.NextTry = ns(now)
@@ -84,7 +84,7 @@ func (s *Store) enqueueTx(tx *gorm.DB, msgs []rules.Outgoing) error {
 		}
 		if _, err := execHot(tx, s.hotStmts.enqueue, enqueueSQL, row.Key, row.Kind, row.ToRemark, row.ToUser, row.ToGroup,
 			row.Text, row.FilePath, row.FileName, row.Status, row.NextTry, row.CreatedAt, row.Lane,
-			row.ToRemark, row.ToUser, row.ToGroup, row.Lane, row.Asserts, row.ReplaceKey); err != nil {
+			row.ToRemark, row.ToUser, row.ToGroup, row.Lane, row.Asserts, row.ReplaceKey, row.Ref); err != nil {
 			return err
 		}
 	}
@@ -308,7 +308,7 @@ func (s *Store) outgoingFromRow(r outboxRow) rules.Outgoing {
 		To:   rules.Recipient{Remark: r.ToRemark, UserName: r.ToUser, Group: r.ToGroup},
 		Text: r.Text, FilePath: r.FilePath, FileName: r.FileName, Status: rules.OutboxStatus(r.Status),
 		Attempts: r.Attempts, NextTry: s.tm(r.NextTry), CreatedAt: s.tm(r.CreatedAt), SentAt: s.tm(r.SentAt),
-		LastError: r.LastError, ReplaceKey: r.ReplaceKey, Asserts: s.decodeAsserts(r),
+		LastError: r.LastError, ReplaceKey: r.ReplaceKey, Ref: r.Ref, Asserts: s.decodeAsserts(r),
 	}
 }
 

@@ -237,3 +237,35 @@ func TestClaimQueryPlan(t *testing.T) {
 		t.Errorf("claim plan does not walk ix_outbox_claim in order:\n%s", plan)
 	}
 }
+
+// TestOutboxKeepsRef: a reminder's number (Ref) is stored with its row and
+// comes back from the claim and from a rebuilt (Retext) row, on every
+// driver: the relay logs it, the text never carries it.
+func TestOutboxKeepsRef(t *testing.T) {
+	onEveryDriver(t, func(t *testing.T, s *storage.Store, clk *clock.Fake) {
+		rem := out("reminder:2027:a:2027-02-22", "reminder", "a")
+		rem.Ref = "TX-20270222-czj-1"
+		mustNoErr(t, s.Enqueue(ctx, rem, out("reply:a", "reply", "a")))
+		got, err := s.ClaimDue(ctx, clk.Now(), 10, time.Hour)
+		mustNoErr(t, err)
+		refs := map[string]string{}
+		for _, m := range got {
+			refs[m.Key] = m.Ref
+		}
+		if refs[rem.Key] != "TX-20270222-czj-1" || refs["reply:a"] != "" || len(got) != 2 {
+			t.Fatalf("claimed refs %v, want the reminder's number and none on the reply", refs)
+		}
+		for _, m := range got {
+			if m.Key == rem.Key {
+				mustNoErr(t, s.Retext(ctx, m.ID, "改写后的提醒", nil))
+			}
+		}
+		all, err := s.Outbox(ctx, "")
+		mustNoErr(t, err)
+		for _, m := range all {
+			if m.Key == rem.Key && (m.Ref != "TX-20270222-czj-1" || m.Text != "改写后的提醒") {
+				t.Errorf("row after Retext: Ref %q text %q", m.Ref, m.Text)
+			}
+		}
+	})
+}

@@ -3,6 +3,8 @@
 // words ("收到"). Its test walks the repository: every golden reply file
 // and every string literal of the non-test Go sources. The checkers are
 // pure functions over text, so their own test can feed them the old forms.
+// The same walk holds the goldens to one more rule (codes.go): no reminder
+// or digest number (提醒编号 TX-…, 汇总编号 RB-…) in a chat text.
 package quotestyle
 
 import (

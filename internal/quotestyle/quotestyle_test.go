@@ -46,6 +46,37 @@ func TestGoldenRepliesQuoteOneWay(t *testing.T) {
 	}
 }
 
+// TestGoldenRepliesShowNoInternalNumbers reads the same golden files for
+// the reminders' and digests' numbers (提醒编号 TX-…, 汇总编号 RB-…): they
+// go to the logs, never into a chat text.
+func TestGoldenRepliesShowNoInternalNumbers(t *testing.T) {
+	scanned := 0
+	walk(t, func(rel string, d fs.DirEntry) {
+		if !strings.HasSuffix(rel, ".golden") || !underTestdata(rel) || under(rel, notChat) {
+			return
+		}
+		scanned++
+		for _, f := range quotestyle.CheckCodes(rel, read(t, rel)) {
+			t.Error(f)
+		}
+	})
+	if scanned < 100 {
+		t.Fatalf("scanned %d golden files; the walk from %s missed the testdata trees", scanned, root)
+	}
+}
+
+func TestCheckCodesFindsTheNumbers(t *testing.T) {
+	text := "【督导提醒】县财政局：您好！\n提醒编号：TX-20270222-czj-1\n【督导日报】\n汇总编号：RB-20270304\n" +
+		"见TX-20270222-czj-B\nkey=reminder:2027:督导-czj:2027-02-22\nTX-1 与 RB-12 不是编号"
+	var lines []int
+	for _, f := range quotestyle.CheckCodes("x.golden", []byte(text)) {
+		lines = append(lines, f.Line)
+	}
+	if want := []int{2, 4, 5}; !slices.Equal(lines, want) {
+		t.Errorf("lines %v, want %v", lines, want)
+	}
+}
+
 // TestChatTextsQuoteOneWay reads every string literal of the non-test Go
 // sources: a text with no golden yet is held to the same style.
 func TestChatTextsQuoteOneWay(t *testing.T) {

@@ -5,7 +5,6 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
-	"strings"
 	"testing"
 	"time"
 
@@ -14,7 +13,10 @@ import (
 	"dudaobot/wxsim"
 )
 
-var reReminderNo = regexp.MustCompile(`提醒编号：(TX-[0-9A-Za-z-]+)`)
+// reReminderHeader reads the unit a reminder is for from its first line.
+// The reminder's number (TX-…) is kept on its outbox row and in the log,
+// not in the text: a message is known by its recipient and its unit.
+var reReminderHeader = regexp.MustCompile(`^【督导提醒】([^：]+)：`)
 
 // TestKillDuringReminderSweep: the calendar is generated around the wall
 // clock so that every unit owes its self-assessment today and today's
@@ -30,9 +32,9 @@ var reReminderNo = regexp.MustCompile(`提醒编号：(TX-[0-9A-Za-z-]+)`)
 // in (start-up and sending). A slow machine only makes each run longer.
 //
 // Afterwards: the reminders table holds each (unit, stage, slot) exactly
-// once, none missed; every official got exactly one reminder message, with
-// its own number; a number sent twice is only ever the message in flight
-// at a kill.
+// once, none missed; every official got exactly one reminder message, for
+// their own unit; a message sent twice is only ever the one in flight at a
+// kill.
 func TestKillDuringReminderSweep(t *testing.T) {
 	if testing.Short() {
 		t.Skip("crash test: -short")
@@ -175,15 +177,22 @@ func TestKillDuringReminderSweep(t *testing.T) {
 		kill(point)
 	}
 
+	unitOf := map[string]string{} // unit name → key
+	for _, u := range env.Config.Units() {
+		unitOf[u.Name] = u.Key
+	}
+	// per: recipient → the unit of each reminder it got; numbers: each
+	// (recipient, unit) message → how many times it came.
 	reminders := func() (per map[string][]string, numbers map[string]int) {
 		per, numbers = map[string][]string{}, map[string]int{}
 		for _, s := range sim.Sent() {
-			m := reReminderNo.FindStringSubmatch(s.Text)
+			m := reReminderHeader.FindStringSubmatch(s.Text)
 			if m == nil {
 				continue
 			}
-			per[s.ToRemark] = append(per[s.ToRemark], m[1])
-			numbers[m[1]]++
+			unit := unitOf[m[1]]
+			per[s.ToRemark] = append(per[s.ToRemark], unit)
+			numbers[s.ToRemark+" "+unit]++
 		}
 		return
 	}
@@ -212,8 +221,8 @@ func TestKillDuringReminderSweep(t *testing.T) {
 	dupes := 0
 	for r, unit := range want {
 		for _, n := range per[r] {
-			if !strings.Contains(n, "-"+unit+"-") {
-				t.Errorf("%s got reminder %s of another unit", r, n)
+			if n != unit {
+				t.Errorf("%s (unit %s) got a reminder for unit %q", r, unit, n)
 			}
 		}
 	}
