@@ -19,7 +19,7 @@ func TestCheckPrintsScoringModel(t *testing.T) {
 		"  加权总分 = 督导评价 × 70% + 自评 × 30%（均按百分制；保留一位小数，四舍五入）\n",
 		"  等级：优秀 ≥ 90，良好 ≥ 80，合格 ≥ 60，不合格 < 60\n",
 		"  指标分值：三级指标 30 项，合计 100 分：第1–10项各 3.34 分；第11–30项各 3.33 分\n",
-		"  适用指标：各单位均适用全部 30 项\n",
+		"  适用指标：县人民政府教育督导委员会办公室 无适用指标（不计分）；其余单位全部 30 项\n",
 	} {
 		if !strings.Contains(out.String(), want) {
 			t.Errorf("check output lacks %q:\n%s", want, out.String())

@@ -122,6 +122,17 @@ func (c *Config) ScoringModel() (rules.ScoringModel, error) {
 			m.UnitIndicators[k] = append([]string{}, v...)
 		}
 	}
+	// A unit that is not evaluated (the office itself) owes nothing and has
+	// no result, so nothing may be scored for it: no 自评表, no page in the
+	// 评分表, and a sheet that scores it is refused.
+	for _, u := range c.Roster {
+		if !evaluated(u) {
+			if m.UnitIndicators == nil {
+				m.UnitIndicators = map[string][]string{}
+			}
+			m.UnitIndicators[u.Key] = []string{}
+		}
+	}
 	return m, nil
 }
 
@@ -151,9 +162,10 @@ func (c *Config) validateScoring(k *checker) {
 		return
 	}
 	validatePoints(k, s.Points, codes)
-	units := map[string]bool{}
+	units, unevaluated := map[string]bool{}, map[string]bool{}
 	for _, u := range c.Roster {
 		units[u.Key] = true
+		unevaluated[u.Key] = !evaluated(u)
 	}
 	keys := make([]string, 0, len(s.UnitIndicators))
 	for key := range s.UnitIndicators {
@@ -164,6 +176,10 @@ func (c *Config) validateScoring(k *checker) {
 		up := "scoring.unit_indicators." + key
 		if !units[key] {
 			k.add(up, fmt.Sprintf("没有 key 为 %q 的单位（见 units[].key）", key), fmt.Sprintf("no unit has key %q (see units[].key)", key))
+		}
+		if unevaluated[key] && len(s.UnitIndicators[key]) > 0 {
+			k.add(up, "该单位不参加评价（evaluated: false），不计分，不能列适用指标",
+				"the unit is not evaluated (evaluated: false): it is not scored and can have no indicators")
 		}
 		seen := map[string]bool{}
 		for j, code := range s.UnitIndicators[key] {
@@ -247,4 +263,11 @@ func validatePoints(k *checker, points map[string]Decimal, codes []string) {
 	} else if sum != rules.PointsOf(100) {
 		k.add("scoring.points", fmt.Sprintf("各项分值之和须为 100（现为 %s）", sum), fmt.Sprintf("the points must sum to 100 (got %s)", sum))
 	}
+}
+
+// evaluated reports whether a unit is evaluated at all: a unit whose stages
+// are an empty list (evaluated: false) owes nothing and is not scored.
+func evaluated(u Unit) bool {
+	st := u.UnitStages()
+	return st == nil || len(st) > 0
 }

@@ -41,8 +41,15 @@ func TestShippedScoringModel(t *testing.T) {
 			t.Errorf("band %d = %v, want %v", i, m.Bands[i], want[i])
 		}
 	}
-	if m.UnitIndicators != nil || m.RepeatedLateness != 2 {
-		t.Errorf("unit indicators %v, repeated lateness %d; want all, 2", m.UnitIndicators, m.RepeatedLateness)
+	// Every unit is scored on all 30, but the office itself, which is not
+	// evaluated and has nothing scored.
+	if len(m.UnitIndicators) != 1 || m.UnitIndicators["ddb"] == nil || len(m.Applicable("ddb")) != 0 || m.RepeatedLateness != 2 {
+		t.Errorf("unit indicators %v, repeated lateness %d; want none for ddb only, 2", m.UnitIndicators, m.RepeatedLateness)
+	}
+	for _, u := range c.Units() {
+		if n := len(m.Applicable(u.Key)); u.Key != "ddb" && n != 30 {
+			t.Errorf("%s has %d applicable indicators, want 30", u.Key, n)
+		}
 	}
 	for _, tenths := range []struct {
 		t    rules.Tenths

@@ -148,10 +148,7 @@ func (d *scores) scoresText(rep rules.ScoreReport) string {
 		}
 	}
 	if len(missing) > 0 {
-		if len(missing) > 10 {
-			missing = append(missing[:10], fmt.Sprintf("等%d个", len(missing)))
-		}
-		lines = append(lines, "缺评分："+strings.Join(missing, "、"))
+		lines = append(lines, "缺评分："+nameList(missing, 10))
 	}
 	if !full {
 		lines = append(lines, "单位较多，完整名单请发送“导出”，见台账“评分汇总”。")
@@ -161,6 +158,15 @@ func (d *scores) scoresText(rep rules.ScoreReport) string {
 		lines = append(lines[:maxScoreLines-1], "……")
 	}
 	return strings.Join(lines, "\n")
+}
+
+// nameList joins the first n names with “、” and, when there are more,
+// counts them all (甲、乙等24个). A name is never cut.
+func nameList(names []string, n int) string {
+	if len(names) <= n {
+		return strings.Join(names, "、")
+	}
+	return fmt.Sprintf("%s等%d个", strings.Join(names[:n], "、"), len(names))
 }
 
 // unitScores is one unit's result and its cells, indicators folded five to
@@ -281,7 +287,7 @@ func (d *scores) askPublish(ctx context.Context, r *Request) error {
 	}
 	lines := []string{fmt.Sprintf("即将发布%d年评价成绩：%d个单位已出总分。", d.year, graded)}
 	if len(missing) > 0 {
-		lines = append(lines, fmt.Sprintf("仍缺评分%d个：%s（发布后它们显示“暂无总分”）。", len(missing), clip(strings.Join(missing, "、"), 80)))
+		lines = append(lines, fmt.Sprintf("仍缺评分%d个：%s（发布后它们显示“暂无总分”）。", len(missing), nameList(missing, 10)))
 	}
 	if at, published, err := d.o.Scores.ScoresPublished(ctx, d.year); err != nil {
 		return fmt.Errorf("handlers: scores published: %w", err)

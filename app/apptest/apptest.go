@@ -136,6 +136,14 @@ func WithoutContact(remark string) Option {
 	}
 }
 
+// WithInspector adds an inspector (督学) to the configuration and a
+// contact for them (the shipped config names none). Address them by remark.
+func WithInspector(name, remark string) Option {
+	return WithConfig(func(c *config.Config) {
+		c.Office.Inspectors = append(c.Office.Inspectors, config.Person{Name: name, WeChatRemark: remark})
+	})
+}
+
 // WithConfig edits the loaded configuration (after the paths are moved
 // into the temp dir).
 func WithConfig(f func(*config.Config)) Option {
@@ -224,6 +232,9 @@ func Start(tb testing.TB, opts ...Option) *Harness {
 
 	for _, d := range cfg.Office.Directors {
 		h.addContact(d.Name, d.WeChatRemark)
+	}
+	for _, p := range cfg.Office.Inspectors {
+		h.addContact(p.Name, p.WeChatRemark)
 	}
 	for _, u := range cfg.Roster {
 		for _, p := range u.Officials {
@@ -747,6 +758,15 @@ func (h *Harness) Logs() string { return h.logBuf.String() }
 
 // Director is the first configured director's remark.
 func (h *Harness) Director() string { return h.Cfg.Office.Directors[0].WeChatRemark }
+
+// Inspector is the first configured inspector's remark (WithInspector).
+func (h *Harness) Inspector() string {
+	h.TB.Helper()
+	if len(h.Cfg.Office.Inspectors) == 0 {
+		h.TB.Fatal("apptest: no inspector configured (use WithInspector)")
+	}
+	return h.Cfg.Office.Inspectors[0].WeChatRemark
+}
 
 // Official is the first official's remark of the unit with this key.
 func (h *Harness) Official(unitKey string) string {
