@@ -370,7 +370,7 @@ func TestInspectorRefusedMatrix(t *testing.T) {
 	ctx := context.Background()
 	ins := h.Inspector()
 	allowed := map[string]bool{"帮助": true, "菜单": true, "help": true, "评分表": true, "确认": true, "取消": true}
-	const refusal = "督学可以发送“评分表”领取空白评分表，填好后把.xlsx文件发给机器人。发送“帮助”查看说明。"
+	refusal := strings.TrimSpace(readGolden(t, "refusal_inspector_only"))
 	n := 0
 	for _, w := range handlers.RouteWords(h.Intake) {
 		if allowed[w] {
