@@ -80,6 +80,11 @@ func ExplainClaim(ctx context.Context, s *Store) (string, error) {
 	return explain(ctx, s, "SELECT * FROM outbox WHERE "+claimWhere+" ORDER BY "+claimOrder+" LIMIT 1", "pending", 0)
 }
 
+// ExplainEnqueueTurn returns SQLite's query plan for a new outbox row's turn.
+func ExplainEnqueueTurn(ctx context.Context, s *Store) (string, error) {
+	return explain(ctx, s, enqueueTurnSQL, "a", "", "", 0)
+}
+
 // explain returns SQLite's query plan for q, one "id parent detail" line per step.
 func explain(ctx context.Context, s *Store, q string, args ...any) (string, error) {
 	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN QUERY PLAN "+q, args...).Rows()

@@ -156,27 +156,29 @@ type outboxRow struct {
 	ID         int64  `gorm:"primaryKey;index:ix_outbox_claim,priority:5"`
 	Key        string `gorm:"column:key;size:255;not null;uniqueIndex:ux_outbox_key"`
 	Kind       string `gorm:"size:32;not null"`
-	ToRemark   string `gorm:"not null;index:ix_outbox_sent,priority:1"`
-	ToUser     string `gorm:"not null"`
-	ToGroup    string `gorm:"not null"`
+	ToRemark   string `gorm:"not null;index:ix_outbox_sent,priority:1;index:ix_outbox_turn,priority:1"`
+	ToUser     string `gorm:"not null;index:ix_outbox_turn,priority:2"`
+	ToGroup    string `gorm:"not null;index:ix_outbox_turn,priority:3"`
 	Text       string
 	FilePath   string
 	FileName   string
-	Status     string `gorm:"size:16;not null;index:ix_outbox_lease,priority:1;index:ix_outbox_claim,priority:1"`
+	Status     string `gorm:"size:16;not null;index:ix_outbox_lease,priority:1;index:ix_outbox_claim,priority:1;index:ix_outbox_turn,priority:5"`
 	Attempts   int    `gorm:"not null"`
 	NextTry    int64  `gorm:"not null;index:ix_outbox_claim,priority:4"`
 	LeaseUntil int64  `gorm:"not null;index:ix_outbox_lease,priority:2"`
 	CreatedAt  int64  `gorm:"not null;autoCreateTime:false"`
 	SentAt     int64  `gorm:"not null;index:ix_outbox_sent,priority:2"`
 	LastError  string
-	// Lane (rules.Lane: 0 replies, 1 bulk) and Turn (1 + the recipient's
-	// unsent rows in that lane when queued) order the claim: replies first,
-	// and within a lane every recipient's first message before anyone's
-	// second. ix_outbox_claim serves that order for the pending rows (it
-	// replaces ix_outbox_due on (status, next_try), dropped by migrate so
-	// the planner never sorts the queue through it).
-	Lane int `gorm:"not null;default:1;index:ix_outbox_claim,priority:2"`
-	Turn int `gorm:"not null;default:1;index:ix_outbox_claim,priority:3"`
+	// Lane (rules.Lane: 0 replies, 1 bulk) and Turn (1 + the turn of the
+	// recipient's last unsent row in that lane when queued, 1 if none)
+	// order the claim: replies first, within a lane every recipient's
+	// first message before anyone's second, and one recipient's messages
+	// in the order they were queued. ix_outbox_claim serves that order for
+	// the pending rows (it replaces ix_outbox_due on (status, next_try),
+	// dropped by migrate so the planner never sorts the queue through it);
+	// ix_outbox_turn finds the recipient's last turn in one index seek.
+	Lane int `gorm:"not null;default:1;index:ix_outbox_claim,priority:2;index:ix_outbox_turn,priority:4"`
+	Turn int `gorm:"not null;default:1;index:ix_outbox_claim,priority:3;index:ix_outbox_turn,priority:6"`
 	// Asserts is the JSON of rules.Outgoing.Asserts ("" = none).
 	Asserts    string `gorm:"not null;default:''"`
 	ReplaceKey string `gorm:"not null;default:'';index:ix_outbox_replace,where:replace_key <> ''"`

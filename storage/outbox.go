@@ -28,15 +28,24 @@ func (s *Store) Enqueue(ctx context.Context, msgs ...rules.Outgoing) error {
 // enqueueSQL inserts one pending outbox row, skipping a duplicate key.
 // Plain SQL (no model, no RETURNING): this runs for every reply, and gorm's
 // reflection and the returned ID cost more than the insert itself. The turn
-// is 1 + the recipient's unsent rows in the same lane (found through
-// ix_outbox_sent: unsent rows have sent_at 0), so the claim order gives
-// every recipient of a lane one message before anyone gets a second.
+// is 1 + the turn of the recipient's last unsent row in the same lane (1 if
+// none), so the claim order gives every recipient of a lane one message
+// before anyone gets a second, and one recipient's messages keep the order
+// they were queued in. It is one seek at the end of the recipient's range
+// of ix_outbox_turn (enqueueTurnSQL; TestEnqueueTurnQueryPlan): counting
+// the recipient's unsent rows, as the first version did, read every one of
+// them for every insert, in the group committer that every message waits
+// for, and numbered a new row before the recipient's older ones once some
+// of those had been sent.
 const enqueueSQL = `INSERT INTO outbox ("key", kind, to_remark, to_user, to_group, text, file_path, file_name,
  status, attempts, next_try, lease_until, created_at, sent_at, last_error, lane, turn, asserts, replace_key, ref)
  VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, 0, ?, 0, ?, 0, '', ?,
- (SELECT COUNT(*) + 1 FROM outbox q WHERE q.to_remark = ? AND q.sent_at = 0 AND q.to_user = ? AND q.to_group = ?
-  AND q.lane = ? AND q.status IN ('pending', 'sending')),
+ (` + enqueueTurnSQL + `),
  ?, ?, ?) ON CONFLICT ("key") DO NOTHING`
+
+// enqueueTurnSQL is the new row's turn (arguments: remark, user, group, lane).
+const enqueueTurnSQL = `SELECT COALESCE(MAX(q.turn), 0) + 1 FROM outbox q
+ WHERE q.to_remark = ? AND q.to_user = ? AND q.to_group = ? AND q.lane = ? AND q.status IN ('pending', 'sending')`
 
 // replaceSQL supersedes the pending rows a newer message replaces: same
 // replace key, another key (a re-run of the same message must not drop

@@ -69,6 +69,43 @@ func TestClaimOrderLanesAndTurns(t *testing.T) {
 	})
 }
 
+// TestClaimKeepsRecipientOrder: one recipient's messages go in the order
+// they were queued, also when some of the earlier ones were already sent
+// (the turn once counted the unsent rows, so a row queued after two sends
+// took turn 2 and went before the older row at turn 3); a recipient with
+// nothing queued still goes before anyone's second.
+func TestClaimKeepsRecipientOrder(t *testing.T) {
+	onEveryDriver(t, func(t *testing.T, s *storage.Store, clk *clock.Fake) {
+		mustNoErr(t, s.Enqueue(ctx, out("a1", "reply", "a"), out("a2", "reply", "a"), out("a3", "reply", "a")))
+		for _, want := range []string{"a1", "a2"} {
+			got, err := s.ClaimDue(ctx, clk.Now(), 1, time.Hour)
+			mustNoErr(t, err)
+			if len(got) != 1 || got[0].Key != want {
+				t.Fatalf("claim %+v, want %s", got, want)
+			}
+			mustNoErr(t, s.MarkSent(ctx, got[0].ID, clk.Now()))
+		}
+		clk.Advance(time.Second)
+		mustNoErr(t, s.Enqueue(ctx, out("a4", "reply", "a"), out("b1", "reply", "b")))
+		if order := claimAll(t, s, clk.Now()); !slices.Equal(order, []string{"b1", "a3", "a4"}) {
+			t.Errorf("order %v, want b1 (b's first), then a3 before a4", order)
+		}
+	})
+}
+
+// TestEnqueueTurnQueryPlan pins the new row's turn to one seek in
+// ix_outbox_turn on every column it filters on: no scan of the
+// recipient's queued rows, which grew with every message queued to them.
+func TestEnqueueTurnQueryPlan(t *testing.T) {
+	s := newSQLiteDB(t, clock.NewFake(t0)).open(t)
+	plan, err := storage.ExplainEnqueueTurn(ctx, s)
+	mustNoErr(t, err)
+	t.Logf("plan:\n%s", plan)
+	if want := "SEARCH q USING COVERING INDEX ix_outbox_turn (to_remark=? AND to_user=? AND to_group=? AND lane=? AND status=?)"; !strings.Contains(plan, want) {
+		t.Errorf("turn plan lacks %q:\n%s", want, plan)
+	}
+}
+
 // TestClaimRescuedLeaseKeepsLaneOrder: a row whose lease expired is claimed
 // again, but a due reply still goes first.
 func TestClaimRescuedLeaseKeepsLaneOrder(t *testing.T) {
