@@ -197,6 +197,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Jitter:    jitter,
 		DailyCap:  cfg.WeChat.DailyCapPerPerson,
 		Directors: directorRemarks,
+		Contacts:  rules.ContactLabels(cfg.Units(), cfg.Directors(), cfg.Inspectors()),
 		Truth: outbox.StoreTruth{
 			Store: core.Store, Location: loc, Policy: cfg.ReminderPolicy(), Year: cfg.Calendar().Year,
 		},

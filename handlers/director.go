@@ -322,7 +322,7 @@ func (d *director) remind(ctx context.Context, r *Request) error {
 		}
 		var who []string
 		for _, o := range outs {
-			who = append(who, o.To.Remark)
+			who = append(who, rules.ContactLabel(d.contacts, o.To.Remark))
 		}
 		line := "· " + name + "：" + joinLabels(owed)
 		if len(who) == 0 {

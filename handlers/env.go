@@ -27,6 +27,9 @@ type env struct {
 	units     map[string]rules.Unit // by key
 	people    map[string]rules.Identity
 	officials map[string][]rules.Official // unit key → officials (not backups)
+	// contacts names each person by remark as people know them (unit and
+	// name, rules.ContactLabels): a reply never shows a remark.
+	contacts map[string]string
 }
 
 // stores are the conversations' three store interfaces in one value, so a
@@ -44,6 +47,7 @@ func newEnv(o Options) *env {
 		store: stores{SubmissionStore: o.Submissions, BroadcastStore: o.Broadcasts, StateStore: o.State},
 		loc:   o.Calendar.Location, year: o.Calendar.Year,
 		units: map[string]rules.Unit{}, people: map[string]rules.Identity{}, officials: map[string][]rules.Official{},
+		contacts: rules.ContactLabels(o.Units, o.Directors, o.Inspectors),
 	}
 	for _, u := range o.Units {
 		d.units[u.Key] = u

@@ -23,12 +23,20 @@ import (
 
 // reasonZH says why a message could not be sent, in words the director can
 // act on; the technical error goes to the log, never into the chat.
-func reasonZH(err error) string {
+//
+// The remark appears only where it is what the director must fix on the
+// phone (no contact, or several, carry it); everywhere else a person is
+// named by unit and name.
+func reasonZH(err error, remark string) string {
 	switch {
+	case errors.Is(err, rules.ErrNoRecipient) && remark != "":
+		return "机器人微信的联系人中找不到备注为“" + remark + "”的人，请在手机上核对该联系人的备注"
 	case errors.Is(err, rules.ErrNoRecipient):
-		return "机器人微信的联系人中找不到备注为此名称的人，请在手机上核对该联系人的备注"
+		return "机器人微信的联系人中找不到此联系人"
+	case errors.Is(err, rules.ErrAmbiguousRecipient) && remark != "":
+		return "有多个联系人使用了备注“" + remark + "”，请在手机上改正，使备注唯一"
 	case errors.Is(err, rules.ErrAmbiguousRecipient):
-		return "有多个联系人使用了此备注，请在手机上改正，使备注唯一"
+		return "有多个联系人与此联系人同名，无法确定发给谁"
 	case errors.Is(err, rules.ErrTooOften):
 		return "微信提示操作过于频繁，暂时不允许发送"
 	case errors.Is(err, rules.ErrOffline):
@@ -104,6 +112,10 @@ type Options struct {
 	Poll time.Duration
 	// Directors' remarks get an alert when a row goes dead.
 	Directors []string
+	// Contacts names a recipient in that alert as people know them, by
+	// remark (rules.ContactLabels: unit and name); a remark it lacks is
+	// named 联系人, never by the remark.
+	Contacts map[string]string
 	// Truth re-checks what bulk messages assert (nil: sent as queued).
 	Truth Truth
 	// Quiet gives the quiet hours (reminders.quiet_start/quiet_end, in
@@ -352,7 +364,7 @@ func (r *Relay) deliver(ctx context.Context, m rules.Outgoing) (outcome, error) 
 			return outcomeFailed, fmt.Errorf("outbox: mark dead id=%d: %w", m.ID, err)
 		}
 		if m.Kind != "alert" {
-			if err := r.o.Store.Enqueue(ctx, deadAlerts(m, attempt, sendErr, r.o.Directors, r.lastSend)...); err != nil {
+			if err := r.o.Store.Enqueue(ctx, deadAlerts(m, attempt, sendErr, r.o.Directors, r.o.Contacts, r.lastSend)...); err != nil {
 				return outcomeFailed, fmt.Errorf("outbox: enqueue dead alert id=%d: %w", m.ID, err)
 			}
 		}
@@ -379,16 +391,18 @@ func refAttr(kind string) string {
 // Attempts (storage contract), so a first try reads 1.
 func attemptOf(m rules.Outgoing) int { return max(m.Attempts, 1) }
 
-func deadAlerts(m rules.Outgoing, attempts int, cause error, directors []string, now time.Time) []rules.Outgoing {
-	to := m.To.Remark
+func deadAlerts(m rules.Outgoing, attempts int, cause error, directors []string, contacts map[string]string, now time.Time) []rules.Outgoing {
+	var to string
 	switch {
-	case to == "" && m.To.Group != "":
+	case m.To.Remark != "":
+		to = rules.ContactLabel(contacts, m.To.Remark)
+	case m.To.Group != "":
 		to = "群“" + m.To.Group + "”"
-	case to == "":
+	default:
 		to = "临时会话联系人"
 	}
 	text := fmt.Sprintf("【系统告警】发给“%s”的一条消息（%s）尝试%d次仍未发出，已停止重试。\n原因：%s\n消息开头：%s\n如有需要，请直接联系对方。",
-		to, kindLabel(m.Kind), attempts, reasonZH(cause), head(m.Text, 40))
+		to, kindLabel(m.Kind), attempts, reasonZH(cause, m.To.Remark), head(m.Text, 40))
 	var out []rules.Outgoing
 	for _, d := range directors {
 		out = append(out, rules.Outgoing{

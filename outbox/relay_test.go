@@ -244,7 +244,10 @@ func TestRetryBackoffThenSent(t *testing.T) {
 }
 
 func TestDeadAfterMaxAttemptsAlertsDirector(t *testing.T) {
-	e := setup(t, nil) // MaxAttempts 5
+	e := setup(t, func(o *outbox.Options) { // MaxAttempts 5
+		o.Contacts = rules.ContactLabels([]rules.Unit{{Key: "czj", Name: "县财政局",
+			Officials: []rules.Official{{Name: "张三", WeChatRemark: "督导-czj"}}}}, nil, nil)
+	})
 	e.tr.fail = func(m rules.Outgoing, _ int) error {
 		if m.To.Remark == "督导-czj" {
 			return fmt.Errorf("bot: remark %q: contact not found: %w", m.To.Remark, rules.ErrNoRecipient)
@@ -264,12 +267,14 @@ func TestDeadAfterMaxAttemptsAlertsDirector(t *testing.T) {
 		t.Fatalf("alert drain sent %d", n)
 	}
 	got := e.tr.sent[len(e.tr.sent)-1]
-	if got.Kind != "alert" || got.To.Remark != "督导办主任" || !strings.Contains(got.Text, "督导-czj") || !strings.Contains(got.Text, "尝试5次") {
+	// The person is named by unit and name; the remark only in the reason,
+	// where it is what the director must check on the phone.
+	if got.Kind != "alert" || got.To.Remark != "督导办主任" || !strings.Contains(got.Text, "发给“县财政局 张三”的一条消息") || !strings.Contains(got.Text, "尝试5次") {
 		t.Errorf("alert = %+v", got)
 	}
 	// The reason is one the director can act on, in Chinese; the technical
 	// error stays in the row and the log.
-	if want := "原因：机器人微信的联系人中找不到备注为此名称的人，请在手机上核对该联系人的备注"; !strings.Contains(got.Text, want) {
+	if want := "原因：机器人微信的联系人中找不到备注为“督导-czj”的人，请在手机上核对该联系人的备注"; !strings.Contains(got.Text, want) {
 		t.Errorf("alert text %q lacks %q", got.Text, want)
 	}
 	if strings.Contains(got.Text, "contact not found") {
@@ -438,5 +443,43 @@ func TestEmptyDrainDoesNotPause(t *testing.T) {
 	}
 	if len(e.sleeps) != 1 || e.sleeps[0] != 3*time.Second {
 		t.Errorf("sleeps %v, want one 3s pause before b", e.sleeps)
+	}
+}
+
+// TestDeadAlertNamesThePersonNotTheRemark: when the failure has nothing to
+// do with the remark, the director's alert names the person by unit and
+// name only (and an unknown remark as 联系人), never by the remark.
+func TestDeadAlertNamesThePersonNotTheRemark(t *testing.T) {
+	e := setup(t, func(o *outbox.Options) {
+		o.Contacts = rules.ContactLabels([]rules.Unit{{Key: "czj", Name: "县财政局",
+			Officials: []rules.Official{{Name: "张三", WeChatRemark: "督导-czj"}}}}, nil, nil)
+	})
+	e.tr.fail = func(m rules.Outgoing, _ int) error {
+		if m.Kind != "alert" {
+			return errors.New("bot: upload: http 502")
+		}
+		return nil
+	}
+	e.enqueue(t, msg("a", "督导-czj"), msg("b", "督导-已删除"))
+	// Drain on the fake clock until both rows are dead (the backoff grows
+	// to its cap; 40 rounds of 16 minutes are far more than 5 attempts need).
+	for i := 0; i < 40 && (e.row(t, "a").Status != rules.OutboxDead || e.row(t, "b").Status != rules.OutboxDead); i++ {
+		e.drain(t)
+		e.clk.Advance(16 * time.Minute)
+	}
+	e.drain(t)
+	var alerts []string
+	for _, m := range e.tr.sent {
+		if m.Kind == "alert" {
+			alerts = append(alerts, m.Text)
+		}
+	}
+	if len(alerts) != 2 || !strings.Contains(alerts[0], "发给“县财政局 张三”") || !strings.Contains(alerts[1], "发给“联系人”") {
+		t.Fatalf("alerts %q, want one naming 县财政局 张三 and one naming 联系人", alerts)
+	}
+	for _, a := range alerts {
+		if strings.Contains(a, "督导-") {
+			t.Errorf("alert shows a remark: %s", a)
+		}
 	}
 }

@@ -40,3 +40,28 @@ func TestUnitsNamedIn(t *testing.T) {
 		})
 	}
 }
+
+func TestContactLabels(t *testing.T) {
+	units := []rules.Unit{
+		{Key: "czj", Name: "县财政局", Officials: []rules.Official{{Name: "张三", WeChatRemark: "督导-财政局"}, {WeChatRemark: "督导-财政局2"}},
+			Backup: &rules.Official{Name: "李四", WeChatRemark: "督导-财政局-备"}},
+		{Key: "gaj", Name: "县公安局", Officials: []rules.Official{{Name: "王五"}}}, // no remark: nobody to name
+	}
+	labels := rules.ContactLabels(units, []rules.Director{{Name: "赵主任", WeChatRemark: "督导办主任"}},
+		[]rules.Inspector{{Name: "钱督学", WeChatRemark: "督学-钱"}})
+	for _, tc := range []struct{ remark, want string }{
+		{"督导-财政局", "县财政局 张三"},
+		{"督导-财政局2", "县财政局联系人"},
+		{"督导-财政局-备", "县财政局 李四"},
+		{"督导办主任", "督导办 赵主任"},
+		{"督学-钱", "督学 钱督学"},
+		{"督导-已删除", "联系人"},
+	} {
+		if got := rules.ContactLabel(labels, tc.remark); got != tc.want {
+			t.Errorf("ContactLabel(%q) = %q, want %q", tc.remark, got, tc.want)
+		}
+	}
+	if len(labels) != 5 {
+		t.Errorf("labels %v, want the 5 people with a remark", labels)
+	}
+}
