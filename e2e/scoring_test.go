@@ -317,7 +317,7 @@ func TestScoringThroughWeChat(t *testing.T) {
 
 // gajReasons is why 县公安局 is proposed for a talk on 25 May: its 整改方案
 // was due on 17 May, and with its overdue 自查报告 that is two stages late.
-const gajReasons = "整改不力：整改方案已逾期8天未报送；多次逾期（2项）：自查自评报告已逾期85天未报送；整改方案已逾期8天未报送；等级为优秀，但被约谈、通报的单位取消评优资格，未列入表彰建议"
+const gajReasons = "整改不力：整改方案已逾期8天未报送；多次逾期（2项）：自查自评报告已逾期85天未报送、整改方案已逾期8天未报送；等级为优秀，但被约谈、通报的单位取消评优资格，未列入表彰建议"
 
 // fillScores fills a score template as a person would in Excel: in each
 // named sheet, every indicator row's score column gets value(code, full

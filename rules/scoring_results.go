@@ -145,7 +145,8 @@ func conductReasons(in ResultListInput, unitKey string) []string {
 		repeat = 2
 	}
 	if len(late) >= repeat {
-		return append(rect, fmt.Sprintf("多次逾期（%d项）：%s", len(late), strings.Join(late, "；")))
+		// The late stages are joined with “、”: “；” separates the reasons.
+		return append(rect, fmt.Sprintf("多次逾期（%d项）：%s", len(late), strings.Join(late, "、")))
 	}
 	return rect
 }
