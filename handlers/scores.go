@@ -266,8 +266,13 @@ func (d *scores) resultList(ctx context.Context, r *Request) error {
 
 // publishNotice is what each unit's officials get on 发布成绩. It names no
 // figure, so it stays true if a later sheet changes a score before it is
-// sent; 成绩 shows the figures as they are when asked.
-func publishNotice(year int) string {
+// sent; 成绩 shows the figures as they are when asked. A unit without a
+// weighted total is not promised one: its scores may still be missing, or
+// completed before the notice goes out, and the words hold either way.
+func publishNotice(year int, graded bool) string {
+	if !graded {
+		return fmt.Sprintf("【成绩发布】%d年履行教育职责督导评价成绩已发布。请发送“成绩”查看本单位的评分情况；评分齐全后即显示总分和等级。", year)
+	}
 	return fmt.Sprintf("【成绩发布】%d年履行教育职责督导评价成绩已发布。请发送“成绩”查看本单位的总分、等级和各项得分。", year)
 }
 
@@ -329,7 +334,7 @@ func (d *scores) publish(ctx context.Context, r *Request) error {
 	outs := []rules.Outgoing{d.replyMsg(r, fmt.Sprintf("已发布%d年评价成绩，已通知%d个单位的%d位联系人。", d.year, units, people))}
 	for _, x := range rep.Results {
 		if x.Applicable > 0 {
-			outs = append(outs, d.toOfficials(x.UnitKey, "notice", msgKey("publish", r), publishNotice(d.year), now)...)
+			outs = append(outs, d.toOfficials(x.UnitKey, "notice", msgKey("publish", r), publishNotice(d.year, x.Graded), now)...)
 		}
 	}
 	if _, err := d.o.Scores.PublishScores(ctx, d.year, r.ID.Remark, outs); err != nil {

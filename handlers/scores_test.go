@@ -129,6 +129,14 @@ func TestPublishScores(t *testing.T) {
 			}
 		case m.Text == "【成绩发布】2027年履行教育职责督导评价成绩已发布。请发送“成绩”查看本单位的总分、等级和各项得分。":
 			notices++
+			if m.To.Remark == h.Official("sthj").Remark {
+				t.Errorf("县生态环境局 has no total yet is told to look at it: %q", m.Text)
+			}
+		case m.Text == "【成绩发布】2027年履行教育职责督导评价成绩已发布。请发送“成绩”查看本单位的评分情况；评分齐全后即显示总分和等级。":
+			notices++
+			if m.To.Remark != h.Official("sthj").Remark {
+				t.Errorf("%s has a total yet is told its scores are incomplete", m.To.Remark)
+			}
 		default:
 			t.Errorf("unexpected message to %s: %q", m.To.Remark, m.Text)
 		}
