@@ -64,6 +64,10 @@ type Store interface {
 	SentSince(ctx context.Context, to rules.Recipient, since time.Time) (int, error)
 	// Hold puts a claimed row back until a time without counting an attempt.
 	Hold(ctx context.Context, id int64, until time.Time, reason string) error
+	// HoldRecipient is Hold for the claimed row and, in the same write,
+	// every other pending row counting against the same recipient's daily
+	// cap; it returns the rows held.
+	HoldRecipient(ctx context.Context, id int64, to rules.Recipient, until time.Time, reason string) (int, error)
 	// Supersede ends a row unsent: what it asserted no longer holds.
 	Supersede(ctx context.Context, id int64, reason string) error
 	// Retext records the text (and assertions) a row is sent with.
@@ -327,11 +331,16 @@ func (r *Relay) deliver(ctx context.Context, m rules.Outgoing) (outcome, error) 
 			return outcomeFailed, fmt.Errorf("outbox: sent since: %w", err)
 		}
 		if n >= r.o.DailyCap {
+			// The recipient's other queued rows are held with this one: each
+			// would meet the same cap, and claiming them one by one cost two
+			// commits a row on every drain.
 			next := time.Date(y, mo, d+1, 8, 0, 0, 0, r.o.Location)
-			log.Warn("daily cap reached, held until tomorrow", slog.Int("sent_today", n), slog.Time("next_try", next))
-			if err := r.o.Store.MarkRetry(ctx, m.ID, next, "daily cap per person reached"); err != nil {
-				return outcomeFailed, fmt.Errorf("outbox: mark retry id=%d: %w", m.ID, err)
+			held, err := r.o.Store.HoldRecipient(ctx, m.ID, m.To, next, "daily cap per person reached")
+			if err != nil {
+				return outcomeFailed, fmt.Errorf("outbox: hold recipient id=%d: %w", m.ID, err)
 			}
+			log.Warn("daily cap reached, the recipient's messages held until tomorrow",
+				slog.Int("sent_today", n), slog.Int("held", held), slog.Time("next_try", next))
 			return outcomeHeld, nil
 		}
 	}

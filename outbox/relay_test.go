@@ -356,6 +356,86 @@ func TestDailyCapPerPerson(t *testing.T) {
 	}
 }
 
+// writeCounter is the relay's store with its writes counted: each call of
+// a method that changes the outbox is one commit.
+type writeCounter struct {
+	*storage.Store
+	writes int
+}
+
+func (w *writeCounter) ClaimDue(ctx context.Context, now time.Time, limit int, lease time.Duration) ([]rules.Outgoing, error) {
+	w.writes++
+	return w.Store.ClaimDue(ctx, now, limit, lease)
+}
+
+func (w *writeCounter) MarkSent(ctx context.Context, id int64, at time.Time) error {
+	w.writes++
+	return w.Store.MarkSent(ctx, id, at)
+}
+
+func (w *writeCounter) MarkRetry(ctx context.Context, id int64, next time.Time, errText string) error {
+	w.writes++
+	return w.Store.MarkRetry(ctx, id, next, errText)
+}
+
+func (w *writeCounter) Hold(ctx context.Context, id int64, until time.Time, reason string) error {
+	w.writes++
+	return w.Store.Hold(ctx, id, until, reason)
+}
+
+func (w *writeCounter) HoldRecipient(ctx context.Context, id int64, to rules.Recipient, until time.Time, reason string) (int, error) {
+	w.writes++
+	return w.Store.HoldRecipient(ctx, id, to, until, reason)
+}
+
+// TestDailyCapHoldsRecipientOnce: past the cap, the recipient's other
+// queued rows are held to the next morning with the one that met the cap,
+// in one write, not two commits a row (claim, then put off) on every
+// drain; another recipient's row still goes out; the next drain that day
+// writes nothing; alerts are never held.
+func TestDailyCapHoldsRecipientOnce(t *testing.T) {
+	const queued = 40
+	var wc *writeCounter
+	e := setup(t, func(o *outbox.Options) {
+		o.DailyCap = 2
+		wc = &writeCounter{Store: o.Store.(*storage.Store)}
+		o.Store = wc
+	})
+	var msgs []rules.Outgoing
+	for i := range 2 + queued {
+		msgs = append(msgs, msg(fmt.Sprintf("czj-%d", i), "督导-czj"))
+	}
+	e.enqueue(t, append(msgs, msg("gaj", "督导-gaj"))...)
+	if n := e.drain(t); n != 3 {
+		t.Fatalf("sent %d, want 3 (2 to czj, 1 to gaj)", n)
+	}
+	// 3 sends (claim + mark sent each), the claim that met the cap and its
+	// hold, the last claim that found nothing: 9, whatever the queue.
+	if wc.writes > 9 {
+		t.Errorf("%d writes for %d held rows, want at most 9", wc.writes, queued)
+	}
+	tomorrow := time.Date(2027, 3, 2, 8, 0, 0, 0, sh)
+	for _, m := range msgs[2:] {
+		r := e.row(t, m.Key)
+		if r.Status != rules.OutboxPending || !r.NextTry.Equal(tomorrow) || r.Attempts != 0 || r.LastError != "daily cap per person reached" {
+			t.Fatalf("held row %+v", r)
+		}
+	}
+	wc.writes = 0
+	e.enqueue(t, rules.Outgoing{Key: "alert", Kind: "alert", To: rules.Recipient{Remark: "督导-czj"}, Text: "告警"})
+	if n := e.drain(t); n != 1 || wc.writes > 3 {
+		t.Errorf("later drain: sent %d with %d writes, want the alert alone, at most 3 writes", n, wc.writes)
+	}
+	wc.writes = 0
+	e.clk.Set(tomorrow)
+	if n := e.drain(t); n != 2 {
+		t.Errorf("next day sent %d, want 2", n)
+	}
+	if wc.writes > 7 { // 2 sends, the cap's claim and hold, the empty claim
+		t.Errorf("next day: %d writes, want at most 7", wc.writes)
+	}
+}
+
 func TestExpiredLeaseResent(t *testing.T) {
 	e := setup(t, nil)
 	e.enqueue(t, msg("a", "x"))

@@ -236,6 +236,46 @@ func (s *Store) Hold(ctx context.Context, id int64, until time.Time, reason stri
 	})
 }
 
+// HoldRecipient is the daily cap's hold: the claimed row id and every other
+// pending row that counts against the same recipient's cap (not an alert;
+// the recipient matched as SentSince matches it) and is due before until
+// go back to pending until then, in ONE statement. The claim is not counted
+// as an attempt (nothing was tried). It returns the rows held. Holding the
+// recipient's rows one claim at a time cost two commits a row on every
+// pass, unpaced, on the one SQLite writer.
+func (s *Store) HoldRecipient(ctx context.Context, id int64, to rules.Recipient, until time.Time, reason string) (int, error) {
+	var match string
+	var who any
+	switch {
+	case to.Remark != "":
+		match, who = "to_remark = ?", to.Remark
+	case to.UserName != "":
+		match, who = "to_user = ?", to.UserName
+	case to.Group != "":
+		match, who = "to_group = ?", to.Group
+	default:
+		return 0, errors.New("storage: hold recipient: empty recipient")
+	}
+	u := ns(until)
+	res := s.write(ctx, func(db *gorm.DB) *gorm.DB {
+		return db.Model(&outboxRow{}).
+			Where("(id = ? AND status = ?) OR (status = ? AND kind <> 'alert' AND next_try < ? AND "+match+")",
+				id, string(rules.OutboxSending), string(rules.OutboxPending), u, who).
+			Updates(map[string]any{
+				"status": string(rules.OutboxPending), "next_try": u, "lease_until": int64(0), "last_error": reason,
+				"attempts": gorm.Expr("CASE WHEN id = ? AND attempts > 0 THEN attempts - 1 ELSE attempts END", id),
+			})
+	})
+	err := res.Error
+	if err == nil && res.RowsAffected == 0 {
+		err = ErrNotFound
+	}
+	if err != nil {
+		return 0, wrap(fmt.Sprintf("hold recipient id=%d", id), err)
+	}
+	return int(res.RowsAffected), nil
+}
+
 // Supersede marks a message never to be sent: what it asserted no longer
 // holds. The row stays, with the reason, for the record.
 func (s *Store) Supersede(ctx context.Context, id int64, reason string) error {

@@ -106,6 +106,39 @@ func TestEnqueueTurnQueryPlan(t *testing.T) {
 	}
 }
 
+// TestHoldRecipient: the claimed row and the recipient's other pending
+// rows due before the hold go to pending until it, in one write, the claim
+// not counted; alerts, other recipients and rows already held later stay.
+func TestHoldRecipient(t *testing.T) {
+	onEveryDriver(t, func(t *testing.T, s *storage.Store, clk *clock.Fake) {
+		later := out("a-later", "reminder", "a")
+		later.NextTry = clk.Now().Add(48 * time.Hour)
+		mustNoErr(t, s.Enqueue(ctx, out("a1", "reminder", "a"), out("a2", "broadcast", "a"), out("a3", "reply", "a"),
+			out("alert", "alert", "a"), out("b1", "reminder", "b"), later))
+		got, err := s.ClaimDue(ctx, clk.Now(), 1, time.Hour)
+		mustNoErr(t, err)
+		if len(got) != 1 || got[0].Key != "a3" {
+			t.Fatalf("claim %+v", got)
+		}
+		until := clk.Now().Add(20 * time.Hour)
+		n, err := s.HoldRecipient(ctx, got[0].ID, got[0].To, until, "daily cap per person reached")
+		mustNoErr(t, err)
+		if n != 3 {
+			t.Errorf("held %d rows, want 3 (a1, a2, a3)", n)
+		}
+		all, err := s.Outbox(ctx, "")
+		mustNoErr(t, err)
+		for _, m := range all {
+			held := m.Key == "a1" || m.Key == "a2" || m.Key == "a3"
+			if got := m.NextTry.Equal(until); got != held || m.Status != rules.OutboxPending || m.Attempts != 0 {
+				t.Errorf("%s: %+v (held %v)", m.Key, m, held)
+			}
+		}
+		_, err = s.HoldRecipient(ctx, 9999, rules.Recipient{Remark: "nobody"}, until, "")
+		wantErr(t, err, storage.ErrNotFound)
+	})
+}
+
 // TestClaimRescuedLeaseKeepsLaneOrder: a row whose lease expired is claimed
 // again, but a due reply still goes first.
 func TestClaimRescuedLeaseKeepsLaneOrder(t *testing.T) {
