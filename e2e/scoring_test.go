@@ -262,6 +262,12 @@ func TestScoringThroughWeChat(t *testing.T) {
 		"gaj": {{"90.1", "90.7", "优秀", "2"}, {"91.0", "90.7", "优秀", "2"}},
 		"jkj": {{"60.0", "49.5", "不合格", "3"}, {"45.0", "49.5", "不合格", "3"}},
 	}
+	seq := map[string]string{} // 序号: the unit's place among the scored units
+	for _, u := range h.Cfg.Units() {
+		if u.Stages == nil || len(u.Stages) > 0 {
+			seq[u.Name] = strconv.Itoa(len(seq) + 1)
+		}
+	}
 	seen := map[string]int{}
 	for i, row := range rows[1:] {
 		line := i + 2
@@ -283,7 +289,7 @@ func TestScoringThroughWeChat(t *testing.T) {
 			src, which = rules.SourceInspection, 1
 		}
 		seen[key]++
-		w := []string{cell(row, 0), unit, src.Label()}
+		w := []string{seq[unit], unit, src.Label()}
 		for _, in := range model.Indicators {
 			w = append(w, pointsText(want[key][src][in.Code]))
 		}
