@@ -140,9 +140,13 @@ type Options struct {
 	DownloadTimeout time.Duration // per-download deadline (default 10 min), NOT the client's 30 s
 	// Transport is for tests (wxsim.Transport()); nil = http.DefaultTransport
 	// (honours HTTPS_PROXY/NO_PROXY and the system CAs).
-	Transport   http.RoundTripper
-	QRWriter    io.Writer                         // terminal QR + URL; nil = os.Stdout
-	OnStatus    func(Status)                      // online/offline transitions, in order, on their own goroutine
+	Transport http.RoundTripper
+	QRWriter  io.Writer    // terminal QR + URL; nil = os.Stdout
+	OnStatus  func(Status) // online/offline transitions, in order, on their own goroutine
+	// OnIntake reports the Intake failing to record messages and
+	// recovering (see IntakeStatus). It is called on the sync goroutine,
+	// which waits for the Intake anyway: it must return quickly.
+	OnIntake    func(IntakeStatus)
 	ResolveFile func(path string) (string, error) // docstore path → absolute path, for sending files
 	// OnContacts receives the friends after every fetch of the contact
 	// list (login, the periodic refresh, an unknown sender), outside any
@@ -196,6 +200,7 @@ type Client struct {
 	rt  http.RoundTripper
 
 	fileMu sync.Mutex // serialises hot-login file replacement across sessions
+	health intakeHealth
 
 	mu           sync.Mutex
 	sess         *session // current logged-in session, nil when offline

@@ -59,6 +59,7 @@ func (s *session) endBatch() bool {
 	for attempt := 0; ; attempt++ {
 		err := s.acceptBatchOnce(bi, ins)
 		if err == nil {
+			s.c.intakeRecorded(len(ins))
 			s.batch = nil
 			return true
 		}
@@ -84,6 +85,7 @@ func (s *session) endBatch() bool {
 				"messages", len(ins), "err", err)
 			return false
 		}
+		s.c.intakeFailed(err)
 		d := s.c.o.SyncBackoff.delay(attempt)
 		s.c.log.Error("intake refused a batch; retrying", "messages", len(ins), "err", err, "retry_in", d)
 		if !sleepCtx(s.ctx, d) {
@@ -133,6 +135,7 @@ func (s *session) accept(in rules.Inbound) bool {
 	for attempt := 0; ; attempt++ {
 		err := s.acceptOnce(in)
 		if err == nil {
+			s.c.intakeRecorded(1)
 			return true
 		}
 		var pe *intakePanic
@@ -153,6 +156,7 @@ func (s *session) accept(in rules.Inbound) bool {
 				"key", in.Key, "err", err)
 			return false
 		}
+		s.c.intakeFailed(err)
 		d := s.c.o.SyncBackoff.delay(attempt)
 		s.c.log.Error("intake refused a message; retrying", "key", in.Key, "err", err, "retry_in", d)
 		if !sleepCtx(s.ctx, d) {
