@@ -20,6 +20,12 @@ var (
 	// ErrConflict means a uniqueness rule was violated or the row is in a
 	// state that does not allow the change.
 	ErrConflict = errors.New("conflict")
+	// ErrStoreBusy means the database stayed locked by someone else (another
+	// process holds its write lock) for longer than the store waits.
+	ErrStoreBusy = errors.New("database locked")
+	// ErrStoreUnavailable means the database server cannot be reached or
+	// refuses connections.
+	ErrStoreUnavailable = errors.New("database unreachable")
 )
 
 // Refusals of a file by the file store; nothing of the file was kept.

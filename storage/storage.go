@@ -328,6 +328,8 @@ func wrap(op string, err error) error {
 		err = ErrConflict
 	case errors.Is(err, gorm.ErrForeignKeyViolated):
 		err = fmt.Errorf("%w: foreign key violated", ErrConflict)
+	default:
+		err = classify(err)
 	}
 	return fmt.Errorf("storage: %s: %w", op, err)
 }
