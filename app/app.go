@@ -80,7 +80,8 @@ type App struct {
 	offlineFrom time.Time
 	alerted     bool
 	statusCh    chan bot.Status
-	online      chan struct{} // closed at the first login
+	intakeCh    chan bot.IntakeStatus // see dbalert.go
+	online      chan struct{}         // closed at the first login
 	onlineOnce  sync.Once
 }
 
@@ -106,7 +107,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 	if o.ShutdownGrace <= 0 {
 		o.ShutdownGrace = 30 * time.Second
 	}
-	a := &App{Core: core, o: o, statusCh: make(chan bot.Status, 16), online: make(chan struct{})}
+	a := &App{Core: core, o: o, statusCh: make(chan bot.Status, 16), intakeCh: make(chan bot.IntakeStatus, 16), online: make(chan struct{})}
 	a.mailer = o.Mailer
 	if a.mailer == nil && cfg.SMTP.Enabled() {
 		a.mailer = SMTPMailer{C: cfg.SMTP}
@@ -170,6 +171,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Transport:    o.Transport,
 		QRWriter:     o.QRWriter,
 		OnStatus:     a.onStatus,
+		OnIntake:     a.onIntake,
 		ResolveFile:  core.Files.Abs,
 		OnContacts:   a.contactsSeen,
 		Logger:       o.Logger,
@@ -257,6 +259,7 @@ func (a *App) Run(ctx context.Context) error {
 	defer stopStatus()
 	var wg sync.WaitGroup
 	wg.Go(func() { a.watchStatus(statusCtx) })
+	wg.Go(func() { a.watchIntake(statusCtx) })
 	// The client gets its own context: it stops after the jobs, so a
 	// drain finishing within the grace still has a session to send on.
 	botCtx, stopBot := context.WithCancel(context.WithoutCancel(ctx))
