@@ -327,6 +327,40 @@ func TestScoringThroughWeChat(t *testing.T) {
 			}
 		}
 	}
+
+	// 1 June: a later 评分表 fills one cell. Only that cell changes, the
+	// history keeps both values, and 成绩 shows the new figures.
+	h.SetTime(2027, time.June, 1, 9, 0)
+	czj := h.Official("czj")
+	later, _ := fillScores(t, tpl, nil, map[string]map[string]any{"县财政局": {"D9": 2.5}}) // indicator 6
+	h.SendFile(ins, "督导评分表（补充）.xlsx", later)
+	h.WaitFor(ins, apptest.TextPrefix("《督导评分表（补充）.xlsx》：县财政局的督导评价分，填了1项，合计2.5分。"))
+	h.Say(ins, "确认")
+	if got, w := h.WaitFor(ins, apptest.TextPrefix("【回执】")).Text,
+		"【回执】已登记《督导评分表（补充）.xlsx》的督导评价分1项（改动1项）。\n县财政局：督导评价分30项已齐，合计94.16分（满分100分）"; got != w {
+		t.Errorf("receipt of the later sheet:\n%s\nwant:\n%s", got, w)
+	}
+	want["czj"][rules.SourceInspection]["6"] = 250
+	assertStored(t, h, rules.SourceInspection, want, ins)
+	hist, err := h.App.Store.ScoreHistory(context.Background(), 2027, "czj")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var six []string
+	for _, s := range hist {
+		if s.Source == rules.SourceInspection && s.Code == "6" {
+			six = append(six, s.Points.String())
+		}
+	}
+	if len(hist) != 61 || !slices.Equal(six, []string{"3.34", "2.5"}) {
+		t.Errorf("history of 县财政局: %d rows, indicator 6 inspected %q; want 61 rows and 3.34 then 2.5", len(hist), six)
+	}
+	h.Say(czj, "成绩")
+	if got := h.WaitFor(czj, apptest.TextPrefix("县财政局 2027年评价成绩")).Text; !strings.HasPrefix(got,
+		"县财政局 2027年评价成绩\n加权总分95.9，等级优秀，排名第1（共3个单位出总分）\n督导评价94.2，自评100.0\n") ||
+		!strings.Contains(got, "6）2.5/3.34") {
+		t.Errorf("成绩 after the later sheet:\n%s", got)
+	}
 }
 
 // gajReasons is why 县公安局 is proposed for a talk on 25 May: its 整改方案
