@@ -121,3 +121,31 @@ func TestInspectors(t *testing.T) {
 		t.Errorf("a remark shared by an inspector and an official: %v", err)
 	}
 }
+
+// A unit that is not evaluated has no applicable indicators whatever
+// unit_indicators says of the others, and listing indicators for it is
+// refused, naming the field.
+func TestUnevaluatedUnitIsNotScored(t *testing.T) {
+	base, err := config.Load("testdata/minimal.yaml")
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := *base
+	no := false
+	c.Roster = append([]config.Unit(nil), c.Roster...)
+	c.Roster[1].Evaluated = &no // jkj
+	if err := c.Validate(); err != nil {
+		t.Fatalf("Validate: %v", err)
+	}
+	m, err := c.ScoringModel()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, o := len(m.Applicable("jkj")), len(m.Applicable("czj")); n != 0 || o != 30 {
+		t.Errorf("jkj has %d applicable indicators, czj %d; want 0 and 30", n, o)
+	}
+	c.Scoring.UnitIndicators = map[string][]string{"jkj": {"5"}}
+	if err := c.Validate(); err == nil || !strings.Contains(err.Error(), "scoring.unit_indicators.jkj: 该单位不参加评价（evaluated: false），不计分，不能列适用指标") {
+		t.Errorf("indicators for an unevaluated unit: %v", err)
+	}
+}
