@@ -85,6 +85,17 @@ func ExplainEnqueueTurn(ctx context.Context, s *Store) (string, error) {
 	return explain(ctx, s, enqueueTurnSQL, "a", "", "", 0)
 }
 
+// ExplainUnitProblems returns SQLite's query plans for one unit's items and
+// their events (Problems with a unit).
+func ExplainUnitProblems(ctx context.Context, s *Store, year int, unitKey string) (items, events string, err error) {
+	args := []any{year, year, int64(1), unitKey}
+	if items, err = explain(ctx, s, unitProblemsSQL, args...); err != nil {
+		return "", "", err
+	}
+	events, err = explain(ctx, s, unitProblemEventsSQL, args...)
+	return items, events, err
+}
+
 // explain returns SQLite's query plan for q, one "id parent detail" line per step.
 func explain(ctx context.Context, s *Store, q string, args ...any) (string, error) {
 	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN QUERY PLAN "+q, args...).Rows()

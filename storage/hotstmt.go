@@ -28,6 +28,9 @@ type hotStmts struct {
 	inspected *sql.Stmt
 	// scoreSums reads the year's results aggregate (成绩, the ledger).
 	scoreSums *sql.Stmt
+	// unitProblems and unitProblemEvents are one unit's rectification
+	// items and their events (状态, 查询).
+	unitProblems, unitProblemEvents *sql.Stmt
 }
 
 func (s *Store) prepareHot(ctx context.Context) error {
@@ -43,6 +46,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		{&s.hotStmts.unitYears, unitYearSQL + unitYearOrder}, {&s.hotStmts.unitYearOne, unitYearOneSQL},
 		{&s.hotStmts.submissions, submissionsSQL + submissionsOrder}, {&s.hotStmts.unitSubmissions, unitSubmissionsSQL + submissionsOrder},
 		{&s.hotStmts.inspected, inspectedSQL}, {&s.hotStmts.scoreSums, scoreSumSQL},
+		{&s.hotStmts.unitProblems, unitProblemsSQL}, {&s.hotStmts.unitProblemEvents, unitProblemEventsSQL},
 	} {
 		if *p.dst, err = sqlDB.PrepareContext(ctx, s.bindvars(p.q)); err != nil {
 			s.closeHot()
@@ -53,7 +57,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 }
 
 func (s *Store) closeHot() {
-	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.unitYears, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions, s.hotStmts.inspected, s.hotStmts.scoreSums} {
+	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.unitYears, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions, s.hotStmts.inspected, s.hotStmts.scoreSums, s.hotStmts.unitProblems, s.hotStmts.unitProblemEvents} {
 		if st != nil {
 			_ = st.Close()
 		}

@@ -2,6 +2,7 @@ package storage
 
 import (
 	"context"
+	"database/sql"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -150,7 +151,11 @@ func markProblemsDelivered(tx *gorm.DB, year int, unitKey string, at time.Time) 
 // by roster, year and number. unitKey "" = every unit. Two queries,
 // whatever the number of items.
 func (s *Store) Problems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error) {
-	out, err := s.problems(ctx, s.db.WithContext(ctx), year, unitKey, "")
+	read := func() ([]rules.Problem, error) { return s.problems(ctx, s.db.WithContext(ctx), year, unitKey, "") }
+	if unitKey != "" {
+		read = func() ([]rules.Problem, error) { return s.unitProblems(ctx, year, unitKey) }
+	}
+	out, err := read()
 	if err != nil {
 		return nil, wrap(fmt.Sprintf("problems %d unit=%s", year, unitKey), err)
 	}
@@ -221,6 +226,89 @@ func (s *Store) problems(ctx context.Context, db *gorm.DB, year int, unitKey, co
 			plan = &problemPlanRow{ProblemID: r.Row.ID, Measure: *r.Measure, Due: *r.Due, Owner: deref(r.Owner), PlannedAt: *r.PlannedAt, PlannedBy: deref(r.PlannedBy), Complete: *r.Complete}
 		}
 		p, err := s.problemFromRow(r.Row, plan, events[r.Row.ID])
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, p)
+	}
+	return out, nil
+}
+
+// unitProblemsSQL and unitProblemEventsSQL are Problems for one unit (every
+// 状态 and 查询 reads it) on prepared statements: through gorm, building
+// and preparing the join and scanning by reflection cost more CPU than the
+// query itself. Arguments: the view's three (problemViewSQL), the unit.
+const (
+	unitProblemsSQL = `SELECT p.id, p.code, p.year, p.unit_key, p.seq, p.text, p.indicator, p.suggested_due,
+ p.raised_at, p.raised_by, p.delivered_at, pp.measure, pp.due, pp.owner, pp.planned_at, pp.planned_by, pp.complete
+ FROM problems p LEFT JOIN problem_plans pp ON pp.problem_id = p.id JOIN units u ON u.unit_key = p.unit_key
+ WHERE ` + problemViewSQL + ` AND p.unit_key = ? ORDER BY p.year, p.seq`
+	unitProblemEventsSQL = `SELECT e.id, e.problem_id, e.kind, e.at, e.actor, e.reason, e.new_due, e.judge_on_new, e.visit_date, e.evidence
+ FROM problem_events e JOIN problems p ON p.id = e.problem_id
+ WHERE ` + problemViewSQL + ` AND p.unit_key = ? ORDER BY e.at, e.id`
+)
+
+// unitProblems is problems(year, unitKey) read with unitProblemsSQL and,
+// when the unit has items, unitProblemEventsSQL.
+func (s *Store) unitProblems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error) {
+	args := []any{year, year, ns(rules.Date{Year: year, Month: time.January, Day: 1}.Start(s.loc)), unitKey}
+	rows, err := s.hotStmts.unitProblems.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	type item struct {
+		row  problemRow
+		plan *problemPlanRow
+	}
+	var items []item
+	for rows.Next() {
+		var it item
+		var indicator, suggested, raisedBy, measure, due, owner, plannedBy sql.NullString
+		var plannedAt sql.NullInt64
+		var complete sql.NullBool
+		r := &it.row
+		if err := rows.Scan(&r.ID, &r.Code, &r.Year, &r.UnitKey, &r.Seq, &r.Text, &indicator, &suggested,
+			&r.RaisedAt, &raisedBy, &r.DeliveredAt, &measure, &due, &owner, &plannedAt, &plannedBy, &complete); err != nil {
+			return nil, err
+		}
+		r.Indicator, r.SuggestedDue, r.RaisedBy = indicator.String, suggested.String, raisedBy.String
+		if measure.Valid {
+			it.plan = &problemPlanRow{ProblemID: r.ID, Measure: measure.String, Due: due.String, Owner: owner.String,
+				PlannedAt: plannedAt.Int64, PlannedBy: plannedBy.String, Complete: complete.Bool}
+		}
+		items = append(items, it)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := rows.Close(); err != nil {
+		return nil, err
+	}
+	if len(items) == 0 {
+		return nil, nil
+	}
+	events := map[int64][]problemEventRow{}
+	evRows, err := s.hotStmts.unitProblemEvents.QueryContext(ctx, args...)
+	if err != nil {
+		return nil, err
+	}
+	defer evRows.Close()
+	for evRows.Next() {
+		var e problemEventRow
+		var actor, reason, newDue, visit, evidence sql.NullString
+		if err := evRows.Scan(&e.ID, &e.ProblemID, &e.Kind, &e.At, &actor, &reason, &newDue, &e.JudgeOnNew, &visit, &evidence); err != nil {
+			return nil, err
+		}
+		e.Actor, e.Reason, e.NewDue, e.VisitDate, e.Evidence = actor.String, reason.String, newDue.String, visit.String, evidence.String
+		events[e.ProblemID] = append(events[e.ProblemID], e)
+	}
+	if err := evRows.Err(); err != nil {
+		return nil, err
+	}
+	out := make([]rules.Problem, 0, len(items))
+	for _, it := range items {
+		p, err := s.problemFromRow(it.row, it.plan, events[it.row.ID])
 		if err != nil {
 			return nil, err
 		}

@@ -390,3 +390,32 @@ func TestReportWithSubmissionEvidence(t *testing.T) {
 		t.Errorf("a withdrawn file as evidence again: %v", err)
 	}
 }
+
+// TestUnitProblemsSameAsAll: one unit's items (the prepared read every 状态
+// makes) are exactly that unit's items in the all-units read — plans,
+// events with evidence, carried-over items of earlier years — on SQLite
+// and PostgreSQL.
+func TestUnitProblemsSameAsAll(t *testing.T) {
+	s := MustOpen(t)
+	ctx := context.Background()
+	keys := []string{"czj", "jyj", "rsj"}
+	mustNoErr(t, storage.SeedProblems(ctx, s, keys, 2025, 2027, 7))
+	all, err := s.Problems(ctx, 2027, "")
+	mustNoErr(t, err)
+	for _, k := range keys {
+		var want []rules.Problem
+		for _, p := range all {
+			if p.UnitKey == k {
+				want = append(want, p)
+			}
+		}
+		got, err := s.Problems(ctx, 2027, k)
+		mustNoErr(t, err)
+		if len(want) == 0 || !reflect.DeepEqual(got, want) {
+			t.Errorf("unit %s: %d items\n got %+v\nwant %+v", k, len(got), got, want)
+		}
+	}
+	if got, err := s.Problems(ctx, 2027, "nosuchunit"); err != nil || len(got) != 0 {
+		t.Errorf("unknown unit: %v %v", got, err)
+	}
+}
