@@ -130,6 +130,7 @@ func New(ctx context.Context, o Options) (*App, error) {
 		Scoring:        &scoring,
 		Sheets:         sheets,
 		ScoreSheets:    sheets,
+		Lists:          sheets,
 		Reports:        reportReader{ex: a.extractor, files: core.Files},
 		Indicators:     inds,
 		Inbox:          core.Store,

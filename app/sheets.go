@@ -26,6 +26,7 @@ type HandlerSheets struct {
 var (
 	_ handlers.SheetReader = HandlerSheets{}
 	_ handlers.ScoreSheets = HandlerSheets{}
+	_ handlers.ListSheets  = HandlerSheets{}
 )
 
 // read opens a stored file for fn.
@@ -96,4 +97,15 @@ func (s HandlerSheets) InspectionTemplate(_ context.Context, year int, w io.Writ
 		}
 	}
 	return export.WriteInspectionTemplate(w, year, units, s.Model, s.Indicators)
+}
+
+// ScoresWorkbook is export.WriteScoresWorkbook of the results the
+// conversations computed: the sheets 评分汇总 and 结果运用 alone.
+func (s HandlerSheets) ScoresWorkbook(_ context.Context, year int, rep rules.ScoreReport, scores []rules.Score, w io.Writer) error {
+	return export.WriteScoresWorkbook(w, export.ScoresData{Year: year, Model: s.Model, Units: s.Units, Scores: scores, Report: rep})
+}
+
+// WriteList is export.WriteTable: a long answer's list as a workbook.
+func (s HandlerSheets) WriteList(_ context.Context, sheet string, header []string, rows [][]string, w io.Writer) error {
+	return export.WriteTable(w, sheet, header, rows)
 }

@@ -50,7 +50,37 @@ func (d *director) changesLine(ctx context.Context, v yearView, stages []rules.S
 	if line == "" {
 		return "", nil
 	}
-	return "日报后" + strings.ReplaceAll(line, "\n", "\n日报后"), nil
+	line = "日报后" + strings.ReplaceAll(line, "\n", "\n日报后")
+	if rules.PhoneLines(line) > maxChangesLines {
+		line = d.changesCount(keep)
+	}
+	return line, nil
+}
+
+// maxChangesLines bounds the changes line: a day on which many units
+// submit gives counts instead of names (the names are in 未交 and the
+// ledger), so the line can lead a short answer or a long answer's summary.
+const maxChangesLines = 2
+
+// changesCount is the changes line as counts: 「日报后新交：40个单位；日报后已
+// 送达反馈：3个单位」.
+func (d *director) changesCount(changes []rules.Change) string {
+	units, fb := map[string]bool{}, map[string]bool{}
+	for _, ch := range changes {
+		if ch.Stage == rules.StageFeedback {
+			fb[ch.UnitKey] = true
+		} else {
+			units[ch.UnitKey] = true
+		}
+	}
+	var parts []string
+	if len(units) > 0 {
+		parts = append(parts, fmt.Sprintf("日报后新交：%d个单位", len(units)))
+	}
+	if len(fb) > 0 {
+		parts = append(parts, fmt.Sprintf("日报后已送达反馈：%d个单位", len(fb)))
+	}
+	return strings.Join(parts, "；")
 }
 
 // officeFeedbackLine is the office's own feedback stage in one line, once
@@ -97,15 +127,8 @@ func (d *director) feedbackWaiting(v yearView) string {
 }
 
 // shortOrLedger replies with lines if they fit on a phone screen; else with
-// the summary lines and the ledger attached (text only, cut to the
-// summary, when the ledger is not available).
+// the summary lines and the ledger attached (replyLong; the summary alone
+// when the ledger is not available).
 func (d *director) shortOrLedger(ctx context.Context, r *Request, lines, summary []string) error {
-	text := strings.Join(lines, "\n")
-	if rules.PhoneLines(text) <= rules.PhoneLineBudget {
-		return d.reply(ctx, r, text)
-	}
-	if d.o.Ledger == nil {
-		return d.reply(ctx, r, strings.Join(summary, "\n"))
-	}
-	return d.sendLedger(ctx, r, strings.Join(append(summary, "名单较长，详见附件台账。"), "\n"))
+	return d.replyLong(ctx, r, strings.Join(lines, "\n"), summary, d.ledgerFile(ctx))
 }

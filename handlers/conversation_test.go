@@ -72,10 +72,13 @@ func TestWholeYear(t *testing.T) {
 	golden(t, "remind_notice", one(t, only(out, h.Official("mzj").Remark)))
 	h.Text(dir, "催办 全部")
 	out = h.Drain()
-	if got := len(only(out, dir.Remark)); got != 1 {
+	// 26 units' lines are longer than a phone screen: the confirmation is
+	// a summary and the list as a file (TestLongAnswersAtLargeRoster).
+	toDir := only(out, dir.Remark)
+	if got := len(textMsgs(toDir)); got != 1 {
 		t.Fatalf("催办 全部: %d confirmations", got)
 	}
-	if got := len(out) - 1; got != 25 { // 28 units, 2 submitted, the office owes nothing
+	if got := len(out) - len(toDir); got != 25 { // 28 units, 2 submitted, the office owes nothing
 		t.Errorf("催办 全部 reminded %d officials, want 25", got)
 	}
 

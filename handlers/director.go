@@ -150,7 +150,9 @@ func (d *director) missing(ctx context.Context, r *Request) error {
 	}
 	head := fmt.Sprintf("未交名单（截至%s）", fmtTime(v.now, d.loc))
 	if len(stages) == 1 && stages[0] == rules.StageFeedback {
-		return d.reply(ctx, r, head+"\n"+d.feedbackWaiting(v))
+		fb := d.feedbackWaiting(v)
+		first, _, _ := strings.Cut(fb, "\n")
+		return d.shortOrLedger(ctx, r, []string{head, fb}, []string{head, strings.TrimSuffix(first, "：")})
 	}
 	groups := rules.OwedGroups(v.cal, v.units, stages, v.now, false)
 	owing := 0
@@ -288,6 +290,7 @@ func (d *director) remind(ctx context.Context, r *Request) error {
 	now := d.clock.Now()
 	prefix := msgKey("urge", r)
 	var lines, reminded []string
+	var rows [][]string // the list as a file's rows, when lines are too long for a phone
 	for _, u := range targets {
 		var owed []rules.StageStatus
 		for _, st := range rules.UnitStatus(v.cal, u, now) {
@@ -331,6 +334,11 @@ func (d *director) remind(ctx context.Context, r *Request) error {
 			line += " → " + strings.Join(who, "、")
 		}
 		lines = append(lines, line)
+		sent := "未配置联系人，未能发送"
+		if len(who) > 0 {
+			sent = "已发给" + strings.Join(who, "、")
+		}
+		rows = append(rows, []string{name, joinLabels(owed), sent})
 		reminded = append(reminded, u.UnitKey)
 	}
 	if len(lines) == 0 {
@@ -342,7 +350,27 @@ func (d *director) remind(ctx context.Context, r *Request) error {
 	if err := d.audit(ctx, r, "urge", "", "units="+strings.Join(reminded, ",")); err != nil {
 		return err
 	}
-	return d.reply(ctx, r, fmt.Sprintf("已向%d个单位发出催办：\n%s", len(lines), strings.Join(lines, "\n")))
+	head := fmt.Sprintf("已向%d个单位发出催办", len(lines))
+	return d.replyLong(ctx, r, head+"：\n"+strings.Join(lines, "\n"), []string{head + "：" + stageCounts(rows) + "。"},
+		d.listFile(ctx, "催办名单", "各单位的催办事项和联系人见附件。", []string{"单位", "催办事项", "发送情况"}, rows))
+}
+
+// stageCounts is how many of the reminded units (rows: unit, what is owed,
+// sent) owe each stage: 「自查自评报告26个，整改方案3个」.
+func stageCounts(rows [][]string) string {
+	var parts []string
+	for _, s := range rules.UnitStages {
+		n := 0
+		for _, row := range rows {
+			if strings.Contains(row[1], s.Label()+"（") {
+				n++
+			}
+		}
+		if n > 0 {
+			parts = append(parts, fmt.Sprintf("%s%d个", s.Label(), n))
+		}
+	}
+	return strings.Join(parts, "，")
 }
 
 func joinLabels(sts []rules.StageStatus) string {

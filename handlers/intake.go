@@ -31,6 +31,9 @@ type Options struct {
 	// filed as a document, and 自评表/评分表 answer that scoring is off.
 	Sheets      SheetReader
 	ScoreSheets ScoreSheets
+	// Lists writes a long answer's list as a workbook (未回复, 催办 全部;
+	// longanswer.go); nil: such an answer is its summary alone.
+	Lists ListSheets
 	// AnnualReport is 报告's draft (nil: 报告 answers it is not available);
 	// Board draws 总览 as pictures (nil: 总览 is text only).
 	AnnualReport AnnualReport

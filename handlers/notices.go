@@ -267,11 +267,15 @@ func (d *notices) unacknowledged(ctx context.Context, r *Request) error {
 		return d.reply(ctx, r, head+"全部单位均已回复“收到”。")
 	}
 	names := make([]string, len(keys))
+	rows := make([][]string, len(keys))
 	for i, k := range keys {
 		names[i] = d.unitName(k)
+		rows[i] = []string{names[i], strings.Join(d.contactNames(k), "、")}
 	}
-	return d.reply(ctx, r, fmt.Sprintf("%s%d个单位中已有%d个回复“收到”，尚有%d个未回复：%s。可发送“催办 单位”提醒。",
-		head, len(d.o.Units), len(d.o.Units)-len(keys), len(keys), strings.Join(names, "、")))
+	counts := fmt.Sprintf("%s%d个单位中已有%d个回复“收到”，尚有%d个未回复", head, len(d.o.Units), len(d.o.Units)-len(keys), len(keys))
+	text := fmt.Sprintf("%s：%s。可发送“催办 单位”提醒。", counts, strings.Join(names, "、"))
+	return d.replyLong(ctx, r, text, []string{counts + "。"},
+		d.listFile(ctx, "未回复名单", "名单见附件；可发送“催办 单位”提醒。", []string{"单位", "联系人"}, rows))
 }
 
 // contactNames are a unit's officials as people know them: by name (the

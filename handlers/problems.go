@@ -477,7 +477,7 @@ func (d *problems) overdue(ctx context.Context, r *Request) error {
 	}
 	now := d.clock.Now()
 	var b strings.Builder
-	n, last := 0, ""
+	n, last, units := 0, "", 0
 	for _, p := range ps {
 		st := rules.ProblemStatusOf(p, cal, now)
 		if st.Kind != rules.ProblemOverdue {
@@ -486,6 +486,7 @@ func (d *problems) overdue(ctx context.Context, r *Request) error {
 		if p.UnitKey != last {
 			fmt.Fprintf(&b, "\n%s：", d.units[p.UnitKey].Name)
 			last = p.UnitKey
+			units++
 		}
 		fmt.Fprintf(&b, "\n  %s %s：%s", p.ID, clip(p.Text, 20), st.Text())
 		n++
@@ -493,7 +494,17 @@ func (d *problems) overdue(ctx context.Context, r *Request) error {
 	if n == 0 {
 		return d.reply(ctx, r, "目前没有逾期的整改事项。")
 	}
-	return d.reply(ctx, r, fmt.Sprintf("逾期整改事项共%d项：%s", n, b.String()))
+	summary := []string{fmt.Sprintf("逾期整改事项共%d项，涉及%d个单位。", n, units)}
+	return d.replyLong(ctx, r, fmt.Sprintf("逾期整改事项共%d项：%s", n, b.String()), summary, d.problemLedgerFile(ctx))
+}
+
+// problemLedgerFile is the 整改台账 workbook as a long answer's file.
+func (d *problems) problemLedgerFile(ctx context.Context) longFile {
+	f := longFile{what: "problem ledger", name: fmt.Sprintf("%d年整改台账.xlsx", d.year), ext: "xlsx", note: "各事项明细见附件整改台账。"}
+	if pl, ok := d.o.Ledger.(ProblemLedger); ok {
+		f.write = func(w io.Writer) error { return pl.WriteProblemLedger(ctx, d.year, w) }
+	}
+	return f
 }
 
 // ledger is 整改台账: the workbook with sheet 整改台账, as a file.

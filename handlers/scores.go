@@ -3,6 +3,7 @@ package handlers
 import (
 	"context"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -31,11 +32,6 @@ type scores struct {
 	*env
 	confirms *confirmations
 }
-
-// maxScoreLines is a phone screen: 成绩 never answers with more lines; a
-// roster whose list would not fit gets a short summary and the ledger,
-// which has every unit's row in 评分汇总.
-const maxScoreLines = 25
 
 func (d *scores) enabled() error {
 	if d.o.Scores == nil || d.o.Scoring == nil {
@@ -114,13 +110,34 @@ func (d *scores) scores(ctx context.Context, r *Request) error {
 	if err != nil {
 		return err
 	}
-	return d.reply(ctx, r, d.scoresText(rep))
+	text, summary := d.scoresText(rep)
+	return d.replyLong(ctx, r, text, summary, d.scoresFile(ctx, rep, "完整名单见附件“评分汇总”；查看单项：成绩 单位名"))
+}
+
+// scoresFile is the results as a workbook (评分汇总, 结果运用): the file
+// 成绩 and 结果清单 send when they do not fit on a phone screen. The
+// cells are read when the file is written, the same moment as rep.
+func (d *scores) scoresFile(ctx context.Context, rep rules.ScoreReport, note string) longFile {
+	f := longFile{what: "scores workbook", name: fmt.Sprintf("%d年评价成绩.xlsx", d.year), ext: "xlsx", note: note}
+	if d.o.ScoreSheets == nil {
+		return f
+	}
+	f.write = func(w io.Writer) error {
+		cells, err := d.o.Scores.Scores(ctx, d.year, "")
+		if err != nil {
+			return fmt.Errorf("handlers: scores: %w", err)
+		}
+		return d.o.ScoreSheets.ScoresWorkbook(ctx, d.year, rep, cells, w)
+	}
+	return f
 }
 
 // scoresText is the director's 成绩: per grade the units in rank order
-// with their weighted totals, then the units still missing scores. It
-// keeps to maxScoreLines; a roster too large for that gets the counts.
-func (d *scores) scoresText(rep rules.ScoreReport) string {
+// with their weighted totals, then the units still missing scores; and
+// the summary that goes with the workbook when that does not fit on a
+// phone screen: the counts per grade and missing, where the list is, how to
+// see one unit.
+func (d *scores) scoresText(rep rules.ScoreReport) (text string, summary []string) {
 	m := *d.o.Scoring
 	graded, byGrade := 0, map[string][]string{}
 	var missing []string
@@ -133,31 +150,28 @@ func (d *scores) scoresText(rep rules.ScoreReport) string {
 			missing = append(missing, d.unitName(x.UnitKey))
 		}
 	}
-	lines := []string{fmt.Sprintf("%d年评价成绩（%d个单位，已出总分%d个；加权：督导评价%d%%＋自评%d%%）",
-		d.year, len(rep.Results), graded, m.Weights[rules.SourceInspection], m.Weights[rules.SourceSelf])}
-	full := graded <= 30
+	head := fmt.Sprintf("%d年评价成绩（%d个单位，已出总分%d个；加权：督导评价%d%%＋自评%d%%）",
+		d.year, len(rep.Results), graded, m.Weights[rules.SourceInspection], m.Weights[rules.SourceSelf])
+	lines := []string{head}
+	var counts []string
 	for _, b := range m.Bands {
 		us := byGrade[b.Grade]
 		if len(us) == 0 {
 			continue
 		}
-		if full {
-			lines = append(lines, fmt.Sprintf("%s%d个：%s", b.Grade, len(us), strings.Join(us, "；")))
-		} else {
-			lines = append(lines, fmt.Sprintf("%s%d个", b.Grade, len(us)))
-		}
+		lines = append(lines, fmt.Sprintf("%s%d个：%s", b.Grade, len(us), strings.Join(us, "；")))
+		counts = append(counts, fmt.Sprintf("%s%d个", b.Grade, len(us)))
 	}
 	if len(missing) > 0 {
+		counts = append(counts, fmt.Sprintf("缺评分%d个", len(missing)))
 		lines = append(lines, "缺评分："+nameList(missing, 10))
 	}
-	if !full {
-		lines = append(lines, "单位较多，完整名单请发送“导出”，见台账“评分汇总”。")
-	}
 	lines = append(lines, "查看单项：成绩 单位名；表彰与约谈建议：结果清单")
-	if len(lines) > maxScoreLines {
-		lines = append(lines[:maxScoreLines-1], "……")
+	summary = []string{head}
+	if len(counts) > 0 {
+		summary = append(summary, strings.Join(counts, "，"))
 	}
-	return strings.Join(lines, "\n")
+	return strings.Join(lines, "\n"), summary
 }
 
 // nameList joins the first n names with “、” and, when there are more,
@@ -261,7 +275,20 @@ func (d *scores) resultList(ctx context.Context, r *Request) error {
 	if len(lines) == 1 {
 		lines = append(lines, "暂无：还没有单位出总分，也没有整改逾期或多次逾期的记录。")
 	}
-	return d.reply(ctx, r, strings.Join(lines, "\n"))
+	var counts []string
+	for _, a := range rules.ResultActions {
+		n := 0
+		for _, e := range rep.List {
+			if e.Action == a {
+				n++
+			}
+		}
+		if n > 0 {
+			counts = append(counts, fmt.Sprintf("%s%d个", a, n))
+		}
+	}
+	summary := []string{lines[0] + "：" + strings.Join(counts, "，")}
+	return d.replyLong(ctx, r, strings.Join(lines, "\n"), summary, d.scoresFile(ctx, rep, "各单位的原因见附件“结果运用”，成绩见“评分汇总”。"))
 }
 
 // publishNotice is what each unit's officials get on 发布成绩. It names no

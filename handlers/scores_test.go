@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"dudaobot/export"
 	"dudaobot/handlers/handlerstest"
 	"dudaobot/rules"
 )
@@ -65,8 +66,19 @@ func TestScoresCommands(t *testing.T) {
 	h.Text(dir, "成绩 财政")
 	golden(t, "scores_unit", texts(h.Drain()))
 
+	// 结果清单 of 26 graded units, each with its reasons, takes 50 phone
+	// lines: the counts, and the reasons in the workbook's 结果运用.
 	h.Text(dir, "结果清单")
-	golden(t, "result_list", texts(h.Drain()))
+	msgs := h.Drain()
+	golden(t, "result_list", withFiles(msgs))
+	if file, ok := checkLong(t, "结果清单", msgs); !ok {
+		t.Error("结果清单 at 28 units sends no workbook")
+	} else {
+		rows := sheetRows(t, h, file, export.SheetResultUse)
+		if len(rows) != 1+15 || rows[1][1] != "县委办公室" || !strings.Contains(rows[1][5], "加权总分97.5") {
+			t.Errorf("结果运用 = %v, want the 4 表彰建议 and 11 不合格 units with reasons, 县委办公室 first", rows)
+		}
+	}
 }
 
 // An official sees nothing before the results are published, and never

@@ -21,6 +21,10 @@ type ScoreSheets interface {
 	// blank 评分表 (one sheet per scored unit).
 	SelfTemplate(ctx context.Context, year int, u rules.Unit, w io.Writer) error
 	InspectionTemplate(ctx context.Context, year int, w io.Writer) error
+	// ScoresWorkbook writes the results rep over the cells scores as the
+	// ledger's 评分汇总 and 结果运用 sheets (成绩 and 结果清单 beyond a
+	// phone screen).
+	ScoresWorkbook(ctx context.Context, year int, rep rules.ScoreReport, scores []rules.Score, w io.Writer) error
 }
 
 // ScoreSheet is a filled score sheet whose every cell passed the checks.

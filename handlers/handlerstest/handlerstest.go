@@ -91,7 +91,32 @@ func Config(tb testing.TB) *config.Config {
 // New builds the harness at 2027-01-10 09:00 in the configured zone.
 func New(tb testing.TB, opts ...Option) *Harness {
 	tb.Helper()
+	return build(tb, Config(tb), opts)
+}
+
+// NewLarge is New over the shipped roster grown to units units (at least
+// the 28 shipped): the added units are evaluated on every stage, each with
+// one official; LargeUnitName names them. It is the roster at which every
+// answer must still fit on a phone or come as a file.
+func NewLarge(tb testing.TB, units int, opts ...Option) *Harness {
+	tb.Helper()
 	cfg := Config(tb)
+	for i := len(cfg.Roster) + 1; i <= units; i++ {
+		cfg.Roster = append(cfg.Roster, config.Unit{
+			Key:       fmt.Sprintf("x%03d", i),
+			Name:      LargeUnitName(i),
+			Officials: []config.Person{{Name: fmt.Sprintf("联系人%03d", i), WeChatRemark: fmt.Sprintf("督导-直属%03d", i)}},
+		})
+	}
+	return build(tb, cfg, opts)
+}
+
+// LargeUnitName is the name of NewLarge's unit number i (1-based in the
+// roster): fixed width, so no name is part of another.
+func LargeUnitName(i int) string { return fmt.Sprintf("县直属第%03d单位", i) }
+
+func build(tb testing.TB, cfg *config.Config, opts []Option) *Harness {
+	tb.Helper()
 	loc := cfg.Location()
 	fc := clock.NewFake(time.Date(cfg.Cycle.Year, 1, 10, 9, 0, 0, 0, loc))
 	dir := tb.TempDir()
@@ -124,7 +149,7 @@ func New(tb testing.TB, opts ...Option) *Harness {
 	sheets := app.HandlerSheets{Files: files, Model: scoring, Units: units, Indicators: inds}
 	o := handlers.Options{
 		Inbox: st, Submissions: st, Broadcasts: st, State: st, Problems: st, ProblemSheets: export.ProblemSheets{},
-		Scores: st, Scoring: &scoring, Sheets: sheets, ScoreSheets: sheets,
+		Scores: st, Scoring: &scoring, Sheets: sheets, ScoreSheets: sheets, Lists: sheets,
 		Files: app.HandlerFiles{Store: files}, Clock: fc,
 		Calendar: cfg.Calendar(), Units: units, Directors: cfg.Directors(),
 		Inspectors:   []rules.Inspector{{Name: "督学甲", WeChatRemark: InspectorRemark}},
