@@ -46,41 +46,7 @@ func (d *director) changesLine(ctx context.Context, v yearView, stages []rules.S
 			}
 		}
 	}
-	line := rules.ChangesLine(keep, d.unitName)
-	if line == "" {
-		return "", nil
-	}
-	line = "日报后" + strings.ReplaceAll(line, "\n", "\n日报后")
-	if rules.PhoneLines(line) > maxChangesLines {
-		line = d.changesCount(keep)
-	}
-	return line, nil
-}
-
-// maxChangesLines bounds the changes line: a day on which many units
-// submit gives counts instead of names (the names are in 未交 and the
-// ledger), so the line can lead a short answer or a long answer's summary.
-const maxChangesLines = 2
-
-// changesCount is the changes line as counts: 「日报后新交：40个单位；日报后已
-// 送达反馈：3个单位」.
-func (d *director) changesCount(changes []rules.Change) string {
-	units, fb := map[string]bool{}, map[string]bool{}
-	for _, ch := range changes {
-		if ch.Stage == rules.StageFeedback {
-			fb[ch.UnitKey] = true
-		} else {
-			units[ch.UnitKey] = true
-		}
-	}
-	var parts []string
-	if len(units) > 0 {
-		parts = append(parts, fmt.Sprintf("日报后新交：%d个单位", len(units)))
-	}
-	if len(fb) > 0 {
-		parts = append(parts, fmt.Sprintf("日报后已送达反馈：%d个单位", len(fb)))
-	}
-	return strings.Join(parts, "；")
+	return rules.ChangesLineWithin(keep, d.unitName, "日报后"), nil
 }
 
 // officeFeedbackLine is the office's own feedback stage in one line, once

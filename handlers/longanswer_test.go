@@ -171,7 +171,7 @@ func TestScoresLargeRoster(t *testing.T) {
 	ctx := context.Background()
 	for _, i := range []int{29, 57, 120, largeRoster - 1} {
 		name := handlerstest.LargeUnitName(i)
-		key := fmt.Sprintf("x%03d", i)
+		key := handlerstest.LargeUnitKey(i)
 		h.Text(dir, "成绩 "+name)
 		text := one(t, h.Drain())
 		want := unitResult.FindStringSubmatch(text)
@@ -225,7 +225,7 @@ func TestLongAnswersAtLargeRoster(t *testing.T) {
 
 	h.At(2027, time.May, 10, 9, 0)
 	for i := 29; i <= 88; i++ {
-		key := fmt.Sprintf("x%03d", i)
+		key := handlerstest.LargeUnitKey(i)
 		if _, err := h.Store.AddProblems(ctx, rules.ProblemList{Year: 2027, UnitKey: key, Short: fmt.Sprintf("直属%03d", i), By: dir.Remark,
 			Items: []rules.ProblemLine{{Seq: 1, Text: "教育经费台账不全"}, {Seq: 2, Text: "学校安全隐患未整改"}}}, nil); err != nil {
 			t.Fatal(err)
@@ -239,6 +239,18 @@ func TestLongAnswersAtLargeRoster(t *testing.T) {
 	}
 	h.Text(dir, "下发 请各单位于6月20日前报送整改进展。")
 	h.Text(dir, "确认")
+	h.Drain()
+
+	// 40 reports after the last digest: the changes line gives their count.
+	at := time.Date(2027, time.June, 1, 17, 30, 0, 0, h.Loc)
+	if err := h.Store.PutState(ctx, rules.DigestStateKey, rules.DigestState{At: at, Prev: at.AddDate(0, 0, -1)}.String()); err != nil {
+		t.Fatal(err)
+	}
+	h.At(2027, time.June, 2, 9, 0)
+	for i := 29; i < 69; i++ {
+		name := handlerstest.LargeUnitName(i)
+		h.File(h.Official(handlerstest.LargeUnitKey(i)), name+"自查自评报告.docx", handlerstest.Docx(name+"自查自评报告"))
+	}
 	h.Drain()
 
 	h.At(2027, time.June, 15, 9, 0)

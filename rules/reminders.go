@@ -687,7 +687,7 @@ func (d Digest) name(k string) string {
 // second list of them.
 func (d Digest) body(withEsc bool) string {
 	var lines []string
-	if ch := ChangesLine(ChangesSince(d.years, d.Since, d.now), d.name); ch != "" {
+	if ch := ChangesLineWithin(ChangesSince(d.years, d.Since, d.now), d.name, ""); ch != "" {
 		lines = append(lines, ch)
 	}
 	counts := SummaryCounts(d.c, d.years, d.now)

@@ -161,6 +161,41 @@ func ChangesLine(changes []Change, name func(string) string) string {
 	return strings.Join(parts, "\n")
 }
 
+// MaxChangesLines bounds the changes line of a short answer or a digest:
+// a day on which many units submit gives counts instead of names (the
+// names are in 未交 and the ledger).
+const MaxChangesLines = 4
+
+// ChangesLineWithin is ChangesLine with prefix before each of its lines
+// when that takes at most MaxChangesLines phone lines; else the counts in
+// one line: 「新交：40个单位；已送达反馈：3个单位」.
+func ChangesLineWithin(changes []Change, name func(string) string, prefix string) string {
+	line := ChangesLine(changes, name)
+	if line == "" {
+		return ""
+	}
+	line = prefix + strings.ReplaceAll(line, "\n", "\n"+prefix)
+	if PhoneLines(line) <= MaxChangesLines {
+		return line
+	}
+	units, fb := map[string]bool{}, map[string]bool{}
+	for _, ch := range changes {
+		if ch.Stage == StageFeedback {
+			fb[ch.UnitKey] = true
+		} else {
+			units[ch.UnitKey] = true
+		}
+	}
+	var parts []string
+	if len(units) > 0 {
+		parts = append(parts, fmt.Sprintf("%s新交：%d个单位", prefix, len(units)))
+	}
+	if len(fb) > 0 {
+		parts = append(parts, fmt.Sprintf("%s已送达反馈：%d个单位", prefix, len(fb)))
+	}
+	return strings.Join(parts, "；")
+}
+
 // CountsLine is one stage's counts with the zero parts left out:
 // 「自查自评报告：已交3（逾期提交1），未交25（均已逾期）」. "" when the stage
 // has nothing submitted and nothing owed (not open yet, or not applicable).

@@ -101,15 +101,25 @@ func New(tb testing.TB, opts ...Option) *Harness {
 func NewLarge(tb testing.TB, units int, opts ...Option) *Harness {
 	tb.Helper()
 	cfg := Config(tb)
+	GrowRoster(cfg, units)
+	return build(tb, cfg, opts)
+}
+
+// GrowRoster adds units to cfg's roster until it has units (NewLarge's,
+// and the e2e tests' large roster): unit number i has key LargeUnitKey(i),
+// name LargeUnitName(i) and one official.
+func GrowRoster(cfg *config.Config, units int) {
 	for i := len(cfg.Roster) + 1; i <= units; i++ {
 		cfg.Roster = append(cfg.Roster, config.Unit{
-			Key:       fmt.Sprintf("x%03d", i),
+			Key:       LargeUnitKey(i),
 			Name:      LargeUnitName(i),
 			Officials: []config.Person{{Name: fmt.Sprintf("联系人%03d", i), WeChatRemark: fmt.Sprintf("督导-直属%03d", i)}},
 		})
 	}
-	return build(tb, cfg, opts)
 }
+
+// LargeUnitKey is the key of GrowRoster's unit number i.
+func LargeUnitKey(i int) string { return fmt.Sprintf("x%03d", i) }
 
 // LargeUnitName is the name of NewLarge's unit number i (1-based in the
 // roster): fixed width, so no name is part of another.
