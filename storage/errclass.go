@@ -4,6 +4,7 @@ import (
 	"database/sql/driver"
 	"errors"
 	"fmt"
+	"io"
 	"net"
 	"strings"
 	"syscall"
@@ -56,7 +57,13 @@ func errorClass(err error) error {
 	}
 	var ce *pgconn.ConnectError
 	var ne net.Error
-	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) || errors.Is(err, syscall.ECONNREFUSED) {
+	if errors.As(err, &ce) || errors.As(err, &ne) || errors.Is(err, driver.ErrBadConn) ||
+		errors.Is(err, syscall.ECONNREFUSED) || errors.Is(err, io.ErrUnexpectedEOF) {
+		return rules.ErrStoreUnavailable
+	}
+	// pgconn's own "conn closed" (the server went away under a pooled
+	// connection): the query was never sent, the connection is dead.
+	if pgconn.SafeToRetry(err) {
 		return rules.ErrStoreUnavailable
 	}
 	return nil

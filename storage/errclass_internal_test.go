@@ -16,8 +16,8 @@ import (
 
 // TestErrorClass: the driver failures that mean "cannot write now" come out
 // of wrap marked with the rules' named error, the driver error still
-// wrapped; others stay unmarked. (The SQLite busy case runs for real in
-// TestWriteLockedByAnotherProcess.)
+// wrapped; others stay unmarked. (SQLite busy and PostgreSQL unreachable run for real in
+// TestWriteFailureClassified.)
 func TestErrorClass(t *testing.T) {
 	for _, c := range []struct {
 		name string
