@@ -288,7 +288,7 @@ func TestSendDigestReportGaps(t *testing.T) {
 	if len(got) != 2 {
 		t.Fatalf("digests = %d, want 2", len(got))
 	}
-	if want := "\n自查自评报告内容待完善（1个）：县委办公室（缺“存在的问题”）\n"; !strings.Contains(got[0].Msg.Text, want) {
+	if want := "\n自查自评报告内容待完善（1个）：县委办公室（缺“存在的问题”）"; !strings.HasSuffix(got[0].Msg.Text, want) {
 		t.Errorf("director digest lacks %q:\n%s", want, got[0].Msg.Text)
 	}
 	if strings.Contains(got[1].Msg.Text, "待完善") {
