@@ -31,6 +31,9 @@ func classify(err error) error {
 func errorClass(err error) error {
 	var se sqlite3.Error
 	if errors.As(err, &se) {
+		if se.SystemErrno == syscall.ENOSPC { // an I/O error of a write for want of space
+			return rules.ErrDiskFull
+		}
 		switch se.Code {
 		case sqlite3.ErrFull:
 			return rules.ErrDiskFull

@@ -25,6 +25,8 @@ func TestErrorClass(t *testing.T) {
 		want error // nil: no class
 	}{
 		{"sqlite full", sqlite3.Error{Code: sqlite3.ErrFull}, rules.ErrDiskFull},
+		{"sqlite write error, no space", sqlite3.Error{Code: sqlite3.ErrIoErr, ExtendedCode: sqlite3.ErrIoErrWrite, SystemErrno: syscall.ENOSPC}, rules.ErrDiskFull},
+		{"sqlite write error", sqlite3.Error{Code: sqlite3.ErrIoErr, ExtendedCode: sqlite3.ErrIoErrWrite, SystemErrno: syscall.EIO}, nil},
 		{"sqlite busy", sqlite3.Error{Code: sqlite3.ErrBusy}, rules.ErrStoreBusy},
 		{"sqlite locked", sqlite3.Error{Code: sqlite3.ErrLocked}, rules.ErrStoreBusy},
 		{"sqlite cannot open", sqlite3.Error{Code: sqlite3.ErrCantOpen}, rules.ErrStoreUnavailable},
