@@ -46,7 +46,10 @@ func stageLabel(s rules.Stage) string {
 
 // overview is 总览: what came since the last digest, the counts per stage,
 // the units that owe (each once, when they fit on a phone screen), then the
-// board picture.
+// board picture. It is bounded by construction, not by replyLong: the
+// changes line takes at most rules.MaxChangesLines, the count lines one per
+// stage, and the units are listed only when the whole fits (else a pointer
+// to 未交 and 逾期, which send the ledger); the board is the picture of it.
 func (d *director) overview(ctx context.Context, r *Request) error {
 	v, err := d.yearView(ctx)
 	if err != nil {
@@ -101,7 +104,8 @@ func (d *env) resolveUnit(name string) (rules.Unit, error) {
 }
 
 // query is 查询 <单位>: the director sees any unit; an official only their
-// own, and is refused for any other (no data of it is read).
+// own, and is refused for any other (no data of it is read). One unit's
+// record: its length does not grow with the roster.
 func (d *director) query(ctx context.Context, r *Request) error {
 	name := strings.Join(r.Args, "")
 	if r.ID.Role != rules.RoleDirector {

@@ -184,7 +184,9 @@ func nameList(names []string, n int) string {
 }
 
 // unitScores is one unit's result and its cells, indicators folded five to
-// a line so that 30 indicators take six lines.
+// a line so that 30 indicators take six lines: bounded by the indicator
+// system, not the roster (TestLongAnswersAtLargeRoster asks it at 200
+// units).
 func (d *scores) unitScores(ctx context.Context, r *Request, u rules.Unit) error {
 	rep, err := d.report(ctx)
 	if err != nil {
