@@ -723,7 +723,11 @@ func (d Digest) body(withEsc bool) string {
 
 // DirectorText is the digest sent to each director.
 func (d Digest) DirectorText() string {
-	return fmt.Sprintf("【督导日报】%s\n%s%s", d.Date.Chinese(), d.body(true), d.gapsText())
+	text := fmt.Sprintf("【督导日报】%s\n%s", d.Date.Chinese(), d.body(true))
+	if gaps := d.gapsText(PhoneLineBudget - PhoneLines(text)); gaps != "" {
+		text += "\n" + gaps
+	}
+	return text
 }
 
 // Number is the digest's reference (Outgoing.Ref), RB-20270304: kept on its
@@ -738,11 +742,16 @@ func (d Digest) Number() string {
 // lacks; more are listed by name only, to stay phone-short.
 const maxGapReasons = 5
 
-// gapsText is the digest's line of reports to improve ("" when none).
-func (d Digest) gapsText() string {
+// gapsText is the digest's line of reports to improve ("" when none),
+// within room phone lines: with what each report lacks for a few units,
+// names only for more, and the first names with the count (「……等40个」)
+// when even the names would not fit. A digest is pushed, not asked for, so
+// it carries no file: it stays a phone screen by construction.
+func (d Digest) gapsText(room int) string {
 	if len(d.ReportGaps) == 0 {
 		return ""
 	}
+	head := fmt.Sprintf("自查自评报告内容待完善（%d个）：", len(d.ReportGaps))
 	parts := make([]string, len(d.ReportGaps))
 	for i, g := range d.ReportGaps {
 		parts[i] = d.name(g.UnitKey)
@@ -750,7 +759,14 @@ func (d Digest) gapsText() string {
 			parts[i] += "（" + g.Short() + "）"
 		}
 	}
-	return fmt.Sprintf("\n自查自评报告内容待完善（%d个）：%s", len(d.ReportGaps), strings.Join(parts, "、"))
+	if line := head + strings.Join(parts, "、"); PhoneLines(line) <= room {
+		return line
+	}
+	n := len(parts)
+	for n > 1 && PhoneLines(head+strings.Join(parts[:n], "、")+fmt.Sprintf("等%d个", len(parts))) > room {
+		n--
+	}
+	return head + strings.Join(parts[:n], "、") + fmt.Sprintf("等%d个", len(parts))
 }
 
 // GroupText is the optional group digest: counts and missing units, no

@@ -1,6 +1,7 @@
 package rules_test
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 	"time"
@@ -123,5 +124,27 @@ func TestDigestReportGaps(t *testing.T) {
 	}
 	if g := d.GroupText(); strings.Contains(g, "待完善") {
 		t.Errorf("group digest names the gaps:\n%s", g)
+	}
+}
+
+// TestDigestReportGapsLargeRoster: with 200 reports to improve the
+// director's digest still fits a phone screen: the first names and the
+// count.
+func TestDigestReportGapsLargeRoster(t *testing.T) {
+	var units []rules.Unit
+	var gaps []rules.ReportGap
+	for i := 1; i <= 200; i++ {
+		u := rules.Unit{Key: fmt.Sprintf("u%03d", i), Name: fmt.Sprintf("县直属第%03d单位", i), SortOrder: i}
+		units = append(units, u)
+		gaps = append(gaps, rules.ReportGap{UnitKey: u.Key, Missing: []rules.ReportPart{rules.PartProblems}})
+	}
+	d := rules.BuildDigest(cal(), rules.DefaultReminderPolicy(), units, nil, at("2027-02-25 17:30"))
+	d.ReportGaps = gaps
+	txt := d.DirectorText()
+	if n := rules.PhoneLines(txt); n > rules.PhoneLineBudget {
+		t.Errorf("digest takes %d phone lines, want at most %d:\n%s", n, rules.PhoneLineBudget, txt)
+	}
+	if !strings.Contains(txt, "\n自查自评报告内容待完善（200个）：县直属第001单位、") || !strings.HasSuffix(txt, "等200个") {
+		t.Errorf("digest lacks the first names and the count:\n%s", txt)
 	}
 }
