@@ -96,6 +96,12 @@ func ExplainUnitProblems(ctx context.Context, s *Store, year int, unitKey string
 	return items, events, err
 }
 
+// ExplainReplace returns SQLite's query plan for superseding the pending
+// rows a new reply replaces.
+func ExplainReplace(ctx context.Context, s *Store) (string, error) {
+	return explain(ctx, s, replaceSQL, "replaced by k", "reply:状态:a:0", "k", int64(1))
+}
+
 // explain returns SQLite's query plan for q, one "id parent detail" line per step.
 func explain(ctx context.Context, s *Store, q string, args ...any) (string, error) {
 	rows, err := s.db.WithContext(ctx).Raw("EXPLAIN QUERY PLAN "+q, args...).Rows()

@@ -162,7 +162,7 @@ type outboxRow struct {
 	Text       string
 	FilePath   string
 	FileName   string
-	Status     string `gorm:"size:16;not null;index:ix_outbox_lease,priority:1;index:ix_outbox_claim,priority:1;index:ix_outbox_turn,priority:5"`
+	Status     string `gorm:"size:16;not null;index:ix_outbox_lease,priority:1;index:ix_outbox_claim,priority:1;index:ix_outbox_turn,priority:5;index:ix_outbox_pending_replace,priority:2"`
 	Attempts   int    `gorm:"not null"`
 	NextTry    int64  `gorm:"not null;index:ix_outbox_claim,priority:4"`
 	LeaseUntil int64  `gorm:"not null;index:ix_outbox_lease,priority:2"`
@@ -180,8 +180,12 @@ type outboxRow struct {
 	Lane int `gorm:"not null;default:1;index:ix_outbox_claim,priority:2;index:ix_outbox_turn,priority:4"`
 	Turn int `gorm:"not null;default:1;index:ix_outbox_claim,priority:3;index:ix_outbox_turn,priority:6"`
 	// Asserts is the JSON of rules.Outgoing.Asserts ("" = none).
-	Asserts    string `gorm:"not null;default:''"`
-	ReplaceKey string `gorm:"not null;default:'';index:ix_outbox_replace,where:replace_key <> ''"`
+	Asserts string `gorm:"not null;default:''"`
+	// ix_outbox_pending_replace finds the pending rows a new reply replaces
+	// (replaceSQL) without reading the superseded ones, which pile up under
+	// the same key: it replaces ix_outbox_replace (replace_key alone),
+	// dropped by migrate.
+	ReplaceKey string `gorm:"not null;default:'';index:ix_outbox_pending_replace,priority:1,where:replace_key <> ''"`
 	// Ref is rules.Outgoing.Ref: a reminder's or digest's number, for the
 	// relay's log ("" = none; added by AutoMigrate on older databases).
 	Ref string `gorm:"not null;default:''"`
@@ -265,8 +269,10 @@ func (s *Store) migrate(ctx context.Context) error {
 	if err := db.AutoMigrate(models...); err != nil {
 		return fmt.Errorf("storage: migrate: %w", err)
 	}
-	if err := db.Exec(`DROP INDEX IF EXISTS ix_outbox_due`).Error; err != nil {
-		return fmt.Errorf("storage: migrate: drop ix_outbox_due: %w", err)
+	for _, ix := range []string{"ix_outbox_due", "ix_outbox_replace"} {
+		if err := db.Exec(`DROP INDEX IF EXISTS ` + ix).Error; err != nil {
+			return fmt.Errorf("storage: migrate: drop %s: %w", ix, err)
+		}
 	}
 	if laneAdded {
 		if err := db.Exec(`UPDATE outbox SET lane = ? WHERE kind IN ('receipt', 'reply')`, int(rules.LaneReply)).Error; err != nil {

@@ -139,6 +139,20 @@ func TestHoldRecipient(t *testing.T) {
 	})
 }
 
+// TestReplaceQueryPlan pins the supersede of a replaced reply to the
+// pending rows of its key: every 状态 answer to one person shares a key,
+// and the superseded ones, which stay, must not be read again for each
+// new answer.
+func TestReplaceQueryPlan(t *testing.T) {
+	s := newSQLiteDB(t, clock.NewFake(t0)).open(t)
+	plan, err := storage.ExplainReplace(ctx, s)
+	mustNoErr(t, err)
+	t.Logf("plan:\n%s", plan)
+	if want := "USING INDEX ix_outbox_pending_replace (replace_key=? AND status=?)"; !strings.Contains(plan, want) {
+		t.Errorf("replace plan lacks %q:\n%s", want, plan)
+	}
+}
+
 // TestClaimRescuedLeaseKeepsLaneOrder: a row whose lease expired is claimed
 // again, but a due reply still goes first.
 func TestClaimRescuedLeaseKeepsLaneOrder(t *testing.T) {
