@@ -169,3 +169,9 @@ func SeedProblems(ctx context.Context, s *Store, unitKeys []string, fromYear, to
 func ExplainProblemCounts(ctx context.Context, s *Store, year int) (string, error) {
 	return explain(ctx, s, problemCountsSQL, "2027-07-01", year, year, year, int64(1), int64(1<<62), year)
 }
+
+// ExplainSubmissions returns SQLite's query plan for the year's versions
+// (the ledger's 提交记录), as the store prepares it.
+func ExplainSubmissions(ctx context.Context, s *Store, year int) (string, error) {
+	return explain(ctx, s, submissionsSQL, year)
+}

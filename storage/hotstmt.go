@@ -44,7 +44,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 	}{
 		{&s.hotStmts.enqueue, enqueueSQL}, {&s.hotStmts.recordInbound, recordInboundSQL}, {&s.hotStmts.markHandled, markHandledSQL},
 		{&s.hotStmts.unitYears, unitYearSQL + unitYearOrder}, {&s.hotStmts.unitYearOne, unitYearOneSQL},
-		{&s.hotStmts.submissions, submissionsSQL + submissionsOrder}, {&s.hotStmts.unitSubmissions, unitSubmissionsSQL + submissionsOrder},
+		{&s.hotStmts.submissions, submissionsSQL}, {&s.hotStmts.unitSubmissions, unitSubmissionsSQL},
 		{&s.hotStmts.inspected, inspectedSQL}, {&s.hotStmts.scoreSums, scoreSumSQL},
 		{&s.hotStmts.unitProblems, unitProblemsSQL}, {&s.hotStmts.unitProblemEvents, unitProblemEventsSQL},
 	} {

@@ -24,6 +24,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync/atomic"
 	"time"
 
 	"dudaobot/rules"
@@ -77,6 +78,9 @@ type Store struct {
 	gc     *committer // group commit of the per-message writes
 
 	hotStmts hotStmts
+	// yearSubmissions is the length of the last year-wide Submissions
+	// list, the size its next scan starts with.
+	yearSubmissions atomic.Int64
 }
 
 // slowQuery is the threshold above which gorm statements are logged at Warn:
