@@ -84,41 +84,97 @@ func (s *Store) SyncRoster(ctx context.Context, units []rules.Unit, directors []
 }
 
 // Units returns the roster in config order, each unit with its officials
-// and backup. Two queries, whatever the number of units.
+// and backup. Two queries, whatever the number of units, run on
+// database/sql directly (hotStmts): at 5,000 units gorm's row mapping made
+// the roster read cost as much as the year's whole overview, and the
+// ledger, 总览 and every sweep read it.
 func (s *Store) Units(ctx context.Context) ([]rules.Unit, error) {
-	var urows []unitRow
-	db := s.db.WithContext(ctx)
-	if err := db.Order("sort_order, unit_key").Find(&urows).Error; err != nil {
+	out, err := s.units(ctx)
+	if err != nil {
 		return nil, wrap("units", err)
 	}
-	var orows []officialRow
-	if err := db.Order("unit_key, is_backup, position, id").Find(&orows).Error; err != nil {
-		return nil, wrap("units: officials", err)
+	return out, nil
+}
+
+const (
+	unitsSQL = `SELECT unit_key, name, COALESCE(aliases, ''), COALESCE(duties, ''), sort_order, COALESCE(stages, '')
+FROM units ORDER BY sort_order, unit_key`
+	officialsSQL = `SELECT unit_key, COALESCE(name, ''), remark, is_backup FROM officials ORDER BY unit_key, is_backup, position, id`
+)
+
+func (s *Store) units(ctx context.Context) ([]rules.Unit, error) {
+	rows, err := s.hotStmts.units.QueryContext(ctx)
+	if err != nil {
+		return nil, err
 	}
-	byUnit := make(map[string][]officialRow, len(urows))
-	for _, o := range orows {
-		byUnit[o.UnitKey] = append(byUnit[o.UnitKey], o)
-	}
-	out := make([]rules.Unit, 0, len(urows))
-	for _, r := range urows {
-		u := rules.Unit{Key: r.UnitKey, Name: r.Name, Duties: r.Duties, SortOrder: r.SortOrder, Stages: decodeStages(r.Stages)}
-		if r.Aliases != "" {
-			if err := json.Unmarshal([]byte(r.Aliases), &u.Aliases); err != nil {
-				return nil, fmt.Errorf("storage: units: aliases of %s: %w", r.UnitKey, err)
-			}
+	defer rows.Close()
+	var (
+		out             []rules.Unit
+		aliases, stages string
+	)
+	for rows.Next() {
+		var u rules.Unit
+		if err := rows.Scan(&u.Key, &u.Name, &aliases, &u.Duties, &u.SortOrder, &stages); err != nil {
+			return nil, err
 		}
-		for _, o := range byUnit[r.UnitKey] {
-			off := rules.Official{Name: o.Name, WeChatRemark: o.Remark, UnitKey: o.UnitKey, IsBackup: o.IsBackup}
-			if o.IsBackup {
-				b := off
-				u.Backup = &b
-				continue
+		u.Stages = decodeStages(stages)
+		if aliases != "" && aliases != "null" {
+			if err := json.Unmarshal([]byte(aliases), &u.Aliases); err != nil {
+				return nil, fmt.Errorf("aliases of %s: %w", u.Key, err)
 			}
-			u.Officials = append(u.Officials, off)
 		}
 		out = append(out, u)
 	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	if err := s.addOfficials(ctx, out); err != nil {
+		return nil, fmt.Errorf("officials: %w", err)
+	}
 	return out, nil
+}
+
+// addOfficials fills in each unit's officials (in config order) and backup.
+// The officials come grouped by unit, so each unit's list is a piece of
+// one array, cut to its length (an append to it copies).
+func (s *Store) addOfficials(ctx context.Context, units []rules.Unit) error {
+	at := make(map[string]int, len(units))
+	for i, u := range units {
+		at[u.Key] = i
+	}
+	rows, err := s.hotStmts.officials.QueryContext(ctx)
+	if err != nil {
+		return err
+	}
+	defer rows.Close()
+	all := make([]rules.Official, 0, len(units))
+	cut := func(start int) {
+		if start < len(all) {
+			if i, ok := at[all[start].UnitKey]; ok {
+				units[i].Officials = all[start:len(all):len(all)]
+			}
+		}
+	}
+	start := 0
+	for rows.Next() {
+		var o rules.Official
+		if err := rows.Scan(&o.UnitKey, &o.Name, &o.WeChatRemark, &o.IsBackup); err != nil {
+			return err
+		}
+		if start < len(all) && all[start].UnitKey != o.UnitKey {
+			cut(start)
+			start = len(all)
+		}
+		if o.IsBackup {
+			if i, ok := at[o.UnitKey]; ok {
+				units[i].Backup = &o
+			}
+			continue
+		}
+		all = append(all, o)
+	}
+	cut(start)
+	return rows.Err()
 }
 
 // LoadIndicators replaces the stored indicator system with the embedded one.
