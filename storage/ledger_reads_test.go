@@ -19,7 +19,9 @@ type readLog struct {
 	calls []string
 }
 
-func (r *readLog) note(format string, args ...any) { r.calls = append(r.calls, fmt.Sprintf(format, args...)) }
+func (r *readLog) note(format string, args ...any) {
+	r.calls = append(r.calls, fmt.Sprintf(format, args...))
+}
 
 func (r *readLog) Units(ctx context.Context) ([]rules.Unit, error) {
 	r.note("Units")
