@@ -28,7 +28,13 @@ type memStore struct {
 	inds  []rules.Indicator
 }
 
-func (m *memStore) Units(context.Context) ([]rules.Unit, error)              { return m.units, nil }
+func (m *memStore) UnitNames(context.Context) (map[string]string, error) {
+	names := make(map[string]string, len(m.units))
+	for _, u := range m.units {
+		names[u.Key] = u.Name
+	}
+	return names, nil
+}
 func (m *memStore) UnitYears(context.Context, int) ([]rules.UnitYear, error) { return m.uys, nil }
 func (m *memStore) Submissions(context.Context, int, string) ([]rules.Submission, error) {
 	return m.subs, nil

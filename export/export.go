@@ -23,7 +23,9 @@ import (
 
 // Store is what the ledger reads (satisfied by *storage.Store).
 type Store interface {
-	Units(ctx context.Context) ([]rules.Unit, error)
+	// UnitNames is each roster unit's name by its key: all the ledger
+	// takes from the roster.
+	UnitNames(ctx context.Context) (map[string]string, error)
 	UnitYears(ctx context.Context, year int) ([]rules.UnitYear, error)
 	Submissions(ctx context.Context, year int, unitKey string) ([]rules.Submission, error)
 	Indicators(ctx context.Context) ([]rules.Indicator, error)
@@ -59,7 +61,7 @@ type Ledger struct {
 // whole sheet in memory.
 func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
 	loc := l.loc()
-	cal, units, err := l.calendarAndUnits(ctx, year)
+	cal, names, err := l.calendarAndNames(ctx, year)
 	if err != nil {
 		return err
 	}
@@ -101,10 +103,6 @@ func (l *Ledger) WriteLedger(ctx context.Context, year int, w io.Writer) error {
 		if err := printSetup(f, s, fmt.Sprintf("%d年督导评价台账·%s（截至%s）", year, s, asOf)); err != nil {
 			return err
 		}
-	}
-	names := make(map[string]string, len(units))
-	for _, u := range units {
-		names[u.Key] = u.Name
 	}
 	if err := writeOverview(f, st, cal, uys, names, checks, now, loc); err != nil {
 		return err

@@ -368,7 +368,7 @@ func ReadPlan(r io.Reader, year int) ([]rules.PlanLine, error) {
 // year (the 整改台账 command).
 func (l *Ledger) WriteProblemLedger(ctx context.Context, year int, w io.Writer) error {
 	loc := l.loc()
-	cal, units, err := l.calendarAndUnits(ctx, year)
+	cal, names, err := l.calendarAndNames(ctx, year)
 	if err != nil {
 		return err
 	}
@@ -378,7 +378,7 @@ func (l *Ledger) WriteProblemLedger(ctx context.Context, year int, w io.Writer) 
 	if err := f.SetSheetName("Sheet1", SheetProblems); err != nil {
 		return fmt.Errorf("export: %w", err)
 	}
-	if err := l.writeProblems(ctx, f, cal, unitNames(units), l.Clock.Now(), loc); err != nil {
+	if err := l.writeProblems(ctx, f, cal, names, l.Clock.Now(), loc); err != nil {
 		return err
 	}
 	if err := f.Write(w); err != nil {
@@ -387,18 +387,18 @@ func (l *Ledger) WriteProblemLedger(ctx context.Context, year int, w io.Writer) 
 	return nil
 }
 
-// calendarAndUnits reads what every ledger sheet starts from: the year's
-// calendar in the ledger's zone and the roster.
-func (l *Ledger) calendarAndUnits(ctx context.Context, year int) (rules.Calendar, []rules.Unit, error) {
+// calendarAndNames reads what every ledger sheet starts from: the year's
+// calendar in the ledger's zone and the roster units' names.
+func (l *Ledger) calendarAndNames(ctx context.Context, year int) (rules.Calendar, map[string]string, error) {
 	cal, err := l.Store.Calendar(ctx, year, l.loc())
 	if err != nil {
 		return rules.Calendar{}, nil, fmt.Errorf("export: calendar %d: %w", year, err)
 	}
-	units, err := l.Store.Units(ctx)
+	names, err := l.Store.UnitNames(ctx)
 	if err != nil {
-		return rules.Calendar{}, nil, fmt.Errorf("export: units: %w", err)
+		return rules.Calendar{}, nil, fmt.Errorf("export: unit names: %w", err)
 	}
-	return cal, units, nil
+	return cal, names, nil
 }
 
 func (l *Ledger) loc() *time.Location {

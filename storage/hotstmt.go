@@ -31,8 +31,8 @@ type hotStmts struct {
 	// unitProblems and unitProblemEvents are one unit's rectification
 	// items and their events (状态, 查询).
 	unitProblems, unitProblemEvents *sql.Stmt
-	// units and officials read the roster (Units).
-	units, officials *sql.Stmt
+	// units and officials read the roster (Units), unitNames its names.
+	units, officials, unitNames *sql.Stmt
 }
 
 func (s *Store) prepareHot(ctx context.Context) error {
@@ -49,7 +49,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		{&s.hotStmts.submissions, submissionsSQL}, {&s.hotStmts.unitSubmissions, unitSubmissionsSQL},
 		{&s.hotStmts.inspected, inspectedSQL}, {&s.hotStmts.scoreSums, scoreSumSQL},
 		{&s.hotStmts.unitProblems, unitProblemsSQL}, {&s.hotStmts.unitProblemEvents, unitProblemEventsSQL},
-		{&s.hotStmts.units, unitsSQL}, {&s.hotStmts.officials, officialsSQL},
+		{&s.hotStmts.units, unitsSQL}, {&s.hotStmts.officials, officialsSQL}, {&s.hotStmts.unitNames, unitNamesSQL},
 	} {
 		if *p.dst, err = sqlDB.PrepareContext(ctx, s.bindvars(p.q)); err != nil {
 			s.closeHot()
@@ -60,7 +60,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 }
 
 func (s *Store) closeHot() {
-	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.unitYears, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions, s.hotStmts.inspected, s.hotStmts.scoreSums, s.hotStmts.unitProblems, s.hotStmts.unitProblemEvents, s.hotStmts.units, s.hotStmts.officials} {
+	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.unitYears, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions, s.hotStmts.inspected, s.hotStmts.scoreSums, s.hotStmts.unitProblems, s.hotStmts.unitProblemEvents, s.hotStmts.units, s.hotStmts.officials, s.hotStmts.unitNames} {
 		if st != nil {
 			_ = st.Close()
 		}

@@ -23,9 +23,9 @@ func (r *readLog) note(format string, args ...any) {
 	r.calls = append(r.calls, fmt.Sprintf(format, args...))
 }
 
-func (r *readLog) Units(ctx context.Context) ([]rules.Unit, error) {
-	r.note("Units")
-	return r.Store.Units(ctx)
+func (r *readLog) UnitNames(ctx context.Context) (map[string]string, error) {
+	r.note("UnitNames")
+	return r.Store.UnitNames(ctx)
 }
 
 func (r *readLog) UnitYears(ctx context.Context, year int) ([]rules.UnitYear, error) {

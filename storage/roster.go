@@ -96,8 +96,40 @@ func (s *Store) Units(ctx context.Context) ([]rules.Unit, error) {
 	return out, nil
 }
 
+// UnitNames returns each roster unit's name by its key (the ledger's
+// sheets name units and need nothing else of the roster).
+func (s *Store) UnitNames(ctx context.Context) (map[string]string, error) {
+	out, err := s.unitNames(ctx)
+	if err != nil {
+		return nil, wrap("unit names", err)
+	}
+	return out, nil
+}
+
+func (s *Store) unitNames(ctx context.Context) (map[string]string, error) {
+	rows, err := s.hotStmts.unitNames.QueryContext(ctx)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	out := make(map[string]string, s.rosterSize.Load())
+	var key, name string
+	for rows.Next() {
+		if err := rows.Scan(&key, &name); err != nil {
+			return nil, err
+		}
+		out[key] = name
+	}
+	if err := rows.Err(); err != nil {
+		return nil, err
+	}
+	s.rosterSize.Store(int64(len(out)))
+	return out, nil
+}
+
 const (
-	unitsSQL = `SELECT unit_key, name, COALESCE(aliases, ''), COALESCE(duties, ''), sort_order, COALESCE(stages, '')
+	unitNamesSQL = `SELECT unit_key, name FROM units`
+	unitsSQL     = `SELECT unit_key, name, COALESCE(aliases, ''), COALESCE(duties, ''), sort_order, COALESCE(stages, '')
 FROM units ORDER BY sort_order, unit_key`
 	officialsSQL = `SELECT unit_key, COALESCE(name, ''), remark, is_backup FROM officials ORDER BY unit_key, is_backup, position, id`
 )

@@ -124,7 +124,7 @@ FROM submissions s LEFT JOIN units u ON u.unit_key = s.unit_key WHERE s.year = ?
 const (
 	calendarRowSQL = `SELECT year, self_assessment_due, inspection_start, inspection_end, feedback_days, rectification_plan_days,
   inspection_end_override, inspected_units FROM years WHERE year = ?`
-	unitNamesSQL    = `SELECT unit_key, name FROM units ORDER BY sort_order, unit_key`
+	unitNamesSQL    = `SELECT unit_key, name FROM units`
 	indicatorsSQL   = `SELECT code, level, parent_code, text, thresholds FROM indicators ORDER BY position, id`
 	reportChecksSQL = `SELECT key, value FROM state WHERE key LIKE ?`
 )
@@ -327,7 +327,7 @@ func ledgerReads(c context.Context, st export.Store, year int) error {
 	if _, err := st.Calendar(c, year, shanghai); err != nil {
 		return err
 	}
-	if _, err := st.Units(c); err != nil {
+	if _, err := st.UnitNames(c); err != nil {
 		return err
 	}
 	if _, err := st.UnitYears(c, year); err != nil {

@@ -81,6 +81,9 @@ type Store struct {
 	// yearSubmissions is the length of the last year-wide Submissions
 	// list, the size its next scan starts with.
 	yearSubmissions atomic.Int64
+	// rosterSize is the number of units the last UnitNames read, the size
+	// its next map starts with.
+	rosterSize atomic.Int64
 }
 
 // slowQuery is the threshold above which gorm statements are logged at Warn:

@@ -11,7 +11,8 @@ import (
 // its key order, with duties, stages, aliases (none, empty, some), a unit
 // with a backup and no official, one with neither, and units of several
 // officials; and checks that a unit's officials list is its own (an append
-// to it must not write into the next unit's).
+// to it must not write into the next unit's); and UnitNames, the names of
+// the roster's units alone.
 func TestUnitsReadsEveryField(t *testing.T) {
 	s := MustOpen(t)
 	roster := []rules.Unit{
@@ -43,6 +44,11 @@ func TestUnitsReadsEveryField(t *testing.T) {
 	}
 	if !reflect.DeepEqual(got, want) {
 		t.Fatalf("Units:\n got %+v\nwant %+v", got, want)
+	}
+	names, err := s.UnitNames(ctx)
+	mustNoErr(t, err)
+	if want := map[string]string{"zb": "县组织部", "aa": "县档案馆", "mm": "县民政局", "cc": "县财政局"}; !reflect.DeepEqual(names, want) {
+		t.Errorf("UnitNames = %v, want %v (units that left the roster have no name)", names, want)
 	}
 	first := got[0].Officials
 	_ = append(first, rules.Official{Name: "多余"})
