@@ -97,10 +97,10 @@ func (d *official) submitFile(ctx context.Context, r *Request, doc stored) error
 		Year: d.year, UnitKey: unit.Key, Official: r.ID.Remark, OriginalName: doc.Name,
 		StoredPath: doc.Path, Size: doc.Size, SHA256: doc.SHA256, ReceivedAt: r.At,
 	}
-	note, err := d.wrongUnitNote(ctx, unit, doc.Name, doc.SHA256, 0)
-	if err != nil {
+	if sub.Resembles, err = d.resemblance(ctx, unit, doc.Name, doc.SHA256, 0); err != nil {
 		return err
 	}
+	note := d.wrongUnitNote(unit, sub.Resembles)
 	switch len(cands) {
 	case 0:
 		sub.Stage, sub.OnTime = rules.StageSupporting, true

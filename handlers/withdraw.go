@@ -103,6 +103,11 @@ func (d *official) asSupporting(ctx context.Context, r *Request) error {
 	}
 	sub := last
 	sub.ID, sub.Version, sub.Stage, sub.OnTime = 0, 0, rules.StageSupporting, true
+	// The list read no finding about another unit: found again, so the
+	// digest still lists a file that resembles another unit's.
+	if sub.Resembles, err = d.resemblance(ctx, unit, last.OriginalName, last.SHA256, last.ID); err != nil {
+		return err
+	}
 	_, err = d.store.AddSubmission(ctx, sub, r.ID.Remark, func(saved rules.Submission) []rules.Outgoing {
 		return []rules.Outgoing{d.receipt(r, unit, saved, cal, uy)}
 	})

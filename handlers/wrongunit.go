@@ -10,40 +10,56 @@ import (
 	"dudaobot/rules"
 )
 
-// wrongUnitNote is the receipt's polite line when a unit's file looks like
-// another unit's: its name names another unit of the roster, or its content
-// (SHA-256) is the same as a file another unit sent. The file is stored all
-// the same: the note only says so, and the sender may 撤回 it. "" when
-// neither holds. selfID is the submission's own row (0 before it exists).
-func (d *env) wrongUnitNote(ctx context.Context, unit rules.Unit, name, sha string, selfID int64) (string, error) {
-	named := rules.UnitsNamedIn(name, d.o.Units, unit.Key)
+// resemblance finds whether a unit's file looks like another unit's: its
+// name names another unit of the roster, or its content (SHA-256) is the
+// same as a file another unit sent. selfID is the submission's own row (0
+// before it exists). The submission stores what is found
+// (rules.Submission.Resembles), so the director's digest lists it.
+func (d *env) resemblance(ctx context.Context, unit rules.Unit, name, sha string, selfID int64) (rules.Resemblance, error) {
+	var r rules.Resemblance
+	for _, u := range rules.UnitsNamedIn(name, d.o.Units, unit.Key) {
+		r.Named = append(r.Named, u.Key)
+	}
 	subs, err := d.store.Submissions(ctx, d.year, "")
 	if err != nil {
-		return "", fmt.Errorf("handlers: submissions for the duplicate check: %w", err)
+		return r, fmt.Errorf("handlers: submissions for the duplicate check: %w", err)
 	}
-	var same []string
 	for _, s := range subs {
-		if s.ID != selfID && s.UnitKey != unit.Key && s.SHA256 == sha && !s.IsText {
-			if n := d.unitName(s.UnitKey); !slices.Contains(same, n) {
-				same = append(same, n)
-			}
+		if s.ID != selfID && s.UnitKey != unit.Key && s.SHA256 == sha && !s.IsText && !slices.Contains(r.SameAs, s.UnitKey) {
+			r.SameAs = append(r.SameAs, s.UnitKey)
 		}
 	}
-	if len(named) == 0 && len(same) == 0 {
-		return "", nil
+	if !r.IsZero() {
+		d.log.Info("submission may belong to another unit", slog.String("unit", unit.Key), slog.String("file", name),
+			slog.String("named", strings.Join(r.Named, ",")), slog.String("same_content_as", strings.Join(r.SameAs, ",")))
 	}
-	d.log.Info("submission may belong to another unit", slog.String("unit", unit.Key), slog.String("file", name),
-		slog.String("named", unitNames(named)), slog.String("same_content_as", strings.Join(same, "、")))
+	return r, nil
+}
+
+// wrongUnitNote is the receipt's polite line for a file that resembles
+// another unit's (resemblance). The file is stored all the same: the note
+// only says so, and the sender may 撤回 it. "" when nothing was found.
+func (d *env) wrongUnitNote(unit rules.Unit, r rules.Resemblance) string {
+	if r.IsZero() {
+		return ""
+	}
+	names := func(keys []string) string {
+		out := make([]string, len(keys))
+		for i, k := range keys {
+			out[i] = d.unitName(k)
+		}
+		return strings.Join(out, "、")
+	}
 	var what string
 	switch {
-	case len(named) > 0 && len(same) > 0:
-		what = fmt.Sprintf("文件名提到“%s”，且内容与%s报送的文件完全相同", unitNames(named), strings.Join(same, "、"))
-	case len(named) > 0:
-		what = fmt.Sprintf("文件名提到“%s”，不是贵单位（%s）", unitNames(named), unit.Name)
+	case len(r.Named) > 0 && len(r.SameAs) > 0:
+		what = fmt.Sprintf("文件名提到“%s”，且内容与%s报送的文件完全相同", names(r.Named), names(r.SameAs))
+	case len(r.Named) > 0:
+		what = fmt.Sprintf("文件名提到“%s”，不是贵单位（%s）", names(r.Named), unit.Name)
 	default:
-		what = fmt.Sprintf("这份文件与%s报送的文件内容完全相同", strings.Join(same, "、"))
+		what = fmt.Sprintf("这份文件与%s报送的文件内容完全相同", names(r.SameAs))
 	}
-	return "提示：" + what + "。材料已保存；如发错了文件，请在30分钟内回复“撤回”后重新发送。", nil
+	return "提示：" + what + "。材料已保存；如发错了文件，请在30分钟内回复“撤回”后重新发送。"
 }
 
 // refiledNote is wrongUnitNote for a file kept as supporting material while
@@ -55,7 +71,11 @@ func (d *official) refiledNote(ctx context.Context, unit rules.Unit, id int64) (
 	}
 	for _, s := range subs {
 		if s.ID == id && !s.IsText {
-			return d.wrongUnitNote(ctx, unit, s.OriginalName, s.SHA256, id)
+			r, err := d.resemblance(ctx, unit, s.OriginalName, s.SHA256, id)
+			if err != nil {
+				return "", err
+			}
+			return d.wrongUnitNote(unit, r), nil
 		}
 	}
 	return "", nil

@@ -20,6 +20,9 @@ type TruthStore interface {
 	Problems(ctx context.Context, year int, unitKey string) ([]rules.Problem, error)
 	// ReportChecks are the saved checks of the year's latest reports.
 	ReportChecks(ctx context.Context, year int) (map[string]rules.SavedReportCheck, error)
+	// SubmissionsToVerify are the year's files that resemble another
+	// unit's (the digest's 需核实 lines).
+	SubmissionsToVerify(ctx context.Context, year int) ([]rules.Submission, error)
 	// GetState reads the digest's state (rules.DigestStateKey).
 	GetState(ctx context.Context, key string) (string, bool, error)
 }
@@ -130,8 +133,13 @@ func (t StoreTruth) digest(ctx context.Context, m rules.Outgoing, now time.Time)
 	if err != nil {
 		return m, false, fmt.Errorf("outbox: truth: report checks: %w", err)
 	}
+	toVerify, err := t.Store.SubmissionsToVerify(ctx, t.Year)
+	if err != nil {
+		return m, false, fmt.Errorf("outbox: truth: files to verify: %w", err)
+	}
 	d := rules.BuildDigest(c, t.Policy, units, years, now)
 	d.ReportGaps = rules.ReportGaps(units, years, checks)
+	d.ToVerify = toVerify
 	if !m.CreatedAt.IsZero() {
 		d.Date = rules.DateOf(m.CreatedAt, c.Location)
 		v, ok, err := t.Store.GetState(ctx, rules.DigestStateKey)

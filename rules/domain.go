@@ -154,6 +154,11 @@ type Submission struct {
 	ReceivedAt   time.Time
 	OnTime       bool
 	IsText       bool // a plan sent as chat text
+	// Resembles is what the receipt said about another unit (a file named
+	// for it, or the same as its file); stored with the row and read back
+	// by the digest's list (storage's SubmissionsToVerify), not by the
+	// plain Submissions list.
+	Resembles Resemblance
 }
 
 // FeedbackDelivery records the office delivering written feedback to a unit;

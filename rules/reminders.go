@@ -629,6 +629,10 @@ type Digest struct {
 	// another unit (ReportGaps; the caller sets them): the directors' text
 	// lists them.
 	ReportGaps []ReportGap
+	// ToVerify are the year's files that resemble another unit's
+	// (Submission.Resembles; the caller sets them): the directors' text
+	// lists those received since the last digest, each unit once.
+	ToVerify []Submission
 	// Since is when the digest before this one was made (DigestState):
 	// what was received after it leads the text. Zero: no changes line.
 	Since time.Time
@@ -696,9 +700,16 @@ func (d Digest) body(withEsc bool) string {
 	}
 	lines = append(lines, counts...)
 	groups := OwedGroups(d.c, d.years, UnitStages, d.now, false)
+	// Lines kept for the header, the escalation and the gaps line (which
+	// fits itself into the room left), and on the director's copy for the
+	// files to verify after them.
+	reserve := 3
+	if v := d.verifyText(); withEsc && v != "" {
+		reserve += PhoneLines(v)
+	}
 	if len(groups) > 0 {
-		text := GroupsText(groups, d.name, PhoneLines(strings.Join(lines, "\n"))+3)
-		if PhoneLines(strings.Join(lines, "\n")+"\n"+text)+3 > PhoneLineBudget {
+		text := GroupsText(groups, d.name, PhoneLines(strings.Join(lines, "\n"))+reserve)
+		if PhoneLines(strings.Join(lines, "\n")+"\n"+text)+reserve > PhoneLineBudget {
 			text = "未交单位较多，请发送“未交”查看名单。"
 		}
 		lines = append(lines, text)
@@ -724,8 +735,16 @@ func (d Digest) body(withEsc bool) string {
 // DirectorText is the digest sent to each director.
 func (d Digest) DirectorText() string {
 	text := fmt.Sprintf("【督导日报】%s\n%s", d.Date.Chinese(), d.body(true))
-	if gaps := d.gapsText(PhoneLineBudget - PhoneLines(text)); gaps != "" {
+	v := d.verifyText()
+	room := PhoneLineBudget - PhoneLines(text)
+	if v != "" {
+		room -= PhoneLines(v)
+	}
+	if gaps := d.gapsText(room); gaps != "" {
 		text += "\n" + gaps
+	}
+	if v != "" {
+		text += "\n" + v
 	}
 	return text
 }

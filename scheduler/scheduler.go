@@ -45,6 +45,9 @@ type Store interface {
 	// ReportChecks are the saved checks of the year's latest reports
 	// (reminders naming a missing part, the digest's list).
 	ReportChecks(ctx context.Context, year int) (map[string]rules.SavedReportCheck, error)
+	// SubmissionsToVerify are the year's files that resemble another
+	// unit's (the digest's 需核实 lines).
+	SubmissionsToVerify(ctx context.Context, year int) ([]rules.Submission, error)
 }
 
 // Drainer drains the outbox (*outbox.Relay).
@@ -318,6 +321,10 @@ func (s *Scheduler) SendDigest(ctx context.Context) error {
 	if err != nil {
 		return fmt.Errorf("scheduler: digest: report checks: %w", err)
 	}
+	toVerify, err := s.o.Store.SubmissionsToVerify(ctx, s.o.Year)
+	if err != nil {
+		return fmt.Errorf("scheduler: digest: files to verify: %w", err)
+	}
 	state, err := digestState(ctx, s.o.Store)
 	if err != nil {
 		return fmt.Errorf("scheduler: digest: %w", err)
@@ -325,6 +332,7 @@ func (s *Scheduler) SendDigest(ctx context.Context) error {
 	next := state.Next(now, cal.Location)
 	d := rules.BuildDigest(cal, s.o.Policy, units, years, now)
 	d.ReportGaps = rules.ReportGaps(units, years, checks)
+	d.ToVerify = toVerify
 	d.Since = next.SinceFor(now, cal.Location)
 	day := rules.DateOf(now, cal.Location)
 	var outs []rules.Outgoing

@@ -95,6 +95,10 @@ type submissionRow struct {
 	WithdrawnAt      int64 `gorm:"not null;default:0"`
 	WithdrawnBy      string
 	WithdrawnVersion int `gorm:"not null;default:0"`
+	// Resembles is the JSON of rules.Submission.Resembles ("" = the file
+	// resembles no other unit's; added by AutoMigrate on older databases).
+	// Read by SubmissionsToVerify only, not by the hot Submissions list.
+	Resembles string `gorm:"not null;default:''"`
 }
 
 func (submissionRow) TableName() string { return "submissions" }

@@ -463,6 +463,7 @@ func submissionToRow(s rules.Submission) submissionRow {
 		ID: s.ID, Year: s.Year, UnitKey: s.UnitKey, Stage: string(s.Stage), Version: s.Version,
 		Official: s.Official, OriginalName: s.OriginalName, StoredPath: s.StoredPath, Size: s.Size,
 		SHA256: s.SHA256, ReceivedAt: ns(s.ReceivedAt), OnTime: s.OnTime, IsText: s.IsText,
+		Resembles: encodeResemblance(s.Resembles),
 	}
 }
 
@@ -471,6 +472,7 @@ func (s *Store) submissionFromRow(r submissionRow) rules.Submission {
 		ID: r.ID, Year: r.Year, UnitKey: r.UnitKey, Stage: rules.Stage(r.Stage), Version: r.Version,
 		Official: r.Official, OriginalName: r.OriginalName, StoredPath: r.StoredPath, Size: r.Size,
 		SHA256: r.SHA256, ReceivedAt: s.tm(r.ReceivedAt), OnTime: r.OnTime, IsText: r.IsText,
+		Resembles: s.decodeResemblance(r),
 	}
 }
 
