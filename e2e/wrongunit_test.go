@@ -52,6 +52,7 @@ func TestWrongUnitThroughWeChat(t *testing.T) {
 			t.Errorf("digest lacks (once) %q:\n%s", want, digest)
 		}
 	}
+	golden(t, "digest_wrong_unit", digest)
 	if strings.Count(digest, "需核实") != 2 || rules.PhoneLines(digest) > rules.PhoneLineBudget {
 		t.Errorf("digest: want two 需核实 lines within %d phone lines:\n%s", rules.PhoneLineBudget, digest)
 	}
