@@ -405,17 +405,24 @@ func (a *App) cameBack(ctx context.Context, st bot.Status) {
 	from := st.Since.Add(-st.Downtime).In(loc)
 	text := fmt.Sprintf("【系统通知】督导机器人已恢复在线（%s）。此前离线约 %s（自 %s 起），期间各单位发来的消息已补收；如有单位反映未收到回执，请提醒其重新发送。",
 		howBack(st.Cause), humanDuration(st.Downtime), from.Format("1月2日 15:04"))
+	a.alertDirectors(ctx, fmt.Sprintf("online:%d", st.Since.UnixNano()), text, "back-online notice")
+}
+
+// alertDirectors queues one system notice to every director, keyed by
+// keyPrefix and the director, so that the same event is queued once
+// however often it is reported. what names the notice in the log.
+func (a *App) alertDirectors(ctx context.Context, keyPrefix, text, what string) {
 	var outs []rules.Outgoing
 	for _, d := range a.Config.Directors() {
 		outs = append(outs, rules.Outgoing{
-			Key:  fmt.Sprintf("online:%d:%s", st.Since.UnixNano(), d.WeChatRemark),
+			Key:  keyPrefix + ":" + d.WeChatRemark,
 			Kind: "alert",
 			To:   rules.Recipient{Remark: d.WeChatRemark},
 			Text: text,
 		})
 	}
 	if err := a.Store.Enqueue(ctx, outs...); err != nil {
-		a.Logger.Warn("queueing back-online notice", slog.Any("err", err))
+		a.Logger.Warn("queueing "+what, slog.Any("err", err))
 	}
 }
 

@@ -129,16 +129,5 @@ func (a *App) dbBack(ctx context.Context, st bot.IntakeStatus, alerted bool) {
 	loc := a.Config.Location()
 	text := fmt.Sprintf("【系统通知】督导机器人已恢复保存消息。此前约 %s（自 %s 起）无法写入数据库，期间各单位发来的消息暂存在微信一侧，现已补收，回执陆续补发。",
 		humanDuration(st.Held), st.Since.In(loc).Format("1月2日 15:04"))
-	var outs []rules.Outgoing
-	for _, d := range a.Config.Directors() {
-		outs = append(outs, rules.Outgoing{
-			Key:  fmt.Sprintf("dbback:%d:%s", st.Since.UnixNano(), d.WeChatRemark),
-			Kind: "alert",
-			To:   rules.Recipient{Remark: d.WeChatRemark},
-			Text: text,
-		})
-	}
-	if err := a.Store.Enqueue(ctx, outs...); err != nil {
-		a.Logger.Warn("queueing the database-back notice", slog.Any("err", err))
-	}
+	a.alertDirectors(ctx, fmt.Sprintf("dbback:%d", st.Since.UnixNano()), text, "the database-back notice")
 }
