@@ -37,9 +37,14 @@ func ExplainUnitYear(ctx context.Context, s *Store, year int, unitKey string) (s
 	return explain(ctx, s, unitYearOneSQL, year, year, year, unitKey)
 }
 
-// ExplainUnitYears returns SQLite's query plan for the overview query.
-func ExplainUnitYears(ctx context.Context, s *Store, year int) (string, error) {
-	return explain(ctx, s, unitYearSQL+"ORDER BY u.sort_order, u.unit_key, s.stage", year, year, year)
+// ExplainUnitYears returns SQLite's query plans for the overview's two
+// reads: the roster's, and the year's stage sums.
+func ExplainUnitYears(ctx context.Context, s *Store, year int) (roster, sums string, err error) {
+	if roster, err = explain(ctx, s, rosterYearSQL, year, year); err != nil {
+		return "", "", err
+	}
+	sums, err = explain(ctx, s, stageSumsSQL, year)
+	return roster, sums, err
 }
 
 // HoldGroupCommit stops the group committer before it takes its next

@@ -18,10 +18,11 @@ import (
 // the group committer, the one goroutine every message passes through.
 type hotStmts struct {
 	enqueue, recordInbound, markHandled *sql.Stmt
-	// unitYears and unitYearOne are the overview and the one-unit read
-	// (状态, 总览, every reminder sweep), run on database/sql directly: at
-	// 5,000 units gorm's Raw/Rows added as much time as the query itself.
-	unitYears, unitYearOne *sql.Stmt
+	// rosterYear and stageSums are the overview's two reads, unitYearOne
+	// the one-unit read (状态, 总览, every reminder sweep), run on
+	// database/sql directly: at 5,000 units gorm's Raw/Rows added as much
+	// time as the query itself.
+	rosterYear, stageSums, unitYearOne *sql.Stmt
 	// submissions and unitSubmissions list versions (ledger, 查询, 状态).
 	submissions, unitSubmissions *sql.Stmt
 	// inspected reads the year's 受检单位 for unitYears.
@@ -45,7 +46,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 		q   string
 	}{
 		{&s.hotStmts.enqueue, enqueueSQL}, {&s.hotStmts.recordInbound, recordInboundSQL}, {&s.hotStmts.markHandled, markHandledSQL},
-		{&s.hotStmts.unitYears, unitYearSQL + unitYearOrder}, {&s.hotStmts.unitYearOne, unitYearOneSQL},
+		{&s.hotStmts.rosterYear, rosterYearSQL}, {&s.hotStmts.stageSums, stageSumsSQL}, {&s.hotStmts.unitYearOne, unitYearOneSQL},
 		{&s.hotStmts.submissions, submissionsSQL}, {&s.hotStmts.unitSubmissions, unitSubmissionsSQL},
 		{&s.hotStmts.inspected, inspectedSQL}, {&s.hotStmts.scoreSums, scoreSumSQL},
 		{&s.hotStmts.unitProblems, unitProblemsSQL}, {&s.hotStmts.unitProblemEvents, unitProblemEventsSQL},
@@ -60,7 +61,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 }
 
 func (s *Store) closeHot() {
-	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.unitYears, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions, s.hotStmts.inspected, s.hotStmts.scoreSums, s.hotStmts.unitProblems, s.hotStmts.unitProblemEvents, s.hotStmts.units, s.hotStmts.officials, s.hotStmts.unitNames} {
+	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.rosterYear, s.hotStmts.stageSums, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions, s.hotStmts.inspected, s.hotStmts.scoreSums, s.hotStmts.unitProblems, s.hotStmts.unitProblemEvents, s.hotStmts.units, s.hotStmts.officials, s.hotStmts.unitNames} {
 		if st != nil {
 			_ = st.Close()
 		}

@@ -341,6 +341,70 @@ func TestUnitYears(t *testing.T) {
 	wantErr(t, err, storage.ErrNotFound)
 }
 
+// TestUnitYearsRosterOrder pins the overview to the roster: one entry per
+// roster unit in roster position, not key order, each with its own stage
+// sums (units with none have nil maps); versions of units that left the
+// roster, withdrawn versions and other years count nowhere. The overview
+// is two reads joined in Go, so this runs on SQLite and PostgreSQL alike.
+func TestUnitYearsRosterOrder(t *testing.T) {
+	s := MustOpen(t)
+	leaving := []rules.Unit{{Key: "aaa", Name: "县最先局", SortOrder: 4}}
+	mustNoErr(t, s.SyncRoster(ctx, append(append([]rules.Unit{}, testUnits...), leaving...), testDirectors))
+	d := func(day int) time.Time { return time.Date(2027, 3, day, 10, 0, 0, 0, shanghai) }
+	mustAdd(t, s, sub("czj", rules.StageRectificationPlan, d(5)))
+	mustAdd(t, s, sub("czj", rules.StageSelfAssessment, d(1)))
+	withdrawn := mustAdd(t, s, sub("czj", rules.StageSelfAssessment, d(6)))
+	_, err := s.WithdrawSubmission(ctx, withdrawn.ID, "财政-张三", d(6), nil)
+	mustNoErr(t, err)
+	mustAdd(t, s, sub("rsj", rules.StageSelfAssessment, d(2)))
+	mustAdd(t, s, sub("rsj", rules.StageSelfAssessment, d(3)))
+	mustAdd(t, s, sub("aaa", rules.StageSelfAssessment, d(2)))
+	other := sub("jyj", rules.StageSelfAssessment, d(1))
+	other.Year = 2026
+	mustAdd(t, s, other)
+	// The roster reordered (人社 first, then 教育, then 财政), without aaa.
+	reordered := []rules.Unit{testUnits[2], testUnits[1], testUnits[0]}
+	for i := range reordered {
+		reordered[i].SortOrder = i + 1
+	}
+	mustNoErr(t, s.SyncRoster(ctx, reordered, testDirectors))
+
+	want := []rules.UnitYear{
+		{
+			UnitKey:        "rsj",
+			FirstSubmitted: map[rules.Stage]time.Time{rules.StageSelfAssessment: d(2)},
+			LastSubmitted:  map[rules.Stage]time.Time{rules.StageSelfAssessment: d(3)},
+			Versions:       map[rules.Stage]int{rules.StageSelfAssessment: 2},
+		},
+		{UnitKey: "jyj"},
+		{
+			UnitKey:        "czj",
+			FirstSubmitted: map[rules.Stage]time.Time{rules.StageSelfAssessment: d(1), rules.StageRectificationPlan: d(5)},
+			LastSubmitted:  map[rules.Stage]time.Time{rules.StageSelfAssessment: d(1), rules.StageRectificationPlan: d(5)},
+			Versions:       map[rules.Stage]int{rules.StageSelfAssessment: 1, rules.StageRectificationPlan: 1},
+		},
+	}
+	for range 2 { // the second read is sized from the first
+		got, err := s.UnitYears(ctx, 2027)
+		mustNoErr(t, err)
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("UnitYears:\n got %+v\nwant %+v", got, want)
+		}
+	}
+	for _, w := range want {
+		one, err := s.UnitYear(ctx, 2027, w.UnitKey)
+		mustNoErr(t, err)
+		if !reflect.DeepEqual(one, w) {
+			t.Errorf("UnitYear(%s) = %+v, want %+v", w.UnitKey, one, w)
+		}
+	}
+	none, err := s.UnitYears(ctx, 2030)
+	mustNoErr(t, err)
+	if want := []rules.UnitYear{{UnitKey: "rsj"}, {UnitKey: "jyj"}, {UnitKey: "czj"}}; !reflect.DeepEqual(none, want) {
+		t.Errorf("UnitYears(2030) = %+v, want %+v", none, want)
+	}
+}
+
 func TestOutboxLifecycle(t *testing.T) {
 	s := MustOpen(t)
 	to := rules.Recipient{Remark: "财政-张三"}

@@ -16,35 +16,44 @@ import (
 	"gorm.io/gorm/clause"
 )
 
-// unitYearSQL is the whole compliance overview in ONE statement: one row per
-// (unit, stage with submissions), units in roster order, with the unit's
-// first feedback delivery and completion due date joined in. The derived
-// tables aggregate over ix_sub_agg and ix_feedback_unit, so the cost is one
-// index scan per table however many units there are (no N+1).
+// The compliance overview of every unit is two reads (unitYearsAll):
+// rosterYearSQL, each roster unit in roster order with its configured
+// stages, first feedback delivery and completion due date, and
+// stageSumsSQL, each (unit, stage)'s first and last time and latest version
+// of the year, put into the units' entries in Go. One statement joining
+// the two (units LEFT JOIN submissions, GROUP BY roster position, unit and
+// stage) made SQLite sort all the year's versions in a temporary B-tree
+// before aggregating them; stageSumsSQL aggregates them in the order of
+// ix_sub_agg and sorts nothing (TestUnitYearsQueryPlan), and the roster
+// read sorts only the units. Each read costs one index walk however many
+// units there are (no N+1).
 //
 // Withdrawn versions (version <= 0, see WithdrawSubmission) count nowhere.
 //
 // FeedbackAt is the first delivery: the office's 14-day obligation is met by
 // it, and the unit's 7-day plan clock starts when it first had feedback.
-const unitYearSQL = `
-SELECT u.unit_key, s.stage, MIN(s.received_at), MAX(s.received_at), MAX(s.version),
+const (
+	rosterYearSQL = `
+SELECT u.unit_key, u.stages,
 	(SELECT MIN(f.delivered_at) FROM feedback_deliveries f WHERE f.year = ? AND f.unit_key = u.unit_key),
-	(SELECT r.due FROM rectification_dues r WHERE r.year = ? AND r.unit_key = u.unit_key),
-	u.stages
-FROM units u
-LEFT JOIN submissions s ON s.unit_key = u.unit_key AND s.year = ? AND s.version > 0
-GROUP BY u.sort_order, u.unit_key, s.stage
+	(SELECT r.due FROM rectification_dues r WHERE r.year = ? AND r.unit_key = u.unit_key)
+FROM units u ORDER BY u.sort_order, u.unit_key
 `
+	stageSumsSQL = `
+SELECT unit_key, stage, MIN(received_at), MAX(received_at), MAX(version)
+FROM submissions WHERE year = ? AND version > 0
+GROUP BY unit_key, stage
+`
+)
 
-// unitYearOneSQL is unitYearSQL for one unit: the unit's row by its key,
+// unitYearOneSQL is the overview of one unit: the unit's row by its key,
 // its submissions of the year by ix_sub_agg (year, unit_key), feedback and
 // due date as correlated lookups, grouped and ordered by stage straight
 // from that index. Filtered only outside derived tables, SQLite aggregated
 // every unit's submissions of the year first (3.6 ms instead of 0.05 ms at
 // 5,000 units); filtered inside derived tables, it materialised each one
 // and built an automatic index and a sort tree on every call
-// (TestUnitYearOneQueryPlan). Its ORDER BY is its own (one unit), not
-// unitYearOrder.
+// (TestUnitYearOneQueryPlan).
 const unitYearOneSQL = `
 SELECT u.unit_key, s.stage, MIN(s.received_at), MAX(s.received_at), MAX(s.version),
 	(SELECT MIN(f.delivered_at) FROM feedback_deliveries f WHERE f.year = ? AND f.unit_key = u.unit_key),
@@ -82,9 +91,6 @@ func (s *Store) UnitYear(ctx context.Context, year int, unitKey string) (rules.U
 	return out[0], nil
 }
 
-// unitYearOrder keeps units in roster order and a unit's stages together.
-const unitYearOrder = "ORDER BY u.sort_order, u.unit_key, s.stage"
-
 func (s *Store) unitYears(ctx context.Context, year int, unitKey string) ([]rules.UnitYear, error) {
 	// The year's inspected set is read on its own: as a scalar subquery in
 	// the aggregate it made the 5,000-unit overview about 1.6× slower.
@@ -93,28 +99,20 @@ func (s *Store) unitYears(ctx context.Context, year int, unitKey string) ([]rule
 		return nil, err
 	}
 	inspected := decodeInspected(inspectedUnits.String)
-	st, args := s.hotStmts.unitYears, []any{year, year, year}
-	if unitKey != "" {
-		// One unit: its own statement, which reads only that unit's rows
-		// (unitYearOneSQL; BenchmarkScale/OneUnitVsSQL).
-		st, args = s.hotStmts.unitYearOne, []any{year, year, year, unitKey}
+	if unitKey == "" {
+		return s.unitYearsAll(ctx, year, inspected)
 	}
+	// One unit: its own statement, which reads only that unit's rows
+	// (unitYearOneSQL; BenchmarkScale/OneUnitVsSQL).
+	st, args := s.hotStmts.unitYearOne, []any{year, year, year, unitKey}
 	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return nil, err
 	}
 	defer rows.Close()
 	var out []rules.UnitYear
-	if unitKey == "" {
-		// One entry per roster unit: sized from the last roster read, as
-		// growing 5,000 entries by doubling cost a tenth of the Go side.
-		out = make([]rules.UnitYear, 0, s.rosterSize.Load())
-	}
-	// The columns are scanned into plain values and converted here
-	// (scanCol): database/sql's conversion into sql.Null* costs a
-	// reflection pass per column, and the variables, escaping through
-	// Scan's ...any, an allocation each per row. At 5,000 units that was
-	// a third of the overview's time outside SQLite.
+	// Scanned into plain values and converted by scanCols, as in
+	// unitYearsAll.
 	var cols [8]any
 	dest := [8]any{&cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6], &cols[7]}
 	var key, stage, due, stages string
@@ -137,27 +135,94 @@ func (s *Store) unitYears(ctx context.Context, year int, unitKey string) ([]rule
 		// A unit without submissions comes as one row with a NULL stage
 		// (the LEFT JOIN).
 		if cols[1] != nil {
-			u := &out[len(out)-1]
-			// Maps only for units that submitted something: most units
-			// have none early in the year, and reading a nil map is fine.
-			if u.Versions == nil {
-				u.FirstSubmitted = make(map[rules.Stage]time.Time, 3)
-				u.LastSubmitted = make(map[rules.Stage]time.Time, 3)
-				u.Versions = make(map[rules.Stage]int, 3)
-			}
-			st := rules.Stage(stage)
-			u.FirstSubmitted[st] = s.tm(firstAt)
-			u.LastSubmitted[st] = s.tm(lastAt)
-			u.Versions[st] = int(versions)
+			s.addStageSum(&out[len(out)-1], rules.Stage(stage), firstAt, lastAt, versions)
 		}
+	}
+	return out, rows.Err()
+}
+
+// addStageSum records one stage's first and last time and latest version
+// in u.
+func (s *Store) addStageSum(u *rules.UnitYear, st rules.Stage, firstAt, lastAt, versions int64) {
+	// Maps only for units that submitted something: most units have none
+	// early in the year, and reading a nil map is fine.
+	if u.Versions == nil {
+		u.FirstSubmitted = make(map[rules.Stage]time.Time, 3)
+		u.LastSubmitted = make(map[rules.Stage]time.Time, 3)
+		u.Versions = make(map[rules.Stage]int, 3)
+	}
+	u.FirstSubmitted[st] = s.tm(firstAt)
+	u.LastSubmitted[st] = s.tm(lastAt)
+	u.Versions[st] = int(versions)
+}
+
+// unitYearsAll is unitYears for every roster unit: the roster read
+// (rosterYearSQL) makes the entries in roster order, then the year's stage
+// sums (stageSumsSQL) fill them in, found by unit key; sums of units no
+// longer on the roster are left out, as the join left them out.
+//
+// The columns are scanned into plain values and converted by scanCols:
+// database/sql's conversion into sql.Null* costs a reflection pass per
+// column, and variables escaping through Scan's ...any an allocation each
+// per row; at 5,000 units that was a third of the overview's time outside
+// SQLite.
+func (s *Store) unitYearsAll(ctx context.Context, year int, inspected rules.Inspected) ([]rules.UnitYear, error) {
+	rows, err := s.hotStmts.rosterYear.QueryContext(ctx, year, year)
+	if err != nil {
+		return nil, err
+	}
+	defer rows.Close()
+	// Sized from the last roster read: growing 5,000 entries by doubling
+	// cost a tenth of the Go side.
+	n := s.rosterSize.Load()
+	out := make([]rules.UnitYear, 0, n)
+	at := make(map[string]int, n)
+	var (
+		cols                                [5]any
+		key, stage, stages, due             string
+		firstAt, lastAt, versions, feedback int64
+	)
+	dest := [5]any{&cols[0], &cols[1], &cols[2], &cols[3], &cols[4]}
+	for rows.Next() {
+		if err := rows.Scan(dest[:4]...); err != nil {
+			return nil, err
+		}
+		if err := scanCols(cols[:4], &key, &stages, &feedback, &due); err != nil {
+			return nil, err
+		}
+		u := rules.UnitYear{UnitKey: key, FeedbackAt: s.tm(feedback),
+			NotApplicable: rules.NotApplicableStages(rules.Unit{Key: key, Stages: decodeStages(stages)}, inspected)}
+		if u.RectificationDue, err = parseDate(due); err != nil {
+			return nil, err
+		}
+		at[key] = len(out)
+		out = append(out, u)
 	}
 	if err := rows.Err(); err != nil {
 		return nil, err
 	}
-	if unitKey == "" {
-		s.rosterSize.Store(int64(len(out)))
+	if err := rows.Close(); err != nil {
+		return nil, err
 	}
-	return out, nil
+	s.rosterSize.Store(int64(len(out)))
+
+	sums, err := s.hotStmts.stageSums.QueryContext(ctx, year)
+	if err != nil {
+		return nil, err
+	}
+	defer sums.Close()
+	for sums.Next() {
+		if err := sums.Scan(dest[:]...); err != nil {
+			return nil, err
+		}
+		if err := scanCols(cols[:], &key, &stage, &firstAt, &lastAt, &versions); err != nil {
+			return nil, err
+		}
+		if i, ok := at[key]; ok {
+			s.addStageSum(&out[i], rules.Stage(stage), firstAt, lastAt, versions)
+		}
+	}
+	return out, sums.Err()
 }
 
 // scanCols converts the row cols, scanned into *any, into dst: each
