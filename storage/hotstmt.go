@@ -23,8 +23,9 @@ type hotStmts struct {
 	// database/sql directly: at 5,000 units gorm's Raw/Rows added as much
 	// time as the query itself.
 	rosterYear, stageSums, unitYearOne *sql.Stmt
-	// submissions and unitSubmissions list versions (ledger, 查询, 状态).
-	submissions, unitSubmissions *sql.Stmt
+	// submissions and unitSubmissions list versions (ledger, 查询, 状态),
+	// rosterOrder puts the units of the year-wide list in roster order.
+	submissions, unitSubmissions, rosterOrder *sql.Stmt
 	// inspected reads the year's 受检单位 for unitYears.
 	inspected *sql.Stmt
 	// scoreSums reads the year's results aggregate (成绩, the ledger).
@@ -47,7 +48,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 	}{
 		{&s.hotStmts.enqueue, enqueueSQL}, {&s.hotStmts.recordInbound, recordInboundSQL}, {&s.hotStmts.markHandled, markHandledSQL},
 		{&s.hotStmts.rosterYear, rosterYearSQL}, {&s.hotStmts.stageSums, stageSumsSQL}, {&s.hotStmts.unitYearOne, unitYearOneSQL},
-		{&s.hotStmts.submissions, submissionsSQL}, {&s.hotStmts.unitSubmissions, unitSubmissionsSQL},
+		{&s.hotStmts.submissions, submissionsSQL}, {&s.hotStmts.unitSubmissions, unitSubmissionsSQL}, {&s.hotStmts.rosterOrder, rosterOrderSQL},
 		{&s.hotStmts.inspected, inspectedSQL}, {&s.hotStmts.scoreSums, scoreSumSQL},
 		{&s.hotStmts.unitProblems, unitProblemsSQL}, {&s.hotStmts.unitProblemEvents, unitProblemEventsSQL},
 		{&s.hotStmts.units, unitsSQL}, {&s.hotStmts.officials, officialsSQL}, {&s.hotStmts.unitNames, unitNamesSQL},
@@ -61,7 +62,7 @@ func (s *Store) prepareHot(ctx context.Context) error {
 }
 
 func (s *Store) closeHot() {
-	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.rosterYear, s.hotStmts.stageSums, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions, s.hotStmts.inspected, s.hotStmts.scoreSums, s.hotStmts.unitProblems, s.hotStmts.unitProblemEvents, s.hotStmts.units, s.hotStmts.officials, s.hotStmts.unitNames} {
+	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.rosterYear, s.hotStmts.stageSums, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions, s.hotStmts.rosterOrder, s.hotStmts.inspected, s.hotStmts.scoreSums, s.hotStmts.unitProblems, s.hotStmts.unitProblemEvents, s.hotStmts.units, s.hotStmts.officials, s.hotStmts.unitNames} {
 		if st != nil {
 			_ = st.Close()
 		}
