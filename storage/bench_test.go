@@ -11,7 +11,8 @@ import (
 )
 
 // BenchmarkUnitYears measures the overview over 5,000 units with 10 years
-// of history (150,000 submission rows): one aggregate query per call.
+// of history (150,000 submission rows): the roster read and one aggregate
+// query per call.
 func BenchmarkUnitYears(b *testing.B) {
 	const units, years = 5000, 10
 	s := newTestDB(b, clock.NewFake(t0)).open(b)

@@ -66,8 +66,8 @@ GROUP BY u.unit_key, s.stage ORDER BY u.unit_key, s.stage
 `
 
 // UnitYears returns every roster unit's submissions summary for the year, in
-// roster order, from one aggregate query (and one read of the year's
-// inspected set). Each carries the stages that do
+// roster order, from the roster read and one aggregate query (unitYearsAll;
+// and one read of the year's inspected set). Each carries the stages that do
 // not apply to it this year (its configured stages and the year's
 // inspected set), so every status computed from it shows 不适用 there.
 func (s *Store) UnitYears(ctx context.Context, year int) ([]rules.UnitYear, error) {
