@@ -83,8 +83,30 @@ func scaleDB(b *testing.B) (*storage.Store, *sql.DB) {
 
 func tempDirNoCleanup() (string, error) {
 	// One file for the whole benchmark binary (b.TempDir would be removed
-	// after the first sub-benchmark).
-	return mkdirTemp("dudao-scale-")
+	// after the first sub-benchmark); TestMain removes it at the end (a
+	// 50 MB database was left behind by every run before).
+	dir, err := mkdirTemp("dudao-scale-")
+	if err == nil {
+		benchDirsMu.Lock()
+		benchDirs = append(benchDirs, dir)
+		benchDirsMu.Unlock()
+	}
+	return dir, err
+}
+
+var (
+	benchDirsMu sync.Mutex
+	benchDirs   []string // made by tempDirNoCleanup, removed by TestMain
+)
+
+func TestMain(m *testing.M) {
+	code := m.Run()
+	benchDirsMu.Lock()
+	for _, d := range benchDirs {
+		_ = os.RemoveAll(d)
+	}
+	benchDirsMu.Unlock()
+	os.Exit(code)
 }
 
 // overviewSQL is the hand-written overview: one row per (unit, stage) with

@@ -363,11 +363,7 @@ func TestUnitYearsRosterOrder(t *testing.T) {
 	other.Year = 2026
 	mustAdd(t, s, other)
 	// The roster reordered (人社 first, then 教育, then 财政), without aaa.
-	reordered := []rules.Unit{testUnits[2], testUnits[1], testUnits[0]}
-	for i := range reordered {
-		reordered[i].SortOrder = i + 1
-	}
-	mustNoErr(t, s.SyncRoster(ctx, reordered, testDirectors))
+	reorderRoster(t, s)
 
 	want := []rules.UnitYear{
 		{
@@ -1038,4 +1034,15 @@ func TestHasDue(t *testing.T) {
 	if due(t0.Add(time.Hour)) {
 		t.Fatal("sent row is due")
 	}
+}
+
+// reorderRoster syncs a roster of 人社, 教育 and 财政, in that order: the
+// roster order differs from the key order, and units outside it have left.
+func reorderRoster(t *testing.T, s *storage.Store) {
+	t.Helper()
+	reordered := []rules.Unit{testUnits[2], testUnits[1], testUnits[0]}
+	for i := range reordered {
+		reordered[i].SortOrder = i + 1
+	}
+	mustNoErr(t, s.SyncRoster(context.Background(), reordered, testDirectors))
 }

@@ -51,11 +51,7 @@ func TestSubmissionsListOrder(t *testing.T) {
 	mustAdd(t, s, other)
 
 	// The roster reordered (人社 first, then 教育, then 财政), without zzz and aaa.
-	reordered := []rules.Unit{testUnits[2], testUnits[1], testUnits[0]}
-	for i := range reordered {
-		reordered[i].SortOrder = i + 1
-	}
-	mustNoErr(t, s.SyncRoster(ctx, reordered, testDirectors))
+	reorderRoster(t, s)
 
 	got, err := s.Submissions(ctx, 2027, "")
 	mustNoErr(t, err)
