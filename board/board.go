@@ -12,7 +12,9 @@ import (
 	"image"
 	"image/color"
 	"image/png"
+	"runtime"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/fogleman/gg"
@@ -256,24 +258,50 @@ func Height(n int) int {
 	return headerY + headH + n*rowH + footH
 }
 
-// Render draws every page as PNG bytes.
+// Render draws every page as PNG bytes. Pages are independent (each
+// drawing makes its own faces), so they are drawn on up to GOMAXPROCS
+// goroutines: drawing is CPU-bound, and a 500-unit board is 18 pages.
 func Render(f *Font, in Input) ([][]byte, error) {
-	out := make([][]byte, 0, in.Pages())
-	for p := 0; p < in.Pages(); p++ {
-		img, err := RenderPage(f, in, p)
+	n := in.Pages()
+	out := make([][]byte, n)
+	errs := make([]error, n)
+	next := make(chan int)
+	var wg sync.WaitGroup
+	for range min(runtime.GOMAXPROCS(0), n) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for p := range next {
+				out[p], errs[p] = renderPNG(f, in, p)
+			}
+		}()
+	}
+	for p := range n {
+		next <- p
+	}
+	close(next)
+	wg.Wait()
+	for _, err := range errs {
 		if err != nil {
 			return nil, err
 		}
-		var buf bytes.Buffer
-		// Fastest compression: a board is flat colours and text, so the
-		// file stays small, and encoding is most of the drawing's time.
-		enc := png.Encoder{CompressionLevel: png.BestSpeed}
-		if err := enc.Encode(&buf, img); err != nil {
-			return nil, fmt.Errorf("board: encode page %d: %w", p+1, err)
-		}
-		out = append(out, buf.Bytes())
 	}
 	return out, nil
+}
+
+func renderPNG(f *Font, in Input, p int) ([]byte, error) {
+	img, err := RenderPage(f, in, p)
+	if err != nil {
+		return nil, err
+	}
+	var buf bytes.Buffer
+	// Fastest compression: a board is flat colours and text, so the
+	// file stays small, and encoding is most of the drawing's time.
+	enc := png.Encoder{CompressionLevel: png.BestSpeed}
+	if err := enc.Encode(&buf, img); err != nil {
+		return nil, fmt.Errorf("board: encode page %d: %w", p+1, err)
+	}
+	return buf.Bytes(), nil
 }
 
 // RenderPage draws page p (0-based).
