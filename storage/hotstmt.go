@@ -37,22 +37,30 @@ type hotStmts struct {
 	units, officials, unitNames *sql.Stmt
 }
 
+// hotList pairs each hot statement with its SQL text (before bindvars).
+func (s *Store) hotList() []hotStmt {
+	h := &s.hotStmts
+	return []hotStmt{
+		{&h.enqueue, enqueueSQL}, {&h.recordInbound, recordInboundSQL}, {&h.markHandled, markHandledSQL},
+		{&h.rosterYear, rosterYearSQL}, {&h.stageSums, stageSumsSQL}, {&h.unitYearOne, unitYearOneSQL},
+		{&h.submissions, submissionsSQL}, {&h.unitSubmissions, unitSubmissionsSQL}, {&h.rosterOrder, rosterOrderSQL},
+		{&h.inspected, inspectedSQL}, {&h.scoreSums, scoreSumSQL},
+		{&h.unitProblems, unitProblemsSQL}, {&h.unitProblemEvents, unitProblemEventsSQL},
+		{&h.units, unitsSQL}, {&h.officials, officialsSQL}, {&h.unitNames, unitNamesSQL},
+	}
+}
+
+type hotStmt struct {
+	dst **sql.Stmt
+	q   string
+}
+
 func (s *Store) prepareHot(ctx context.Context) error {
 	sqlDB, err := s.db.DB()
 	if err != nil {
 		return err
 	}
-	for _, p := range []struct {
-		dst **sql.Stmt
-		q   string
-	}{
-		{&s.hotStmts.enqueue, enqueueSQL}, {&s.hotStmts.recordInbound, recordInboundSQL}, {&s.hotStmts.markHandled, markHandledSQL},
-		{&s.hotStmts.rosterYear, rosterYearSQL}, {&s.hotStmts.stageSums, stageSumsSQL}, {&s.hotStmts.unitYearOne, unitYearOneSQL},
-		{&s.hotStmts.submissions, submissionsSQL}, {&s.hotStmts.unitSubmissions, unitSubmissionsSQL}, {&s.hotStmts.rosterOrder, rosterOrderSQL},
-		{&s.hotStmts.inspected, inspectedSQL}, {&s.hotStmts.scoreSums, scoreSumSQL},
-		{&s.hotStmts.unitProblems, unitProblemsSQL}, {&s.hotStmts.unitProblemEvents, unitProblemEventsSQL},
-		{&s.hotStmts.units, unitsSQL}, {&s.hotStmts.officials, officialsSQL}, {&s.hotStmts.unitNames, unitNamesSQL},
-	} {
+	for _, p := range s.hotList() {
 		if *p.dst, err = sqlDB.PrepareContext(ctx, s.bindvars(p.q)); err != nil {
 			s.closeHot()
 			return fmt.Errorf("prepare %q: %w", p.q, err)
@@ -62,19 +70,19 @@ func (s *Store) prepareHot(ctx context.Context) error {
 }
 
 func (s *Store) closeHot() {
-	for _, st := range []*sql.Stmt{s.hotStmts.enqueue, s.hotStmts.recordInbound, s.hotStmts.markHandled, s.hotStmts.rosterYear, s.hotStmts.stageSums, s.hotStmts.unitYearOne, s.hotStmts.submissions, s.hotStmts.unitSubmissions, s.hotStmts.rosterOrder, s.hotStmts.inspected, s.hotStmts.scoreSums, s.hotStmts.unitProblems, s.hotStmts.unitProblemEvents, s.hotStmts.units, s.hotStmts.officials, s.hotStmts.unitNames} {
-		if st != nil {
-			_ = st.Close()
+	for _, p := range s.hotList() {
+		if *p.dst != nil {
+			_ = (*p.dst).Close()
 		}
 	}
 }
 
-// bindvars turns the ? placeholders of q into PostgreSQL's $1, $2, …
-// (gorm does that for its own statements). The hot statements have no '?'
-// anywhere else.
+// bindvars adapts the ? placeholders of q to the driver: PostgreSQL's $1,
+// $2, … (gorm does that for its own statements), and SQLite's +? (see
+// sqliteParams). The hot statements have no '?' anywhere else.
 func (s *Store) bindvars(q string) string {
 	if s.driver != DriverPostgres {
-		return q
+		return sqliteParams(q)
 	}
 	var b strings.Builder
 	n := 0
@@ -87,6 +95,24 @@ func (s *Store) bindvars(q string) string {
 		b.WriteRune(r)
 	}
 	return b.String()
+}
+
+// sqliteParams writes each ? placeholder of q as +?, a no-op unary plus,
+// so that a prepared statement stays prepared.
+//
+// The driver clears a statement's bindings before every run, and SQLite
+// expires a statement on that call whenever its planner looked at a bound
+// parameter: it does for every "column = ?" term that the chosen index does
+// not use, in any join or ordered query (its row estimate asks whether the
+// value is 0 or 1). Such a statement was parsed and planned again at every
+// run, and the driver then rebuilt its column names: one unit's items
+// (unitProblemsSQL) took 49 µs a call instead of 5 µs, and the enqueue of
+// every reply paid it in the group committer. The planner does not look
+// through a unary plus, and +? is the same value with the same (no)
+// affinity, so a comparison or an index lookup is unchanged;
+// TestSQLiteParamsKeepPlans checks every hot statement's plan.
+func sqliteParams(q string) string {
+	return strings.ReplaceAll(q, "?", "+?")
 }
 
 // execHot runs the prepared st (whose text is q) inside tx and returns the

@@ -356,8 +356,12 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 // hotScanRow scans the first row of a prepared query into dest
 // (sql.ErrNoRows if none). It goes through Rows, not Row: when preparing
 // fails (a cancelled context, a closed database) gorm's prepared Row is an
-// empty sql.Row whose Scan panics, while Rows returns the error.
+// empty sql.Row whose Scan panics, while Rows returns the error. On SQLite
+// the placeholders are written +? (sqliteParams) to keep it prepared.
 func (s *Store) hotScanRow(ctx context.Context, query string, args []any, dest ...any) error {
+	if s.driver == DriverSQLite {
+		query = sqliteParams(query)
+	}
 	rows, err := s.hot.WithContext(ctx).Raw(query, args...).Rows()
 	if err != nil {
 		return err
