@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/eatmoreapple/openwechat"
 
@@ -32,6 +33,20 @@ func loginOnce(t *testing.T, sim *wxsim.Server, hot string) {
 		t.Fatal(err)
 	}
 	r.waitStatus(t, true)
+	// The login's dump reaches the file when the first synccheck starts
+	// (hotStore.commit), which may come after the status: stopping before
+	// it would leave no file to hot-log in from.
+	ctx := ctxT(t)
+	for {
+		if _, err := os.Stat(hot); err == nil {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the hot-login file %s was never written", hot)
+		case <-time.After(time.Millisecond):
+		}
+	}
 	r.stop()
 }
 
