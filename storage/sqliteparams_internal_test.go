@@ -79,7 +79,7 @@ func TestSQLiteParamsKeepPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	texts := []string{calendarSQL, problemCountsSQL}
+	texts := []string{problemCountsSQL}
 	for _, h := range s.hotList() {
 		texts = append(texts, h.q)
 	}
