@@ -34,7 +34,7 @@ func BulkSubmissions(ctx context.Context, s *Store, subs []rules.Submission) err
 
 // ExplainUnitYear returns SQLite's query plan for the one-unit query.
 func ExplainUnitYear(ctx context.Context, s *Store, year int, unitKey string) (string, error) {
-	return explain(ctx, s, unitYearOneSQL, year, year, year, unitKey)
+	return explain(ctx, s, unitYearOneSQL, year, year, year, year, unitKey)
 }
 
 // ExplainUnitYears returns SQLite's query plans for the overview's two
