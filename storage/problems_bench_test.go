@@ -88,8 +88,10 @@ func BenchmarkProblemsScale(b *testing.B) {
 	today := rules.Date{Year: 2027, Month: time.July, Day: 20}
 	// 50,000 items of 2027 and every 50th of the 450,000 before (9,000).
 	const wantItems = scaleUnits*scaleItems + scaleUnits*scaleItems*(scaleYears-1)/50
+	// Prepared with the store's placeholders (SQLiteParams), so they stay
+	// prepared as the store's do.
 	prep := func(q string) *sql.Stmt {
-		st, err := db.PrepareContext(c, q)
+		st, err := db.PrepareContext(c, storage.SQLiteParams(q))
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -96,12 +96,12 @@ func BenchmarkScoreResults(b *testing.B) {
 	for i := range units {
 		units[i] = rules.ScoredUnit{Key: fmt.Sprintf("u%04d", i), Inspected: true}
 	}
-	st, err := storage.SQLDB(s).PrepareContext(c, resultsSQL)
+	st, err := storage.SQLDB(s).PrepareContext(c, storage.SQLiteParams(resultsSQL))
 	if err != nil {
 		b.Fatal(err)
 	}
 	b.Cleanup(func() { st.Close() })
-	raw, err := storage.SQLDB(s).PrepareContext(c, rawResultsSQL)
+	raw, err := storage.SQLDB(s).PrepareContext(c, storage.SQLiteParams(rawResultsSQL))
 	if err != nil {
 		b.Fatal(err)
 	}
