@@ -100,16 +100,19 @@ func (d *env) calendar(ctx context.Context) (rules.Calendar, error) {
 func isNotFound(err error) bool { return errors.Is(err, rules.ErrNotFound) }
 
 // unitNow is what a handler acting for one unit reads first: the unit, the
-// calendar with the director's overrides, and the unit's year so far.
+// calendar with the director's overrides, and the unit's year so far, in
+// one read (状态 runs it for every message).
 func (d *env) unitNow(ctx context.Context, unitKey string) (rules.Unit, rules.Calendar, rules.UnitYear, error) {
 	unit := d.units[unitKey]
-	cal, err := d.calendar(ctx)
+	cal, uy, err := d.store.UnitNow(ctx, d.year, unit.Key, d.loc)
 	if err != nil {
-		return unit, rules.Calendar{}, rules.UnitYear{}, err
+		return unit, rules.Calendar{}, rules.UnitYear{}, fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
 	}
-	uy, err := d.store.UnitYear(ctx, d.year, unit.Key)
-	if err != nil {
-		return unit, cal, rules.UnitYear{}, fmt.Errorf("handlers: unit year %s: %w", unit.Key, err)
+	if cal.Year == 0 { // the year has no row: the configured calendar
+		cal = d.o.Calendar
+	}
+	if cal.Location == nil {
+		cal.Location = d.loc
 	}
 	return unit, cal, uy, nil
 }

@@ -42,6 +42,9 @@ type SubmissionStore interface {
 
 	UnitYears(ctx context.Context, year int) ([]rules.UnitYear, error)
 	UnitYear(ctx context.Context, year int, unitKey string) (rules.UnitYear, error)
+	// UnitNow is Calendar and UnitYear from one read; the calendar is
+	// zero when the year has no row.
+	UnitNow(ctx context.Context, year int, unitKey string, loc *time.Location) (rules.Calendar, rules.UnitYear, error)
 	Submissions(ctx context.Context, year int, unitKey string) ([]rules.Submission, error)
 	// AddSubmission, RefileSubmission and WithdrawSubmission commit the row
 	// change with the messages outs builds from the saved row.

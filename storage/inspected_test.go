@@ -41,6 +41,11 @@ func TestInspectedAndStages(t *testing.T) {
 			if !reflect.DeepEqual(one.NotApplicable, y.NotApplicable) {
 				t.Errorf("%s: UnitYear says %v, UnitYears %v", y.UnitKey, one.NotApplicable, y.NotApplicable)
 			}
+			_, now, err := s.UnitNow(ctx, 2027, y.UnitKey, shanghai)
+			mustNoErr(t, err)
+			if !reflect.DeepEqual(now.NotApplicable, y.NotApplicable) {
+				t.Errorf("%s: UnitNow says %v, UnitYears %v", y.UnitKey, now.NotApplicable, y.NotApplicable)
+			}
 		}
 		return out
 	}

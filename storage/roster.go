@@ -310,6 +310,16 @@ func (s *Store) Calendar(ctx context.Context, year int, loc *time.Location) (rul
 	if err != nil {
 		return rules.Calendar{}, wrap(fmt.Sprintf("calendar %d", year), err)
 	}
+	c, err := calendarFromRow(r, loc)
+	if err != nil {
+		return rules.Calendar{}, fmt.Errorf("storage: calendar %d: %w", year, err)
+	}
+	return c, nil
+}
+
+// calendarFromRow is the calendar of a year's row, with the director's end
+// of inspection (督导结束) over the configured one.
+func calendarFromRow(r yearRow, loc *time.Location) (rules.Calendar, error) {
 	c := rules.Calendar{Year: r.Year, Location: loc, FeedbackDays: r.FeedbackDays, RectificationPlanDays: r.RectificationPlanDays}
 	end := r.InspectionEnd
 	if r.InspectionEndOverride != "" {
@@ -319,8 +329,9 @@ func (s *Store) Calendar(ctx context.Context, year int, loc *time.Location) (rul
 		dst *rules.Date
 		src string
 	}{{&c.SelfAssessmentDue, r.SelfAssessmentDue}, {&c.InspectionStart, r.InspectionStart}, {&c.InspectionEnd, end}} {
+		var err error
 		if *f.dst, err = parseDate(f.src); err != nil {
-			return rules.Calendar{}, fmt.Errorf("storage: calendar %d: %w", year, err)
+			return rules.Calendar{}, err
 		}
 	}
 	return c, nil

@@ -58,9 +58,12 @@ const unitYearOneSQL = `
 SELECT u.unit_key, s.stage, MIN(s.received_at), MAX(s.received_at), MAX(s.version),
 	(SELECT MIN(f.delivered_at) FROM feedback_deliveries f WHERE f.year = ? AND f.unit_key = u.unit_key),
 	(SELECT r.due FROM rectification_dues r WHERE r.year = ? AND r.unit_key = u.unit_key),
-	u.stages,
-	(SELECT COALESCE(y.inspected_units, '') FROM years y WHERE y.year = ?)
+	u.stages, COALESCE(MAX(y.inspected_units), ''),
+	COALESCE(MAX(y.year), 0), COALESCE(MAX(y.self_assessment_due), ''), COALESCE(MAX(y.inspection_start), ''),
+	COALESCE(MAX(y.inspection_end), ''), COALESCE(MAX(y.feedback_days), 0), COALESCE(MAX(y.rectification_plan_days), 0),
+	COALESCE(MAX(y.inspection_end_override), '')
 FROM units u
+LEFT JOIN years y ON y.year = ?
 LEFT JOIN submissions s ON s.unit_key = u.unit_key AND s.year = ? AND s.version > 0
 WHERE u.unit_key = ?
 GROUP BY u.unit_key, s.stage ORDER BY u.unit_key, s.stage
@@ -103,44 +106,78 @@ func (s *Store) unitYears(ctx context.Context, year int, unitKey string) ([]rule
 		}
 		return s.unitYearsAll(ctx, year, decodeInspected(inspectedUnits.String))
 	}
-	// One unit: its own statement, which reads only that unit's rows
-	// (unitYearOneSQL; BenchmarkScale/OneUnitVsSQL), and the year's
-	// inspected set as a column: one query for 状态 instead of two.
-	st, args := s.hotStmts.unitYearOne, []any{year, year, year, year, unitKey}
-	rows, err := st.QueryContext(ctx, args...)
-	if err != nil {
+	uy, _, err := s.unitYearOne(ctx, year, unitKey)
+	if err != nil || uy.UnitKey == "" {
 		return nil, err
 	}
+	return []rules.UnitYear{uy}, nil
+}
+
+// UnitNow returns the year's calendar (as Calendar does) and one unit's
+// year (as UnitYear does) from one query: every command acting for a unit
+// reads both, 状态 above all. The calendar is the zero Calendar when the
+// year has no row. ErrNotFound if the unit is not on the roster.
+func (s *Store) UnitNow(ctx context.Context, year int, unitKey string, loc *time.Location) (rules.Calendar, rules.UnitYear, error) {
+	uy, yr, err := s.unitYearOne(ctx, year, unitKey)
+	if err == nil && uy.UnitKey == "" {
+		err = fmt.Errorf("unit %q: %w", unitKey, ErrNotFound)
+	}
+	var cal rules.Calendar
+	if err == nil && yr.Year != 0 {
+		cal, err = calendarFromRow(yr, loc)
+	}
+	if err != nil {
+		return rules.Calendar{}, rules.UnitYear{}, wrap(fmt.Sprintf("unit now %d unit=%s", year, unitKey), err)
+	}
+	return cal, uy, nil
+}
+
+// unitYearOne reads one unit's year and the year's row with
+// unitYearOneSQL: the unit's own rows only (BenchmarkScale/OneUnitVsSQL),
+// and the year's inspected set and calendar as columns (MAX over the one
+// row of the year: grouping by it made SQLite sort). The UnitYear is
+// zero when the unit is not on the roster, the yearRow when the year has
+// no row.
+func (s *Store) unitYearOne(ctx context.Context, year int, unitKey string) (rules.UnitYear, yearRow, error) {
+	rows, err := s.hotStmts.unitYearOne.QueryContext(ctx, year, year, year, year, unitKey)
+	if err != nil {
+		return rules.UnitYear{}, yearRow{}, err
+	}
 	defer rows.Close()
-	var out []rules.UnitYear
+	var out rules.UnitYear
+	var yr yearRow
 	// Scanned into plain values and converted by scanCols, as in
 	// unitYearsAll.
-	var cols [9]any
-	dest := [9]any{&cols[0], &cols[1], &cols[2], &cols[3], &cols[4], &cols[5], &cols[6], &cols[7], &cols[8]}
-	var key, stage, due, stages, inspectedUnits string
+	var cols [16]any
+	var dest [16]any
+	for i := range cols {
+		dest[i] = &cols[i]
+	}
+	var key, stage, due, stages string
 	var firstAt, lastAt, versions, feedbackAt int64
 	for rows.Next() {
 		if err := rows.Scan(dest[:]...); err != nil {
-			return nil, err
+			return rules.UnitYear{}, yearRow{}, err
 		}
-		if err := scanCols(cols[:], &key, &stage, &firstAt, &lastAt, &versions, &feedbackAt, &due, &stages, &inspectedUnits); err != nil {
-			return nil, err
+		if err := scanCols(cols[:], &key, &stage, &firstAt, &lastAt, &versions, &feedbackAt, &due, &stages,
+			&yr.InspectedUnits, &yr.Year, &yr.SelfAssessmentDue, &yr.InspectionStart, &yr.InspectionEnd,
+			&yr.FeedbackDays, &yr.RectificationPlanDays, &yr.InspectionEndOverride); err != nil {
+			return rules.UnitYear{}, yearRow{}, err
 		}
-		if n := len(out); n == 0 || out[n-1].UnitKey != key {
-			u := rules.UnitYear{UnitKey: key, FeedbackAt: s.tm(feedbackAt),
-				NotApplicable: rules.NotApplicableStages(rules.Unit{Key: key, Stages: decodeStages(stages)}, decodeInspected(inspectedUnits))}
-			if u.RectificationDue, err = parseDate(due); err != nil {
-				return nil, err
+		if out.UnitKey == "" {
+			out = rules.UnitYear{UnitKey: key, FeedbackAt: s.tm(feedbackAt),
+				NotApplicable: rules.NotApplicableStages(rules.Unit{Key: key, Stages: decodeStages(stages)}, decodeInspected(yr.InspectedUnits))}
+			if out.RectificationDue, err = parseDate(due); err != nil {
+				return rules.UnitYear{}, yearRow{}, err
 			}
-			out = append(out, u)
 		}
 		// A unit without submissions comes as one row with a NULL stage
 		// (the LEFT JOIN).
 		if cols[1] != nil {
-			s.addStageSum(&out[len(out)-1], rules.Stage(stage), firstAt, lastAt, versions)
+			s.addStageSum(&out, rules.Stage(stage), firstAt, lastAt, versions)
 		}
 	}
-	return out, rows.Err()
+	return out, yr, rows.Err()
 }
 
 // addStageSum records one stage's first and last time and latest version
