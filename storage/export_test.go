@@ -37,6 +37,11 @@ func ExplainUnitYear(ctx context.Context, s *Store, year int, unitKey string) (s
 	return explain(ctx, s, unitYearOneSQL, year, year, year, year, unitKey)
 }
 
+// ExplainUnitNow returns SQLite's query plan for UnitNow's query.
+func ExplainUnitNow(ctx context.Context, s *Store, year int, unitKey string) (string, error) {
+	return explain(ctx, s, unitNowSQL, year, year, year, year, unitKey)
+}
+
 // ExplainUnitYears returns SQLite's query plans for the overview's two
 // reads: the roster's, and the year's stage sums.
 func ExplainUnitYears(ctx context.Context, s *Store, year int) (roster, sums string, err error) {

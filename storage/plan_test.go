@@ -1,6 +1,7 @@
 package storage_test
 
 import (
+	"context"
 	"strings"
 	"testing"
 
@@ -33,22 +34,26 @@ func TestUnitYearsQueryPlan(t *testing.T) {
 	}
 }
 
-// TestUnitYearOneQueryPlan pins the one-unit read (every 状态 runs it) to
+// TestUnitYearOneQueryPlan pins the one-unit read (UnitYear) to
 // index searches: no table materialised, no automatic index and no sort
-// tree built per call, which its derived-table form did on every message.
+// tree built per call, which its derived-table form did on every message;
+// UnitNow's query, the same with the year's calendar, likewise.
 func TestUnitYearOneQueryPlan(t *testing.T) {
 	s := newSQLiteDB(t, clock.NewFake(t0)).open(t)
-	plan, err := storage.ExplainUnitYear(ctx, s, 2027, "czj")
-	mustNoErr(t, err)
-	t.Logf("plan:\n%s", plan)
-	for _, want := range []string{"SEARCH u USING INDEX", "COVERING INDEX ix_sub_agg (year=? AND unit_key=?)", "INDEX ix_feedback_unit"} {
-		if !strings.Contains(plan, want) {
-			t.Errorf("plan lacks %q:\n%s", want, plan)
+	for _, explain := range []func(context.Context, *storage.Store, int, string) (string, error){storage.ExplainUnitYear, storage.ExplainUnitNow} {
+		plan, err := explain(ctx, s, 2027, "czj")
+		mustNoErr(t, err)
+		t.Logf("plan:\n%s", plan)
+		for _, want := range []string{"SEARCH u USING INDEX", "COVERING INDEX ix_sub_agg (year=? AND unit_key=?)", "INDEX ix_feedback_unit",
+			"SEARCH y USING INTEGER PRIMARY KEY"} {
+			if !strings.Contains(plan, want) {
+				t.Errorf("plan lacks %q:\n%s", want, plan)
+			}
 		}
-	}
-	for _, bad := range []string{"MATERIALIZE", "AUTOMATIC", "TEMP B-TREE", "SCAN"} {
-		if strings.Contains(plan, bad) {
-			t.Errorf("plan has %q:\n%s", bad, plan)
+		for _, bad := range []string{"MATERIALIZE", "AUTOMATIC", "TEMP B-TREE", "SCAN"} {
+			if strings.Contains(plan, bad) {
+				t.Errorf("plan has %q:\n%s", bad, plan)
+			}
 		}
 	}
 }

@@ -54,20 +54,30 @@ GROUP BY unit_key, stage
 // 5,000 units); filtered inside derived tables, it materialised each one
 // and built an automatic index and a sort tree on every call
 // (TestUnitYearOneQueryPlan).
-const unitYearOneSQL = `
+// unitYearOneSQL reads one unit's year: its stage sums, its feedback and
+// completion date, its configured stages and the year's inspected set (the
+// year's row joined; MAX over that one row, as grouping by it made SQLite
+// sort). unitNowSQL also reads the year's calendar from that row. Both take
+// the same arguments: year four times, then the unit key.
+const (
+	unitYearOneCols = `
 SELECT u.unit_key, s.stage, MIN(s.received_at), MAX(s.received_at), MAX(s.version),
 	(SELECT MIN(f.delivered_at) FROM feedback_deliveries f WHERE f.year = ? AND f.unit_key = u.unit_key),
 	(SELECT r.due FROM rectification_dues r WHERE r.year = ? AND r.unit_key = u.unit_key),
-	u.stages, COALESCE(MAX(y.inspected_units), ''),
-	COALESCE(MAX(y.year), 0), COALESCE(MAX(y.self_assessment_due), ''), COALESCE(MAX(y.inspection_start), ''),
-	COALESCE(MAX(y.inspection_end), ''), COALESCE(MAX(y.feedback_days), 0), COALESCE(MAX(y.rectification_plan_days), 0),
-	COALESCE(MAX(y.inspection_end_override), '')
+	u.stages, COALESCE(MAX(y.inspected_units), '')`
+	unitYearOneFrom = `
 FROM units u
 LEFT JOIN years y ON y.year = ?
 LEFT JOIN submissions s ON s.unit_key = u.unit_key AND s.year = ? AND s.version > 0
 WHERE u.unit_key = ?
 GROUP BY u.unit_key, s.stage ORDER BY u.unit_key, s.stage
 `
+	unitYearOneSQL = unitYearOneCols + unitYearOneFrom
+	unitNowSQL     = unitYearOneCols + `,
+	COALESCE(MAX(y.year), 0), COALESCE(MAX(y.self_assessment_due), ''), COALESCE(MAX(y.inspection_start), ''),
+	COALESCE(MAX(y.inspection_end), ''), COALESCE(MAX(y.feedback_days), 0), COALESCE(MAX(y.rectification_plan_days), 0),
+	COALESCE(MAX(y.inspection_end_override), '')` + unitYearOneFrom
+)
 
 // UnitYears returns every roster unit's submissions summary for the year, in
 // roster order, from the roster read and one aggregate query (unitYearsAll;
@@ -106,7 +116,7 @@ func (s *Store) unitYears(ctx context.Context, year int, unitKey string) ([]rule
 		}
 		return s.unitYearsAll(ctx, year, decodeInspected(inspectedUnits.String))
 	}
-	uy, _, err := s.unitYearOne(ctx, year, unitKey)
+	uy, _, err := s.unitYearOne(ctx, year, unitKey, false)
 	if err != nil || uy.UnitKey == "" {
 		return nil, err
 	}
@@ -118,7 +128,7 @@ func (s *Store) unitYears(ctx context.Context, year int, unitKey string) ([]rule
 // reads both, 状态 above all. The calendar is the zero Calendar when the
 // year has no row. ErrNotFound if the unit is not on the roster.
 func (s *Store) UnitNow(ctx context.Context, year int, unitKey string, loc *time.Location) (rules.Calendar, rules.UnitYear, error) {
-	uy, yr, err := s.unitYearOne(ctx, year, unitKey)
+	uy, yr, err := s.unitYearOne(ctx, year, unitKey, true)
 	if err == nil && uy.UnitKey == "" {
 		err = fmt.Errorf("unit %q: %w", unitKey, ErrNotFound)
 	}
@@ -132,14 +142,16 @@ func (s *Store) UnitNow(ctx context.Context, year int, unitKey string, loc *time
 	return cal, uy, nil
 }
 
-// unitYearOne reads one unit's year and the year's row with
-// unitYearOneSQL: the unit's own rows only (BenchmarkScale/OneUnitVsSQL),
-// and the year's inspected set and calendar as columns (MAX over the one
-// row of the year: grouping by it made SQLite sort). The UnitYear is
-// zero when the unit is not on the roster, the yearRow when the year has
-// no row.
-func (s *Store) unitYearOne(ctx context.Context, year int, unitKey string) (rules.UnitYear, yearRow, error) {
-	rows, err := s.hotStmts.unitYearOne.QueryContext(ctx, year, year, year, year, unitKey)
+// unitYearOne reads one unit's year with unitYearOneSQL, which reads the
+// unit's own rows only (BenchmarkScale/OneUnitVsSQL), or (withCalendar)
+// with unitNowSQL, which also returns the year's row. The UnitYear is zero
+// when the unit is not on the roster, the yearRow when the year has no row.
+func (s *Store) unitYearOne(ctx context.Context, year int, unitKey string, withCalendar bool) (rules.UnitYear, yearRow, error) {
+	st, n := s.hotStmts.unitYearOne, 9
+	if withCalendar {
+		st, n = s.hotStmts.unitNow, 16
+	}
+	rows, err := st.QueryContext(ctx, year, year, year, year, unitKey)
 	if err != nil {
 		return rules.UnitYear{}, yearRow{}, err
 	}
@@ -156,12 +168,12 @@ func (s *Store) unitYearOne(ctx context.Context, year int, unitKey string) (rule
 	var key, stage, due, stages string
 	var firstAt, lastAt, versions, feedbackAt int64
 	for rows.Next() {
-		if err := rows.Scan(dest[:]...); err != nil {
+		if err := rows.Scan(dest[:n]...); err != nil {
 			return rules.UnitYear{}, yearRow{}, err
 		}
-		if err := scanCols(cols[:], &key, &stage, &firstAt, &lastAt, &versions, &feedbackAt, &due, &stages,
+		if err := scanCols(cols[:n], []any{&key, &stage, &firstAt, &lastAt, &versions, &feedbackAt, &due, &stages,
 			&yr.InspectedUnits, &yr.Year, &yr.SelfAssessmentDue, &yr.InspectionStart, &yr.InspectionEnd,
-			&yr.FeedbackDays, &yr.RectificationPlanDays, &yr.InspectionEndOverride); err != nil {
+			&yr.FeedbackDays, &yr.RectificationPlanDays, &yr.InspectionEndOverride}[:n]...); err != nil {
 			return rules.UnitYear{}, yearRow{}, err
 		}
 		if out.UnitKey == "" {
