@@ -36,8 +36,9 @@ type hotStmts struct {
 	// units and officials read the roster (Units), unitNames its names.
 	units, officials, unitNames *sql.Stmt
 	// calendar is the year's row (every command that shows a deadline);
-	// unitNow the year's row with one unit's year (UnitNow: 状态).
-	calendar, unitNow *sql.Stmt
+	// unitNow the year's row with one unit's year (UnitNow: 状态);
+	// problemCounts 总览's items line.
+	calendar, unitNow, problemCounts *sql.Stmt
 }
 
 // hotList pairs each hot statement with its SQL text (before bindvars).
@@ -50,7 +51,7 @@ func (s *Store) hotList() []hotStmt {
 		{&h.inspected, inspectedSQL}, {&h.scoreSums, scoreSumSQL},
 		{&h.unitProblems, unitProblemsSQL}, {&h.unitProblemEvents, unitProblemEventsSQL},
 		{&h.units, unitsSQL}, {&h.officials, officialsSQL}, {&h.unitNames, unitNamesSQL},
-		{&h.calendar, calendarSQL}, {&h.unitNow, unitNowSQL},
+		{&h.calendar, calendarSQL}, {&h.unitNow, unitNowSQL}, {&h.problemCounts, problemCountsSQL},
 	}
 }
 

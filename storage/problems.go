@@ -670,8 +670,8 @@ func (s *Store) ProblemCounts(ctx context.Context, year int, today rules.Date) (
 	start := ns(rules.Date{Year: year, Month: time.January, Day: 1}.Start(s.loc))
 	// closed_at's upper bound makes it the two-sided range SQLite's planner
 	// prefers to year < ? (which would read all earlier years' items).
-	err := s.hotScanRow(ctx, problemCountsSQL, []any{today.String(), year, year, year, start, int64(math.MaxInt64), year},
-		&n.Total, &n.Closed, &n.Overdue, &n.Reported, &n.CarriedOver)
+	err := s.hotStmts.problemCounts.QueryRowContext(ctx, today.String(), year, year, year, start, int64(math.MaxInt64), year).
+		Scan(&n.Total, &n.Closed, &n.Overdue, &n.Reported, &n.CarriedOver)
 	if err != nil {
 		return n, wrap(fmt.Sprintf("problem counts %d", year), err)
 	}

@@ -79,7 +79,7 @@ func TestSQLiteParamsKeepPlans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	texts := []string{problemCountsSQL}
+	var texts []string
 	for _, h := range s.hotList() {
 		texts = append(texts, h.q)
 	}

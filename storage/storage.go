@@ -17,7 +17,6 @@ package storage
 
 import (
 	"context"
-	"database/sql"
 	"errors"
 	"fmt"
 	"log/slog"
@@ -68,7 +67,6 @@ type Options struct {
 // Store is the persistent state of the bot. It is safe for concurrent use.
 type Store struct {
 	db     *gorm.DB
-	hot    *gorm.DB // db with prepared statements, for the per-command reads
 	driver string
 	path   string
 	now    func() time.Time
@@ -164,12 +162,9 @@ func Open(ctx context.Context, o Options) (*Store, error) {
 		_ = sqlDB.Close()
 		return nil, err
 	}
-	// The reads every command makes (the unit's year, the calendar) keep
-	// their prepared statements: preparing the one-unit query cost as much
-	// CPU as running it. Only fixed SQL texts go through hot (the cache is
-	// keyed by the text), and never a transaction: gorm caches a statement
-	// prepared inside a transaction, which closes with it.
-	s.hot = db.Session(&gorm.Session{PrepareStmt: true})
+	// The reads and writes every message makes keep their prepared
+	// statements (hotstmt.go): preparing the one-unit query cost as much
+	// CPU as running it.
 	if err := s.prepareHot(ctx); err != nil {
 		_ = sqlDB.Close()
 		return nil, fmt.Errorf("storage: open: %w", err)
@@ -351,32 +346,6 @@ func (s *Store) tx(ctx context.Context, fn func(tx *gorm.DB) error) error {
 	}
 	defer s.gate.unlock()
 	return s.db.WithContext(ctx).Transaction(fn)
-}
-
-// hotScanRow scans the first row of a prepared query into dest
-// (sql.ErrNoRows if none). It goes through Rows, not Row: when preparing
-// fails (a cancelled context, a closed database) gorm's prepared Row is an
-// empty sql.Row whose Scan panics, while Rows returns the error. On SQLite
-// the placeholders are written +? (sqliteParams) to keep it prepared.
-func (s *Store) hotScanRow(ctx context.Context, query string, args []any, dest ...any) error {
-	if s.driver == DriverSQLite {
-		query = sqliteParams(query)
-	}
-	rows, err := s.hot.WithContext(ctx).Raw(query, args...).Rows()
-	if err != nil {
-		return err
-	}
-	defer rows.Close()
-	if !rows.Next() {
-		if err := rows.Err(); err != nil {
-			return err
-		}
-		return sql.ErrNoRows
-	}
-	if err := rows.Scan(dest...); err != nil {
-		return err
-	}
-	return rows.Close()
 }
 
 // ns converts a time to its stored form; the zero time is 0.
